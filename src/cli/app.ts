@@ -1,0 +1,81 @@
+/**
+ * What every command needs, built from global options: the state store, the step registry, AWS sessions,
+ * the event bus with the chosen renderer, and the operator.
+ */
+import { userInfo, hostname } from "node:os";
+import { resolve } from "node:path";
+import { systemClock } from "../core/clock.js";
+import { HikkoshiError } from "../core/errors.js";
+import { createAwsSession } from "../aws/session.js";
+import { EventBus } from "../engine/events.js";
+import { loadRunbook } from "../runbook/index.js";
+import type { Runbook } from "../runbook/types.js";
+import { openStore, type Store } from "../state/index.js";
+import { builtinRegistry } from "../steps/index.js";
+import type { CliIO } from "./io.js";
+import { jsonRenderer } from "./render/json.js";
+import { plainRenderer } from "./render/plain.js";
+
+export interface GlobalOptions {
+  state?: string;
+  endpoint?: string;
+}
+
+export function statePath(io: CliIO, opts: GlobalOptions): string {
+  return resolve(io.cwd, opts.state ?? io.env.HIKKOSHI_STATE ?? "state/hikkoshi.db");
+}
+
+export function openStateStore(io: CliIO, opts: GlobalOptions): Store {
+  return openStore(statePath(io, opts));
+}
+
+export const registry = builtinRegistry();
+
+export function operatorName(): string {
+  let user = "unknown";
+  try {
+    user = userInfo().username;
+  } catch {
+    // containers without a passwd entry
+  }
+  return `${user}@${hostname()}`;
+}
+
+export function parseParams(list: string[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of list ?? []) {
+    const eq = item.indexOf("=");
+    if (eq <= 0) throw new HikkoshiError("USAGE", `--param expects k=v, got "${item}"`, { hint: "e.g. --param instances=[a,b]" });
+    out[item.slice(0, eq)] = item.slice(eq + 1);
+  }
+  return out;
+}
+
+export function readRunbook(io: CliIO, file: string, params?: string[]): Runbook {
+  return loadRunbook(resolve(io.cwd, file), registry, { paramOverrides: parseParams(params) });
+}
+
+export function sessionFor(runbook: Runbook, opts: GlobalOptions) {
+  const endpoint = opts.endpoint ?? runbook.endpoint;
+  return createAwsSession(runbook.accounts, endpoint ? { endpoint } : {});
+}
+
+export type RenderMode = "auto" | "plain" | "json" | "listr";
+
+export function makeBus(io: CliIO, mode: RenderMode): { bus: EventBus; stop: () => void } {
+  const bus = new EventBus(systemClock.now);
+  if (mode === "json") {
+    bus.on(jsonRenderer(io.out));
+    return { bus, stop: () => {} };
+  }
+  bus.on(plainRenderer(io.out));
+  return { bus, stop: () => {} };
+}
+
+export function pollSettings(io: CliIO, pollMs?: string) {
+  const raw = pollMs ?? io.env.HIKKOSHI_POLL_MS;
+  if (raw === undefined) return {};
+  const ms = Number(raw);
+  if (!Number.isFinite(ms) || ms <= 0) throw new HikkoshiError("USAGE", `poll interval must be a positive number of ms, got "${raw}"`);
+  return { initialMs: ms, maxMs: Math.max(ms, ms * 4) };
+}

@@ -1,0 +1,174 @@
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { systemClock } from "../../core/clock.js";
+import { HikkoshiError } from "../../core/errors.js";
+import { type Plan, type RunOutcome, resumeRun, startRun } from "../../engine/index.js";
+import type { Operator } from "../../engine/operator.js";
+import { parseRunbook } from "../../runbook/index.js";
+import type { Runbook } from "../../runbook/types.js";
+import type { RunRecord, Store } from "../../state/index.js";
+import {
+  type GlobalOptions,
+  type RenderMode,
+  makeBus,
+  openStateStore,
+  operatorName,
+  pollSettings,
+  readRunbook,
+  registry,
+  sessionFor,
+} from "../app.js";
+import { EXIT, exitCodeForRunState } from "../exit-codes.js";
+import type { CliIO } from "../io.js";
+import { nonInteractiveOperator, terminalOperator } from "../operator.js";
+import { existsSync } from "node:fs";
+
+export interface DriveCliOptions extends GlobalOptions {
+  yes?: boolean;
+  step?: boolean;
+  parallel?: string;
+  json?: boolean;
+  pollMs?: string;
+  render?: RenderMode;
+}
+
+export interface RunCliOptions extends DriveCliOptions {
+  plan?: string;
+  param?: string[];
+}
+
+function parallelOf(v: string | undefined): number {
+  const n = v === undefined ? 4 : Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw new HikkoshiError("USAGE", `--parallel must be an integer 1–256, got "${v}"`);
+  return n;
+}
+
+/** Ctrl-C once: stop starting tasks, let in-flight calls finish, record the rest. Twice: leave now. */
+function interruptSignal(io: CliIO): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController();
+  let count = 0;
+  const onSigint = () => {
+    count++;
+    if (count === 1) {
+      io.err("\nInterrupted: finishing in-flight AWS calls; the run can be resumed. Press Ctrl-C again to leave at once.");
+      controller.abort(new HikkoshiError("INTERRUPTED", "interrupted by the operator"));
+    } else {
+      process.exit(EXIT.INTERRUPTED);
+    }
+  };
+  process.on("SIGINT", onSigint);
+  process.on("SIGTERM", onSigint);
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      process.off("SIGINT", onSigint);
+      process.off("SIGTERM", onSigint);
+    },
+  };
+}
+
+export interface DriveParts {
+  io: CliIO;
+  store: Store;
+  runbook: Runbook;
+  opts: DriveCliOptions;
+  operator?: Operator;
+}
+
+async function withEngine(parts: DriveParts, body: (deps: Parameters<typeof startRun>[0]) => Promise<RunOutcome>): Promise<number> {
+  const { io, store, runbook, opts } = parts;
+  const session = sessionFor(runbook, opts);
+  const { bus, stop } = makeBus(io, opts.json ? "json" : (opts.render ?? "auto"));
+  const interrupt = interruptSignal(io);
+  const name = operatorName();
+  const operator = parts.operator ?? (io.canPrompt ? terminalOperator(name) : nonInteractiveOperator(name));
+  try {
+    const outcome = await body({ store, registry, session, bus, clock: systemClock, operator, signal: interrupt.signal });
+    stop();
+    if (!opts.json) io.out(nextSteps(outcome));
+    return exitCodeForRunState(outcome.state);
+  } finally {
+    stop();
+    interrupt.dispose();
+    session.destroy();
+  }
+}
+
+export function driveOptions(io: CliIO, opts: DriveCliOptions) {
+  return { parallel: parallelOf(opts.parallel), yes: opts.yes === true, stepMode: opts.step === true, poll: pollSettings(io, opts.pollMs) };
+}
+
+export async function runCommand(io: CliIO, file: string, opts: RunCliOptions, operator?: Operator): Promise<number> {
+  const runbook = readRunbook(io, file, opts.param);
+  const reviewedPlan = opts.plan ? (JSON.parse(readFileSync(resolve(io.cwd, opts.plan), "utf8")) as Plan) : undefined;
+  const store = openStateStore(io, opts);
+  try {
+    return await withEngine({ io, store, runbook, opts, ...(operator ? { operator } : {}) }, (deps) =>
+      startRun(deps, runbook, { ...driveOptions(io, opts), operatorName: deps.operator.name, ...(reviewedPlan ? { reviewedPlan } : {}) }),
+    );
+  } finally {
+    store.close();
+  }
+}
+
+export function findRun(store: Store, runId: string | undefined): RunRecord {
+  const run = runId ? store.getRun(runId) : store.latestRun();
+  if (!run) {
+    throw new HikkoshiError("RUN_NOT_FOUND", runId ? `no run ${runId} in this state file` : "no runs in this state file yet", {
+      hint: "`hikkoshi runs` lists runs; `--state PATH` picks another state file",
+    });
+  }
+  return run;
+}
+
+/** The runbook as it is now on disk (edits allowed for tasks not yet started), else the stored copy. */
+export function runbookForResume(run: RunRecord): Runbook {
+  const overrides = Object.fromEntries(Object.entries(run.params).map(([k, v]) => [k, JSON.stringify(v)]));
+  const text = existsSync(run.runbookPath) ? readFileSync(run.runbookPath, "utf8") : run.runbookText;
+  return parseRunbook(text, run.runbookPath, registry, { paramOverrides: overrides });
+}
+
+export async function resumeCommand(io: CliIO, runId: string | undefined, opts: DriveCliOptions & { forceUnlock?: boolean }): Promise<number> {
+  const store = openStateStore(io, opts);
+  try {
+    const run = findRun(store, runId);
+    if (run.state === "succeeded") {
+      io.out(`run ${run.id} already succeeded; nothing to resume.`);
+      return EXIT.OK;
+    }
+    if (opts.forceUnlock) {
+      store.forceUnlock(run.id);
+      io.err(`lock of run ${run.id} removed by --force-unlock`);
+    }
+    const runbook = runbookForResume(run);
+    return await withEngine({ io, store, runbook, opts }, (deps) => resumeRun(deps, run, runbook, driveOptions(io, opts)));
+  } finally {
+    store.close();
+  }
+}
+
+function nextSteps(o: RunOutcome): string {
+  const lines = [""];
+  switch (o.state) {
+    case "succeeded":
+      lines.push(`Run ${o.runId} succeeded.`);
+      break;
+    case "waiting_approval":
+      lines.push(`Run ${o.runId} is waiting for approval of: ${o.awaitingApproval.join(", ")}`);
+      for (const t of o.awaitingApproval) lines.push(`  hikkoshi approve ${o.runId} '${t}'`);
+      lines.push(`then: hikkoshi resume ${o.runId}`);
+      break;
+    case "needs_confirmation":
+      lines.push(`Run ${o.runId} stopped before destructive task(s) acted: ${o.needsConfirmation.join(", ")}`);
+      lines.push(`Nothing destructive was done. Review with \`hikkoshi plan\`, then confirm: hikkoshi resume ${o.runId} --yes`);
+      break;
+    case "interrupted":
+      lines.push(`Run ${o.runId} was interrupted. Continue with: hikkoshi resume ${o.runId}`);
+      break;
+    default:
+      lines.push(`Run ${o.runId} ${o.state}. Failed: ${o.failed.join(", ") || "-"}${o.blocked.length ? `; not started because of them: ${o.blocked.length}` : ""}`);
+      lines.push(`Fix the cause, then: hikkoshi resume ${o.runId}  (failed tasks are retried, finished ones are not redone)`);
+  }
+  lines.push(`Inspect: hikkoshi status ${o.runId}   |   hikkoshi log ${o.runId}`);
+  return lines.join("\n");
+}

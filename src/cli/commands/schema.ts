@@ -1,0 +1,9 @@
+import { runbookJsonSchema } from "../../runbook/index.js";
+import { registry } from "../app.js";
+import { EXIT } from "../exit-codes.js";
+import type { CliIO } from "../io.js";
+
+export function schemaCommand(io: CliIO): number {
+  io.out(JSON.stringify(runbookJsonSchema(registry), null, 2));
+  return EXIT.OK;
+}

@@ -1,0 +1,84 @@
+import { EXIT } from "../exit-codes.js";
+import { type GlobalOptions, openStateStore } from "../app.js";
+import { formatDuration, formatTime, table } from "../format.js";
+import type { CliIO } from "../io.js";
+import { findRun } from "./run.js";
+
+export function statusCommand(io: CliIO, runId: string | undefined, opts: GlobalOptions & { json?: boolean }): number {
+  const store = openStateStore(io, opts);
+  try {
+    const run = findRun(store, runId);
+    const tasks = store.listTasks(run.id);
+    const counts = store.taskCounts(run.id);
+    if (opts.json) {
+      const { runbookText: _text, ...rest } = run;
+      io.out(JSON.stringify({ run: rest, counts, tasks: tasks.map(({ defJson: _d, ...t }) => t) }, null, 2));
+      return EXIT.OK;
+    }
+    const end = run.finishedAt ?? run.updatedAt;
+    io.out(`Run ${run.id}  ${run.state.toUpperCase()}  runbook ${run.runbookName} (${run.runbookPath})`);
+    io.out(`  started ${formatTime(run.createdAt)} by ${run.operator}, ${run.finishedAt ? "took" : "last activity after"} ${formatDuration(end - run.createdAt)}`);
+    for (const [alias, arn] of Object.entries(run.identities)) io.out(`  ${alias}: ${arn}`);
+    io.out(
+      `  tasks: ${Object.entries(counts)
+        .filter(([k, v]) => k !== "total" && v > 0)
+        .map(([k, v]) => `${v} ${k}`)
+        .join(", ")} (of ${counts.total})`,
+    );
+    io.out("");
+    const rows = [["TASK", "STATUS", "TRIES", "TIME", "DETAIL"]];
+    for (const t of tasks) {
+      const took = t.startedAt ? formatDuration((t.finishedAt ?? Date.now()) - t.startedAt) : "-";
+      let detail = "";
+      if (t.status === "failed" && t.error) detail = `${t.error.code}: ${t.error.message}`;
+      else if (t.status === "waiting") detail = `${t.waitWhat ?? ""} (deadline ${formatTime(t.deadlineAt)})`;
+      else if (t.status === "awaiting_approval") detail = `hikkoshi approve ${run.id} '${t.taskId}'`;
+      else if (t.status === "skipped") detail = t.skipReason ?? "";
+      else if (t.outputs) detail = summarizeOutputs(t.outputs);
+      rows.push([t.taskId, t.status, String(t.attempts), took, detail]);
+      if (t.status === "failed" && t.error?.hint) rows.push(["", "", "", "", `hint: ${t.error.hint}`]);
+    }
+    io.out(table(rows));
+    return EXIT.OK;
+  } finally {
+    store.close();
+  }
+}
+
+function summarizeOutputs(outputs: Record<string, unknown>): string {
+  const preferred = ["snapshotArn", "keyArn", "snapshotId", "approvedBy"];
+  const key = preferred.find((k) => outputs[k] !== undefined) ?? Object.keys(outputs)[0];
+  return key ? `${key}=${String(outputs[key])}` : "";
+}
+
+export function runsCommand(io: CliIO, opts: GlobalOptions & { json?: boolean }): number {
+  const store = openStateStore(io, opts);
+  try {
+    const runs = store.listRuns({ limit: 50 });
+    if (opts.json) {
+      io.out(JSON.stringify(runs, null, 2));
+      return EXIT.OK;
+    }
+    if (runs.length === 0) {
+      io.out("no runs yet");
+      return EXIT.OK;
+    }
+    const rows = [["RUN", "STATE", "RUNBOOK", "STARTED", "DURATION", "TASKS", "OPERATOR"]];
+    for (const r of runs) {
+      const c = r.counts;
+      rows.push([
+        r.id,
+        r.state,
+        r.runbookName,
+        formatTime(r.createdAt),
+        formatDuration((r.finishedAt ?? r.updatedAt) - r.createdAt),
+        `${c.succeeded + c.skipped}/${c.total}${c.failed ? ` (${c.failed} failed)` : ""}`,
+        r.operator,
+      ]);
+    }
+    io.out(table(rows));
+    return EXIT.OK;
+  } finally {
+    store.close();
+  }
+}

@@ -1,0 +1,45 @@
+/** Exit codes are part of the interface: scripts and CI branch on them. Documented in the README. */
+export const EXIT = {
+  OK: 0,
+  UNEXPECTED: 1,
+  VALIDATION: 2,
+  PRECONDITION: 3,
+  TASK_FAILED: 4,
+  WAITING_APPROVAL: 5,
+  LOCK_HELD: 6,
+  NEEDS_CONFIRMATION: 7,
+  INTERRUPTED: 130,
+} as const;
+
+const BY_ERROR_CODE: Record<string, number> = {
+  VALIDATION_FAILED: EXIT.VALIDATION,
+  USAGE: EXIT.VALIDATION,
+  RUNBOOK_NOT_FOUND: EXIT.VALIDATION,
+  PRECONDITION_FAILED: EXIT.PRECONDITION,
+  ACCOUNT_MISMATCH: EXIT.PRECONDITION,
+  CREDENTIALS_UNAVAILABLE: EXIT.PRECONDITION,
+  PLAN_DRIFT: EXIT.PRECONDITION,
+  RESUME_EDIT_CONFLICT: EXIT.PRECONDITION,
+  RUN_NOT_FOUND: EXIT.VALIDATION,
+  TASK_NOT_FOUND: EXIT.VALIDATION,
+  LOCK_HELD: EXIT.LOCK_HELD,
+};
+
+export function exitCodeForError(code: string): number {
+  return BY_ERROR_CODE[code] ?? EXIT.UNEXPECTED;
+}
+
+export function exitCodeForRunState(state: string): number {
+  switch (state) {
+    case "succeeded":
+      return EXIT.OK;
+    case "waiting_approval":
+      return EXIT.WAITING_APPROVAL;
+    case "needs_confirmation":
+      return EXIT.NEEDS_CONFIRMATION;
+    case "interrupted":
+      return EXIT.INTERRUPTED;
+    default:
+      return EXIT.TASK_FAILED;
+  }
+}

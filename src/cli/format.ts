@@ -1,0 +1,46 @@
+/** Human formatting of errors, diagnostics, durations. Only the CLI formats. */
+import { type Diagnostic, HikkoshiError, ValidationFailed, errorMessage } from "../core/errors.js";
+
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return "-";
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${String(s % 60).padStart(2, "0")}s`;
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, "0")}m`;
+}
+
+export function formatTime(epochMs: number | undefined): string {
+  return epochMs === undefined ? "-" : new Date(epochMs).toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+export function formatDiagnostic(d: Diagnostic): string {
+  const where = d.location ? `${d.location.file}:${d.location.line}:${d.location.col}` : "(runbook)";
+  const lines = [`${where}: ${d.severity} ${d.code}: ${d.message}`];
+  if (d.text) lines.push(`    ${d.text}`);
+  if (d.hint) lines.push(`    hint: ${d.hint}`);
+  return lines.join("\n");
+}
+
+export function formatError(err: unknown): string {
+  if (err instanceof ValidationFailed) {
+    const errors = err.diagnostics.filter((d) => d.severity === "error").length;
+    return `${err.diagnostics.map(formatDiagnostic).join("\n")}\n\n${errors} error(s); nothing was run.`;
+  }
+  if (err instanceof HikkoshiError) {
+    const lines = [`error ${err.code}: ${err.message}`];
+    if (err.location) lines.push(`  at ${err.location.file}:${err.location.line}:${err.location.col}`);
+    if (err.resource) lines.push(`  resource: ${err.resource}`);
+    if (err.hint) lines.push(`  hint: ${err.hint}`);
+    return lines.join("\n");
+  }
+  const stack = err instanceof Error && err.stack ? `\n${err.stack}` : "";
+  return `unexpected error: ${errorMessage(err)}${stack}\nThis is a bug in hikkoshi; nothing already recorded in the state file is lost.`;
+}
+
+export function table(rows: string[][]): string {
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  return rows.map((row) => row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join("  ")).join("\n");
+}

@@ -1,0 +1,158 @@
+/**
+ * The `hikkoshi` command line. Parses arguments, runs one command, formats errors, returns an exit code.
+ * Nothing below the CLI calls process.exit.
+ */
+import { Command, CommanderError, Option } from "commander";
+import { approveCommand } from "./commands/approve.js";
+import { demoCommand } from "./commands/demo.js";
+import { logCommand } from "./commands/log.js";
+import { planCommand } from "./commands/plan.js";
+import { resumeCommand, runCommand } from "./commands/run.js";
+import { schemaCommand } from "./commands/schema.js";
+import { simCommand } from "./commands/sim.js";
+import { runsCommand, statusCommand } from "./commands/status.js";
+import { validateCommand } from "./commands/validate.js";
+import { EXIT, exitCodeForError } from "./exit-codes.js";
+import { formatError } from "./format.js";
+import { type CliIO, processIO } from "./io.js";
+import { HikkoshiError } from "../core/errors.js";
+
+const EXIT_CODES_HELP = `
+Exit codes:
+  0 success · 1 unexpected error · 2 invalid runbook or usage · 3 precondition failed (plan, account guard,
+  plan drift) · 4 a task failed · 5 waiting for approval · 6 run locked by another process ·
+  7 destructive step needs confirmation · 130 interrupted`;
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+export function buildProgram(io: CliIO, setCode: (code: number) => void): Command {
+  const program = new Command("hikkoshi")
+    .description("Move data between AWS accounts with validated, planned, checkpointed and resumable runbooks.")
+    .option("--state <path>", "state file (default: $HIKKOSHI_STATE or state/hikkoshi.db)")
+    .option("--endpoint <url>", "send every AWS call to this endpoint (simulator, LocalStack)")
+    .addHelpText("after", EXIT_CODES_HELP)
+    .showHelpAfterError()
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+
+  const run = <A extends unknown[]>(fn: (...args: A) => number | Promise<number>) =>
+    async (...args: A) => setCode(await fn(...args));
+  const globals = (cmd: Command) => cmd.optsWithGlobals();
+
+  program
+    .command("validate <file>")
+    .description("check a runbook and report every problem with file:line:col")
+    .option("--param <k=v>", "override a param (repeatable)", collect)
+    .addHelpText("after", "\nExample:\n  hikkoshi validate runbooks/staging-rds.yaml")
+    .action(run((file: string, _o: unknown, cmd: Command) => validateCommand(io, file, globals(cmd))));
+
+  program
+    .command("plan <file>")
+    .description("read-only dry run: what each task would do, where, and what already fails")
+    .option("--json", "print the plan as JSON (stable format hikkoshi-plan/1)")
+    .option("--out <file>", "save the plan for `run --plan`")
+    .option("--param <k=v>", "override a param (repeatable)", collect)
+    .addHelpText("after", "\nExample:\n  hikkoshi plan runbooks/staging-rds.yaml --out plan.json")
+    .action(run((file: string, _o: unknown, cmd: Command) => planCommand(io, file, globals(cmd))));
+
+  const driveOptions = (cmd: Command) =>
+    cmd
+      .option("--yes", "confirm destructive tasks without asking")
+      .option("--step", "ask before each task: run, skip or quit")
+      .option("--parallel <n>", "tasks at once (default 4)")
+      .option("--json", "NDJSON events instead of the display")
+      .addOption(new Option("--poll-ms <ms>", "poll interval override for long waits").hideHelp())
+      .addOption(new Option("--render <mode>", "display: auto, plain, listr, json").choices(["auto", "plain", "listr", "json"]));
+
+  driveOptions(
+    program
+      .command("run <file>")
+      .description("validate, plan (preflight), then run the runbook as checkpointed tasks")
+      .option("--plan <file>", "apply exactly this saved plan; refuse if the runbook or AWS changed since")
+      .option("--param <k=v>", "override a param (repeatable)", collect),
+  )
+    .addHelpText("after", "\nExample:\n  hikkoshi run runbooks/staging-rds.yaml --plan plan.json --parallel 4")
+    .action(run((file: string, _o: unknown, cmd: Command) => runCommand(io, file, globals(cmd))));
+
+  driveOptions(
+    program
+      .command("resume [run]")
+      .description("continue a run (default: the latest) after a crash, a failure or an approval")
+      .option("--force-unlock", "take the run's lock even if its holder looks alive"),
+  )
+    .addHelpText("after", "\nExample:\n  hikkoshi resume k3f9x2")
+    .action(run((runId: string | undefined, _o: unknown, cmd: Command) => resumeCommand(io, runId, globals(cmd))));
+
+  program
+    .command("status [run]")
+    .description("a run's state and every task: status, attempts, time, outputs, last error")
+    .option("--json", "machine-readable")
+    .addHelpText("after", "\nExample:\n  hikkoshi status --json")
+    .action(run((runId: string | undefined, _o: unknown, cmd: Command) => statusCommand(io, runId, globals(cmd))));
+
+  program
+    .command("runs")
+    .description("list runs in the state file")
+    .option("--json", "machine-readable")
+    .addHelpText("after", "\nExample:\n  hikkoshi runs")
+    .action(run((_o: unknown, cmd: Command) => runsCommand(io, globals(cmd))));
+
+  program
+    .command("approve <run> <task>")
+    .description("approve (or --reject) a manual step")
+    .option("--reject", "reject instead: the task fails")
+    .addHelpText("after", "\nExample:\n  hikkoshi approve k3f9x2 freeze && hikkoshi resume k3f9x2")
+    .action(run((runId: string, task: string, _o: unknown, cmd: Command) => approveCommand(io, runId, task, globals(cmd))));
+
+  program
+    .command("log [run]")
+    .description("the journal: every AWS change (who, when, account, action, resource, outcome), approvals")
+    .option("--json", "NDJSON")
+    .option("--all", "include task state transitions")
+    .addHelpText("after", "\nExample:\n  hikkoshi log --json > review.ndjson")
+    .action(run((runId: string | undefined, _o: unknown, cmd: Command) => logCommand(io, runId, globals(cmd))));
+
+  program
+    .command("schema")
+    .description("JSON Schema of the runbook format, derived from the step types")
+    .addHelpText("after", "\nExample:\n  hikkoshi schema > runbook.schema.json   # then: # yaml-language-server: $schema=runbook.schema.json")
+    .action(run(() => schemaCommand(io)));
+
+  program
+    .command("sim")
+    .description("run the local AWS simulator (STS, KMS, RDS) on loopback")
+    .option("--port <n>", "port (0 = pick a free one)", "4566")
+    .option("--seed <file>", "world to start from (YAML)")
+    .option("--speed <n>", "virtual seconds per real second")
+    .option("--host <host>", "address to bind", "127.0.0.1")
+    .addHelpText("after", "\nExample:\n  hikkoshi sim --port 0 --seed runbooks/sim/demo-world.yaml --speed 600")
+    .action(run((o: Record<string, string>) => simCommand(io, o)));
+
+  program
+    .command("demo")
+    .description("run the RDS move on the built-in simulator, end to end")
+    .option("--json", "NDJSON events")
+    .option("--speed <n>", "virtual clock speed", "7200")
+    .option("--parallel <n>", "tasks at once", "4")
+    .addHelpText("after", "\nExample:\n  npx hikkoshi demo && npx hikkoshi status")
+    .action(run((_o: unknown, cmd: Command) => demoCommand(io, globals(cmd))));
+
+  return program;
+}
+
+export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {
+  let code: number = EXIT.OK;
+  const program = buildProgram(io, (c) => {
+    code = c;
+  });
+  try {
+    await program.parseAsync(argv);
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.exitCode === 0 ? EXIT.OK : EXIT.VALIDATION;
+    }
+    io.err(formatError(err));
+    return err instanceof HikkoshiError ? exitCodeForError(err.code) : EXIT.UNEXPECTED;
+  }
+}

@@ -1,0 +1,241 @@
+/**
+ * The scheduler: runs a run's pending tasks over the dependency graph until nothing more can start.
+ * It never decides what a task means; it resolves parameters, gates destructive work, starts steps within
+ * the limits and records every transition through the store.
+ */
+import type { Clock } from "../core/clock.js";
+import { HikkoshiError, errorMessage } from "../core/errors.js";
+import type { Json } from "../core/json.js";
+import { evaluateCondition, resolveTaskParams } from "../runbook/index.js";
+import type { TaskSpec } from "../runbook/types.js";
+import type { AccountRef, AwsWriter, StepDefinition } from "../steps/define.js";
+import type { StepRegistry } from "../steps/registry.js";
+import type { Store, TaskRecord, TaskStatus } from "../state/index.js";
+import { ApprovalPending, type PollSettings, runContext } from "./context.js";
+import type { ErrorInfo, EventBus } from "./events.js";
+import { Limiter } from "./limiter.js";
+import type { Operator } from "./operator.js";
+
+export interface ExecuteOptions {
+  runId: string;
+  runbookName: string;
+  store: Store;
+  registry: StepRegistry;
+  accounts: Record<string, AccountRef>;
+  /** Journaled AWS access for one task (journal rows carry the task id). */
+  awsFor: (taskId: string) => AwsWriter;
+  bus: EventBus;
+  clock: Clock;
+  parallel: number;
+  poll: PollSettings;
+  operator: Operator;
+  signal: AbortSignal;
+  /** Destructive tasks confirmed for this process (by --yes or an answer). */
+  confirmed: (taskId: string) => boolean;
+  stepMode: boolean;
+}
+
+export interface ExecuteResult {
+  failed: string[];
+  awaitingApproval: string[];
+  needsConfirmation: string[];
+  /** Pending tasks that cannot start because something they need failed or waits for a human. */
+  blocked: string[];
+  interrupted: boolean;
+  quit: boolean;
+}
+
+const DONE: ReadonlySet<TaskStatus> = new Set(["succeeded", "skipped"]);
+const STUCK: ReadonlySet<TaskStatus> = new Set(["failed", "awaiting_approval"]);
+
+export function toErrorInfo(err: unknown): ErrorInfo {
+  if (err instanceof HikkoshiError) {
+    return {
+      code: err.code,
+      message: err.message,
+      ...(err.hint ? { hint: err.hint } : {}),
+      ...(err.resource ? { resource: err.resource } : {}),
+    };
+  }
+  return { code: "UNEXPECTED", message: errorMessage(err), hint: "this is a bug in hikkoshi: report it with `hikkoshi log`" };
+}
+
+export async function execute(options: ExecuteOptions): Promise<ExecuteResult> {
+  const { store, runId, registry, bus, signal } = options;
+  const records = store.listTasks(runId);
+  const status = new Map<string, TaskStatus>(records.map((r) => [r.taskId, r.status]));
+  const outputs = new Map<string, Record<string, Json>>();
+  for (const r of records) if (r.outputs) outputs.set(r.taskId, r.outputs as Record<string, Json>);
+  const specs = new Map<string, TaskSpec>(records.map((r) => [r.taskId, r.defJson as unknown as TaskSpec]));
+  const limiter = new Limiter(Math.max(1, options.parallel), (key) => registry.concurrencyLimit(key));
+  const running = new Set<Promise<void>>();
+  const needsConfirmation = new Set<string>();
+  const blocked = new Set<string>();
+  let quit = false;
+  let wake: () => void = () => {};
+
+  const depState = (spec: TaskSpec): "ready" | "blocked" | "later" => {
+    let later = false;
+    for (const need of spec.needs) {
+      const s = status.get(need);
+      if (s === undefined) continue; // a need outside the run (removed by an edit) is not ours to wait for
+      if (DONE.has(s)) continue;
+      if (STUCK.has(s) || blocked.has(need)) return "blocked";
+      later = true;
+    }
+    return later ? "later" : "ready";
+  };
+
+  const setStatus = (taskId: string, s: TaskStatus, extra: { outputs?: Record<string, Json>; error?: ErrorInfo } = {}) => {
+    status.set(taskId, s);
+    bus.emit({ type: "task-status", taskId, status: s, ...extra });
+  };
+
+  const launch = (spec: TaskSpec, def: StepDefinition<any>, params: unknown, keys: string[]) => {
+    const started = store.startTask(runId, spec.id);
+    status.set(spec.id, "running");
+    bus.emit({ type: "task-started", taskId: spec.id, attempt: started.attempts });
+    limiter.start(keys);
+    let holdsSlot = true;
+    const ctx = runContext({
+      runId,
+      runbookName: options.runbookName,
+      task: spec,
+      accounts: options.accounts,
+      clock: options.clock,
+      bus,
+      store,
+      aws: options.awsFor(spec.id),
+      signal,
+      poll: options.poll,
+      timeoutMs: spec.timeoutMs,
+      autoApprove: options.operator.autoApprove === true,
+      operatorName: options.operator.name,
+      releaseSlot: () => {
+        if (holdsSlot) limiter.releaseSlot();
+        holdsSlot = false;
+        wake();
+      },
+      acquireSlot: async () => {
+        if (!holdsSlot) await limiter.acquireSlot();
+        holdsSlot = true;
+      },
+    });
+    const slot: { promise?: Promise<void> } = {};
+    slot.promise = (async () => {
+      await Promise.resolve(); // let `running.add` happen before anything can finish
+      try {
+        const out = await def.run(ctx, params);
+        store.succeedTask(runId, spec.id, out);
+        outputs.set(spec.id, out);
+        setStatus(spec.id, "succeeded", { outputs: out });
+      } catch (err) {
+        if (err instanceof ApprovalPending) {
+          status.set(spec.id, "awaiting_approval");
+        } else if (signal.aborted) {
+          // Interrupted: the task stays in flight; resume observes AWS and adopts what exists.
+          bus.emit({ type: "task-log", taskId: spec.id, level: "warn", message: "interrupted; resume will pick it up" });
+        } else {
+          const info = toErrorInfo(err);
+          store.failTask(runId, spec.id, info);
+          setStatus(spec.id, "failed", { error: info });
+        }
+      } finally {
+        limiter.finish(keys, holdsSlot);
+        if (slot.promise) running.delete(slot.promise);
+        wake();
+      }
+    })();
+    running.add(slot.promise);
+  };
+
+  /** Prepare a ready task: resolve params, evaluate `if`, compute keys. Returns undefined if settled. */
+  const prepare = (spec: TaskSpec) => {
+    const def = registry.primitive(spec.type);
+    const lookup = (id: string) => outputs.get(id);
+    try {
+      if (!def) throw new HikkoshiError("UNKNOWN_STEP_TYPE", `step type ${spec.type} is not known to this hikkoshi`);
+      if (spec.if !== undefined && !evaluateCondition(spec.if, lookup, "run")) {
+        store.skipTask(runId, spec.id, `condition false: ${spec.if}`);
+        setStatus(spec.id, "skipped");
+        return undefined;
+      }
+      const raw = resolveTaskParams(spec, lookup, "run");
+      const parsed = def.params.safeParse(raw);
+      if (!parsed.success) {
+        throw new HikkoshiError("PARAMS_INVALID", `parameters of ${spec.id} are invalid at run time: ${parsed.error.message}`, {
+          hint: "an upstream output did not have the expected shape; check `hikkoshi status` for its outputs",
+        });
+      }
+      const account = options.accounts[spec.account];
+      const keys = account && def.concurrencyKeys ? def.concurrencyKeys(parsed.data, { account }) : [];
+      const destructive = typeof def.destructive === "function" ? def.destructive(parsed.data) : def.destructive === true;
+      return { def, params: parsed.data, keys, destructive };
+    } catch (err) {
+      // A task that cannot even start fails like any other: recorded, shown, resumable after a fix.
+      store.startTask(runId, spec.id);
+      const info = toErrorInfo(err);
+      store.failTask(runId, spec.id, info);
+      setStatus(spec.id, "failed", { error: info });
+      return undefined;
+    }
+  };
+
+  const pendingOrder = records.filter((r) => r.status === "pending").map((r) => r.taskId);
+
+  for (;;) {
+    let progressed = false;
+    if (!signal.aborted && !quit) {
+      for (const taskId of pendingOrder) {
+        if (status.get(taskId) !== "pending" || needsConfirmation.has(taskId) || blocked.has(taskId)) continue;
+        const spec = specs.get(taskId)!;
+        const dep = depState(spec);
+        if (dep === "blocked") {
+          blocked.add(taskId);
+          progressed = true;
+          continue;
+        }
+        if (dep === "later" || !limiter.canStart([])) continue;
+        const prepared = prepare(spec);
+        progressed = true;
+        if (!prepared) continue;
+        if (!limiter.canStart(prepared.keys)) continue; // queued behind a concurrency limit
+        if (prepared.destructive && !options.confirmed(taskId)) {
+          needsConfirmation.add(taskId);
+          bus.emit({ type: "task-needs-confirmation", taskId, summary: `${spec.type} in ${spec.account}` });
+          continue;
+        }
+        if (options.stepMode) {
+          const answer = await options.operator.stepGate(taskId, `${spec.type} in ${spec.account}`);
+          if (answer === "quit") {
+            quit = true;
+            break;
+          }
+          if (answer === "skip") {
+            store.skipTask(runId, taskId, `skipped by ${options.operator.name} (--step)`);
+            setStatus(taskId, "skipped");
+            continue;
+          }
+        }
+        launch(spec, prepared.def, prepared.params, prepared.keys);
+      }
+    }
+    if (running.size === 0 && !progressed) break;
+    if (running.size === 0) continue;
+    await new Promise<void>((resolve) => {
+      wake = resolve;
+    });
+  }
+
+  const pick = (s: TaskStatus) => [...status].filter(([, v]) => v === s).map(([k]) => k);
+  return {
+    failed: pick("failed"),
+    awaitingApproval: pick("awaiting_approval"),
+    needsConfirmation: [...needsConfirmation],
+    blocked: [...blocked],
+    interrupted: signal.aborted,
+    quit,
+  };
+}
+
+export type { TaskRecord };

@@ -1,0 +1,190 @@
+/**
+ * Plan: a read-only pass over every task that observes live state and says what run would do. The result
+ * is plain data (printable, saveable, comparable); `run --plan` applies exactly a reviewed plan.
+ */
+import type { Clock } from "../core/clock.js";
+import { HikkoshiError } from "../core/errors.js";
+import type { Json } from "../core/json.js";
+import { evaluateCondition, resolveTaskParams } from "../runbook/index.js";
+import type { Runbook } from "../runbook/types.js";
+import type { AccountRef, AwsReader, PlanResult, Precondition, Unresolved } from "../steps/define.js";
+import type { StepRegistry } from "../steps/registry.js";
+import { planContext } from "./context.js";
+import { EventBus } from "./events.js";
+import { toErrorInfo } from "./executor.js";
+
+export const PLAN_FORMAT = "hikkoshi-plan/1";
+
+export interface TaskPlan {
+  id: string;
+  step: string;
+  topStep: string;
+  item?: string;
+  type: string;
+  account: string;
+  accountId: string;
+  region: string;
+  action: PlanResult["action"];
+  summary: string;
+  resources: string[];
+  destructive: boolean;
+  irreversible: boolean;
+  estimate?: PlanResult["estimate"];
+  preconditions: Precondition[];
+  observations: Record<string, Json>;
+}
+
+export interface Plan {
+  format: typeof PLAN_FORMAT;
+  createdAt: string;
+  runbook: { name: string; path: string; hash: string };
+  params: Record<string, Json>;
+  accounts: Record<string, { id: string; region: string; callerArn: string }>;
+  tasks: TaskPlan[];
+  summary: { tasks: number; destructive: number; irreversible: number; blocking: number; warnings: number };
+}
+
+export interface PlanInput {
+  runbook: Runbook;
+  registry: StepRegistry;
+  accounts: Record<string, AccountRef>;
+  identities: Record<string, { arn: string }>;
+  aws: AwsReader;
+  clock: Clock;
+  /** Known when planning inside `run` (names are then the real ones); undefined for `hikkoshi plan`. */
+  runId?: string;
+}
+
+export function accountRefs(runbook: Runbook): Record<string, AccountRef> {
+  return Object.fromEntries(
+    Object.values(runbook.accounts).map((a) => [a.alias, { alias: a.alias, id: a.id, region: a.region }]),
+  );
+}
+
+export async function planRunbook(input: PlanInput): Promise<Plan> {
+  const { runbook, registry } = input;
+  const predicted = new Map<string, Record<string, unknown>>();
+  const bus = new EventBus();
+  const tasks: TaskPlan[] = [];
+
+  for (const task of runbook.tasks) {
+    const account = input.accounts[task.account]!;
+    const base = {
+      id: task.id,
+      step: task.stepId,
+      topStep: task.topStepId,
+      ...(task.itemKey === undefined ? {} : { item: task.itemKey }),
+      type: task.type,
+      account: task.account,
+      accountId: account.id,
+      region: account.region,
+    };
+    const def = registry.primitive(task.type);
+    let result: PlanResult;
+    try {
+      if (!def) throw new HikkoshiError("UNKNOWN_STEP_TYPE", `step type ${task.type} is not known`);
+      const lookup = (id: string) => predicted.get(id);
+      const params = resolveTaskParams(task, lookup, "plan");
+      result = await def.plan(
+        planContext({ runId: input.runId, runbookName: runbook.name, task, accounts: input.accounts, clock: input.clock, bus, aws: input.aws }),
+        params,
+      );
+      if (task.if !== undefined) {
+        const cond = safeCondition(task.if, lookup);
+        if (cond === false) result = { ...result, action: "noop", summary: `skipped: condition false (${task.if})` };
+        else if (cond === undefined) result = { ...result, summary: `${result.summary} (if ${task.if})` };
+      }
+      const destructive = typeof def.destructive === "function" ? safeCall(() => (def.destructive as (p: unknown) => boolean)(params)) : def.destructive;
+      result = { ...result, destructive: result.destructive ?? destructive ?? false, irreversible: result.irreversible ?? def.irreversible ?? false };
+    } catch (err) {
+      const info = toErrorInfo(err);
+      result = {
+        action: "noop",
+        summary: `cannot plan: ${info.message}`,
+        resources: [],
+        preconditions: [{ ok: false, code: info.code, message: info.message, ...(info.hint ? { hint: info.hint } : {}), severity: "error" }],
+      };
+    }
+    predicted.set(task.id, (result.predictedOutputs ?? {}) as Record<string, Json | Unresolved>);
+    tasks.push({
+      ...base,
+      action: result.action,
+      summary: result.summary,
+      resources: result.resources,
+      destructive: result.destructive === true,
+      irreversible: result.irreversible === true,
+      ...(result.estimate ? { estimate: result.estimate } : {}),
+      preconditions: result.preconditions.filter((p) => !p.ok),
+      observations: result.observations ?? {},
+    });
+  }
+
+  const failing = tasks.flatMap((t) => t.preconditions);
+  return {
+    format: PLAN_FORMAT,
+    createdAt: new Date(input.clock.now()).toISOString(),
+    runbook: { name: runbook.name, path: runbook.path, hash: runbook.hash },
+    params: runbook.params,
+    accounts: Object.fromEntries(
+      Object.values(input.accounts).map((a) => [a.alias, { id: a.id, region: a.region, callerArn: input.identities[a.alias]?.arn ?? "" }]),
+    ),
+    tasks,
+    summary: {
+      tasks: tasks.length,
+      destructive: tasks.filter((t) => t.destructive).length,
+      irreversible: tasks.filter((t) => t.irreversible).length,
+      blocking: failing.filter((p) => p.severity === "error").length,
+      warnings: failing.filter((p) => p.severity === "warning").length,
+    },
+  };
+}
+
+function safeCondition(expr: string, lookup: (id: string) => Record<string, unknown> | undefined): boolean | undefined {
+  try {
+    return evaluateCondition(expr, lookup, "plan");
+  } catch {
+    return undefined;
+  }
+}
+
+function safeCall(fn: () => boolean): boolean | undefined {
+  try {
+    return fn();
+  } catch {
+    return undefined;
+  }
+}
+
+export function blockingPreconditions(plan: Plan): Array<{ task: string; precondition: Precondition }> {
+  return plan.tasks.flatMap((t) =>
+    t.preconditions.filter((p) => p.severity === "error").map((precondition) => ({ task: t.id, precondition })),
+  );
+}
+
+/**
+ * Differences between a reviewed plan and a fresh one: runbook edits, tasks added/removed, or observed
+ * state that moved. An empty list means the reviewed plan still describes what run will do.
+ */
+export function planDrift(reviewed: Plan, fresh: Plan): string[] {
+  const drift: string[] = [];
+  if (reviewed.format !== PLAN_FORMAT) drift.push(`plan file format ${reviewed.format} is not ${PLAN_FORMAT}`);
+  if (reviewed.runbook.hash !== fresh.runbook.hash) drift.push(`runbook ${fresh.runbook.path} changed since the plan was made`);
+  if (JSON.stringify(reviewed.params) !== JSON.stringify(fresh.params)) drift.push("params differ from the plan's");
+  const before = new Map(reviewed.tasks.map((t) => [t.id, t]));
+  const after = new Map(fresh.tasks.map((t) => [t.id, t]));
+  for (const id of before.keys()) if (!after.has(id)) drift.push(`task ${id} is in the plan but no longer in the runbook`);
+  for (const [id, t] of after) {
+    const old = before.get(id);
+    if (!old) {
+      drift.push(`task ${id} is new since the plan`);
+      continue;
+    }
+    if (old.action !== t.action) drift.push(`task ${id}: action was "${old.action}", now "${t.action}"`);
+    for (const key of new Set([...Object.keys(old.observations), ...Object.keys(t.observations)])) {
+      const a = JSON.stringify(old.observations[key] ?? null);
+      const b = JSON.stringify(t.observations[key] ?? null);
+      if (a !== b) drift.push(`task ${id}: ${key} was ${a}, now ${b}`);
+    }
+  }
+  return drift;
+}

@@ -1,0 +1,293 @@
+/**
+ * Orchestrates a run: account guard, preflight plan, run record, lock with heartbeat, the executor loop,
+ * operator questions at quiescence (approvals, destructive confirmations), and the final state.
+ * `startRun` and `resumeRun` share `drive`.
+ */
+import { randomBytes, randomUUID } from "node:crypto";
+import { hostname } from "node:os";
+import type { Clock } from "../core/clock.js";
+import { HikkoshiError } from "../core/errors.js";
+import type { Json } from "../core/json.js";
+import type { AwsSession } from "../aws/session.js";
+import { createAwsAccess } from "../aws/access.js";
+import { verifyAccounts } from "../aws/guard.js";
+import { diffRunbooks } from "../runbook/index.js";
+import type { Runbook } from "../runbook/types.js";
+import type { StepRegistry } from "../steps/registry.js";
+import type { RunRecord, RunState, Store } from "../state/index.js";
+import type { EventBus } from "./events.js";
+import { execute } from "./executor.js";
+import { journalSink } from "./journal.js";
+import { newRunId } from "./names.js";
+import type { Operator } from "./operator.js";
+import { type Plan, accountRefs, blockingPreconditions, planDrift, planRunbook } from "./planner.js";
+import type { PollSettings } from "./context.js";
+
+export interface EngineDeps {
+  store: Store;
+  registry: StepRegistry;
+  session: AwsSession;
+  bus: EventBus;
+  clock: Clock;
+  operator: Operator;
+  signal: AbortSignal;
+}
+
+export interface DriveOptions {
+  parallel: number;
+  yes: boolean;
+  stepMode: boolean;
+  poll: PollSettings;
+  /** A lock whose heartbeat is older than this belongs to a dead process. */
+  staleLockMs?: number;
+  heartbeatMs?: number;
+}
+
+export interface RunOutcome {
+  runId: string;
+  state: RunState;
+  failed: string[];
+  awaitingApproval: string[];
+  needsConfirmation: string[];
+  blocked: string[];
+}
+
+export async function guardAccounts(deps: Pick<EngineDeps, "session" | "bus">, runbook: Runbook) {
+  const identities = await verifyAccounts(deps.session, runbook.accounts);
+  for (const [alias, id] of Object.entries(identities)) {
+    deps.bus.emit({ type: "account-verified", alias, accountId: id.accountId, arn: id.arn });
+  }
+  return identities;
+}
+
+export async function makePlan(deps: Pick<EngineDeps, "session" | "bus" | "registry" | "clock">, runbook: Runbook): Promise<Plan> {
+  const identities = await guardAccounts(deps, runbook);
+  return planRunbook({
+    runbook,
+    registry: deps.registry,
+    accounts: accountRefs(runbook),
+    identities,
+    aws: createAwsAccess(deps.session, { readOnly: true, identities }),
+    clock: deps.clock,
+  });
+}
+
+export async function startRun(
+  deps: EngineDeps,
+  runbook: Runbook,
+  options: DriveOptions & { reviewedPlan?: Plan; operatorName: string },
+): Promise<RunOutcome> {
+  const plan = await makePlan(deps, runbook);
+  if (options.reviewedPlan) {
+    const drift = planDrift(options.reviewedPlan, plan);
+    if (drift.length > 0) {
+      throw new HikkoshiError("PLAN_DRIFT", `the world or the runbook changed since the plan was reviewed:\n  - ${drift.join("\n  - ")}`, {
+        hint: "run `hikkoshi plan` again, review it, and apply the new plan",
+      });
+    }
+  }
+  const blocking = blockingPreconditions(plan);
+  if (blocking.length > 0) {
+    throw new HikkoshiError(
+      "PRECONDITION_FAILED",
+      `${blocking.length} precondition(s) fail; nothing was changed:\n${blocking
+        .map((b) => `  - ${b.task}: ${b.precondition.message}${b.precondition.hint ? `\n    hint: ${b.precondition.hint}` : ""}`)
+        .join("\n")}`,
+      { hint: "fix the problems above (`hikkoshi plan` shows them) and run again" },
+    );
+  }
+  const identities = Object.fromEntries(Object.entries(plan.accounts).map(([alias, a]) => [alias, a.callerArn]));
+  const runId = newRunId(randomBytes);
+  deps.store.createRun({
+    id: runId,
+    runbookName: runbook.name,
+    runbookPath: runbook.path,
+    runbookHash: runbook.hash,
+    runbookText: runbook.text,
+    params: runbook.params,
+    operator: options.operatorName,
+    identities,
+    options: { parallel: options.parallel } as Record<string, Json>,
+    tasks: runbook.tasks.map((t, seq) => newTask(t, seq)),
+  });
+  deps.bus.emit({ type: "run-started", runId, runbook: runbook.name, tasks: runbook.tasks.length, resumed: false });
+  return drive(deps, runbook, runId, options);
+}
+
+function newTask(t: Runbook["tasks"][number], seq: number) {
+  return {
+    taskId: t.id,
+    seq,
+    stepId: t.stepId,
+    topStepId: t.topStepId,
+    itemKey: t.itemKey,
+    type: t.type,
+    accountAlias: t.account,
+    defHash: t.defHash,
+    defJson: t,
+  };
+}
+
+/** Resume: re-check the edit, the accounts, recover what was in flight, retry what failed, drive on. */
+export async function resumeRun(deps: EngineDeps, run: RunRecord, runbook: Runbook, options: DriveOptions): Promise<RunOutcome> {
+  const { store, bus } = deps;
+  const token = lock(deps, run.id, options);
+  try {
+    applyEdit(store, run, runbook, bus);
+    const unknown = store.markUnknownAwsCalls(run.id);
+    if (unknown > 0) bus.emit({ type: "notice", level: "warn", message: `${unknown} AWS call(s) were in flight when the last process stopped; their tasks will observe AWS and adopt what exists` });
+    const recovered = store.recoverInFlight(run.id);
+    if (recovered.length > 0) bus.emit({ type: "notice", level: "info", message: `re-attaching to ${recovered.length} task(s) that were in flight: ${recovered.join(", ")}` });
+    const retried = store.retryFailed(run.id);
+    if (retried.length > 0) bus.emit({ type: "notice", level: "info", message: `retrying ${retried.length} failed task(s): ${retried.join(", ")}` });
+    bus.emit({ type: "run-started", runId: run.id, runbook: runbook.name, tasks: runbook.tasks.length, resumed: true });
+    return await drive(deps, runbook, run.id, options, token);
+  } finally {
+    store.releaseLock(run.id, token);
+  }
+}
+
+function applyEdit(store: Store, run: RunRecord, runbook: Runbook, bus: EventBus) {
+  if (runbook.hash === run.runbookHash) return;
+  const existing = store.listTasks(run.id);
+  const diff = diffRunbooks(existing.map((t) => ({ id: t.taskId, defHash: t.defHash })), runbook.tasks);
+  const touched = new Map(existing.map((t) => [t.taskId, t]));
+  const conflicts = [...diff.changed, ...diff.removed]
+    .map((t) => (typeof t === "string" ? t : t.id))
+    .filter((id) => {
+      const rec = touched.get(id);
+      return rec !== undefined && (rec.status !== "pending" || rec.attempts > 0);
+    });
+  if (conflicts.length > 0) {
+    throw new HikkoshiError("RESUME_EDIT_CONFLICT", `the runbook was edited in tasks that already started: ${conflicts.join(", ")}`, {
+      hint: "undo the edit to those steps (the run's original runbook is stored: `hikkoshi status --json`), or start a new run",
+    });
+  }
+  const bySeq = new Map(runbook.tasks.map((t, i) => [t.id, i]));
+  for (const t of diff.changed) {
+    const spec = typeof t === "string" ? runbook.tasks.find((x) => x.id === t)! : t;
+    store.updatePendingTaskDefinition(run.id, spec.id, { defHash: spec.defHash, defJson: spec, seq: bySeq.get(spec.id)! });
+  }
+  if (diff.added.length > 0) {
+    store.addTasks(run.id, diff.added.map((t) => newTask(typeof t === "string" ? runbook.tasks.find((x) => x.id === t)! : t, bySeq.get(typeof t === "string" ? t : t.id)!)));
+  }
+  const ids = (list: Array<string | { id: string }>) => list.map((t) => (typeof t === "string" ? t : t.id)).join(", ");
+  bus.emit({
+    type: "notice",
+    level: "warn",
+    message: `the runbook changed since the run started; applying edits to tasks not yet started — added: [${ids(diff.added)}], changed: [${ids(diff.changed)}], removed: [${ids(diff.removed)}]`,
+  });
+}
+
+function lock(deps: EngineDeps, runId: string, options: DriveOptions): string {
+  const token = randomUUID();
+  const result = deps.store.acquireLock(runId, {
+    pid: process.pid,
+    host: hostname(),
+    token,
+    now: deps.clock.now(),
+    staleAfterMs: options.staleLockMs ?? 60_000,
+  });
+  if (!result.ok) {
+    const h = result.holder;
+    throw new HikkoshiError("LOCK_HELD", `run ${runId} is being driven by pid ${h.pid} on ${h.host} (last heartbeat ${new Date(h.heartbeatAt).toISOString()})`, {
+      hint: `wait for it to finish, or if that process is gone for good: hikkoshi resume ${runId} --force-unlock`,
+    });
+  }
+  if (result.tookOverFrom) {
+    deps.bus.emit({
+      type: "notice",
+      level: "warn",
+      message: `took over the lock of run ${runId} from pid ${result.tookOverFrom.pid} on ${result.tookOverFrom.host}, which is no longer alive`,
+    });
+  }
+  return token;
+}
+
+async function drive(deps: EngineDeps, runbook: Runbook, runId: string, options: DriveOptions, heldToken?: string): Promise<RunOutcome> {
+  const { store, bus, clock, operator } = deps;
+  const token = heldToken ?? lock(deps, runId, options);
+  const started = clock.now();
+  const confirmed = new Set<string>();
+  const abort = new AbortController();
+  const onAbort = () => abort.abort(deps.signal.reason);
+  deps.signal.addEventListener("abort", onAbort, { once: true });
+  const beat = setInterval(() => {
+    if (!store.heartbeat(runId, token, clock.now())) {
+      bus.emit({ type: "notice", level: "warn", message: "another process took over this run's lock; stopping" });
+      abort.abort(new HikkoshiError("LOCK_LOST", "the run lock was taken over by another process"));
+    }
+  }, options.heartbeatMs ?? 5_000);
+  beat.unref();
+  try {
+    const identities = await guardAccounts(deps, runbook);
+    store.updateRunIdentities(runId, Object.fromEntries(Object.entries(identities).map(([a, i]) => [a, i.arn])));
+    store.setRunState(runId, "running");
+    const awsFor = (taskId: string) =>
+      createAwsAccess(deps.session, { readOnly: false, identities, journal: journalSink(store, runId, taskId, bus) });
+    for (;;) {
+      const result = await execute({
+        runId,
+        runbookName: runbook.name,
+        store,
+        registry: deps.registry,
+        accounts: accountRefs(runbook),
+        awsFor,
+        bus,
+        clock,
+        parallel: options.parallel,
+        poll: options.poll,
+        operator,
+        signal: abort.signal,
+        confirmed: (id) => options.yes || confirmed.has(id),
+        stepMode: options.stepMode,
+      });
+      if (result.interrupted || result.quit || !operator.interactive) return finish(deps, runId, result, started);
+      let answered = false;
+      for (const taskId of result.awaitingApproval) {
+        const answer = await operator.approve(taskId, "");
+        if (answer === "approved") {
+          store.approveTask(runId, taskId, operator.name);
+          answered = true;
+        } else if (answer === "rejected") {
+          store.rejectTask(runId, taskId, operator.name);
+          answered = true;
+        }
+      }
+      if (result.needsConfirmation.length > 0) {
+        const yes = await operator.confirmDestructive(result.needsConfirmation, result.needsConfirmation);
+        for (const id of result.needsConfirmation) {
+          store.journalAppend({ runId, taskId: id, kind: "confirmation", actor: operator.name, action: yes ? "confirmed" : "declined", resource: id, outcome: "ok" });
+          if (yes) confirmed.add(id);
+        }
+        answered ||= yes;
+      }
+      if (!answered) return finish(deps, runId, result, started);
+    }
+  } finally {
+    clearInterval(beat);
+    deps.signal.removeEventListener("abort", onAbort);
+    if (!heldToken) store.releaseLock(runId, token);
+  }
+}
+
+function finish(
+  deps: EngineDeps,
+  runId: string,
+  result: Awaited<ReturnType<typeof execute>>,
+  started: number,
+): RunOutcome {
+  const { store, bus, clock } = deps;
+  const counts = store.taskCounts(runId);
+  let state: RunState;
+  if (result.interrupted || result.quit) state = "interrupted";
+  else if (result.failed.length > 0) state = "failed";
+  else if (result.awaitingApproval.length > 0) state = "waiting_approval";
+  else if (result.needsConfirmation.length > 0) state = "needs_confirmation";
+  else if ((counts.pending ?? 0) + (counts.running ?? 0) + (counts.waiting ?? 0) > 0) state = "failed";
+  else state = "succeeded";
+  const done = state === "succeeded";
+  store.setRunState(runId, state, { finished: done });
+  bus.emit({ type: "run-finished", runId, state, counts: counts as Record<string, number>, durationMs: clock.now() - started });
+  return { runId, state, failed: result.failed, awaitingApproval: result.awaitingApproval, needsConfirmation: result.needsConfirmation, blocked: result.blocked };
+}

@@ -2,11 +2,11 @@
  * What every command needs, built from global options: the state store, the step registry, AWS sessions,
  * the event bus with the chosen renderer, and the operator.
  */
-import { userInfo, hostname } from "node:os";
+import { hostname, userInfo } from "node:os";
 import { resolve } from "node:path";
+import { createAwsSession } from "../aws/session.js";
 import { systemClock } from "../core/clock.js";
 import { HikkoshiError } from "../core/errors.js";
-import { createAwsSession } from "../aws/session.js";
 import { EventBus } from "../engine/events.js";
 import { loadRunbook } from "../runbook/index.js";
 import type { Runbook } from "../runbook/types.js";
@@ -14,6 +14,7 @@ import { openStore, type Store } from "../state/index.js";
 import { builtinRegistry } from "../steps/index.js";
 import type { CliIO } from "./io.js";
 import { jsonRenderer } from "./render/json.js";
+import { listrRenderer } from "./render/listr.js";
 import { plainRenderer } from "./render/plain.js";
 
 export interface GlobalOptions {
@@ -45,7 +46,8 @@ export function parseParams(list: string[] | undefined): Record<string, string> 
   const out: Record<string, string> = {};
   for (const item of list ?? []) {
     const eq = item.indexOf("=");
-    if (eq <= 0) throw new HikkoshiError("USAGE", `--param expects k=v, got "${item}"`, { hint: "e.g. --param instances=[a,b]" });
+    if (eq <= 0)
+      throw new HikkoshiError("USAGE", `--param expects k=v, got "${item}"`, { hint: "e.g. --param instances=[a,b]" });
     out[item.slice(0, eq)] = item.slice(eq + 1);
   }
   return out;
@@ -62,20 +64,27 @@ export function sessionFor(runbook: Runbook, opts: GlobalOptions) {
 
 export type RenderMode = "auto" | "plain" | "json" | "listr";
 
-export function makeBus(io: CliIO, mode: RenderMode): { bus: EventBus; stop: () => void } {
+/** The engine's events go to exactly one renderer: listr2 on a terminal, plain lines otherwise, or NDJSON. */
+export function makeBus(io: CliIO, mode: RenderMode, runbook: Runbook): { bus: EventBus; stop: () => Promise<void> } {
   const bus = new EventBus(systemClock.now);
   if (mode === "json") {
     bus.on(jsonRenderer(io.out));
-    return { bus, stop: () => {} };
+    return { bus, stop: async () => {} };
+  }
+  if (mode === "listr" || (mode === "auto" && io.isTTY)) {
+    const view = listrRenderer(runbook, io.out);
+    bus.on(view.listener);
+    return { bus, stop: view.finish };
   }
   bus.on(plainRenderer(io.out));
-  return { bus, stop: () => {} };
+  return { bus, stop: async () => {} };
 }
 
 export function pollSettings(io: CliIO, pollMs?: string) {
   const raw = pollMs ?? io.env.HIKKOSHI_POLL_MS;
   if (raw === undefined) return {};
   const ms = Number(raw);
-  if (!Number.isFinite(ms) || ms <= 0) throw new HikkoshiError("USAGE", `poll interval must be a positive number of ms, got "${raw}"`);
+  if (!Number.isFinite(ms) || ms <= 0)
+    throw new HikkoshiError("USAGE", `poll interval must be a positive number of ms, got "${raw}"`);
   return { initialMs: ms, maxMs: Math.max(ms, ms * 4) };
 }

@@ -1,5 +1,5 @@
 /** Human formatting of errors, diagnostics, durations. Only the CLI formats. */
-import { type Diagnostic, HikkoshiError, ValidationFailed, errorMessage } from "../core/errors.js";
+import { type Diagnostic, errorMessage, HikkoshiError, ValidationFailed } from "../core/errors.js";
 
 export function formatDuration(ms: number): string {
   if (!Number.isFinite(ms) || ms < 0) return "-";
@@ -41,6 +41,12 @@ export function formatError(err: unknown): string {
 
 export function table(rows: string[][]): string {
   const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
-  return rows.map((row) => row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join("  ")).join("\n");
+  for (const row of rows) {
+    row.forEach((cell, i) => {
+      widths[i] = Math.max(widths[i] ?? 0, cell.length);
+    });
+  }
+  return rows
+    .map((row) => row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join("  "))
+    .join("\n");
 }

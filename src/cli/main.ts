@@ -3,6 +3,7 @@
  * Nothing below the CLI calls process.exit.
  */
 import { Command, CommanderError, Option } from "commander";
+import { HikkoshiError } from "../core/errors.js";
 import { approveCommand } from "./commands/approve.js";
 import { demoCommand } from "./commands/demo.js";
 import { logCommand } from "./commands/log.js";
@@ -15,7 +16,6 @@ import { validateCommand } from "./commands/validate.js";
 import { EXIT, exitCodeForError } from "./exit-codes.js";
 import { formatError } from "./format.js";
 import { type CliIO, processIO } from "./io.js";
-import { HikkoshiError } from "../core/errors.js";
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -35,8 +35,10 @@ export function buildProgram(io: CliIO, setCode: (code: number) => void): Comman
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
 
-  const run = <A extends unknown[]>(fn: (...args: A) => number | Promise<number>) =>
-    async (...args: A) => setCode(await fn(...args));
+  const run =
+    <A extends unknown[]>(fn: (...args: A) => number | Promise<number>) =>
+    async (...args: A) =>
+      setCode(await fn(...args));
   const globals = (cmd: Command) => cmd.optsWithGlobals();
 
   program
@@ -62,7 +64,9 @@ export function buildProgram(io: CliIO, setCode: (code: number) => void): Comman
       .option("--parallel <n>", "tasks at once (default 4)")
       .option("--json", "NDJSON events instead of the display")
       .addOption(new Option("--poll-ms <ms>", "poll interval override for long waits").hideHelp())
-      .addOption(new Option("--render <mode>", "display: auto, plain, listr, json").choices(["auto", "plain", "listr", "json"]));
+      .addOption(
+        new Option("--render <mode>", "display: auto, plain, listr, json").choices(["auto", "plain", "listr", "json"]),
+      );
 
   driveOptions(
     program
@@ -102,7 +106,9 @@ export function buildProgram(io: CliIO, setCode: (code: number) => void): Comman
     .description("approve (or --reject) a manual step")
     .option("--reject", "reject instead: the task fails")
     .addHelpText("after", "\nExample:\n  hikkoshi approve k3f9x2 freeze && hikkoshi resume k3f9x2")
-    .action(run((runId: string, task: string, _o: unknown, cmd: Command) => approveCommand(io, runId, task, globals(cmd))));
+    .action(
+      run((runId: string, task: string, _o: unknown, cmd: Command) => approveCommand(io, runId, task, globals(cmd))),
+    );
 
   program
     .command("log [run]")
@@ -115,7 +121,10 @@ export function buildProgram(io: CliIO, setCode: (code: number) => void): Comman
   program
     .command("schema")
     .description("JSON Schema of the runbook format, derived from the step types")
-    .addHelpText("after", "\nExample:\n  hikkoshi schema > runbook.schema.json   # then: # yaml-language-server: $schema=runbook.schema.json")
+    .addHelpText(
+      "after",
+      "\nExample:\n  hikkoshi schema > runbook.schema.json   # then: # yaml-language-server: $schema=runbook.schema.json",
+    )
     .action(run(() => schemaCommand(io)));
 
   program

@@ -4,10 +4,11 @@
  */
 import type { Clock } from "../core/clock.js";
 import { HikkoshiError } from "../core/errors.js";
+import { failpoint } from "../core/failpoint.js";
 import type { JsonObject } from "../core/json.js";
-import type { AccountRef, AwsReader, AwsWriter, PlanContext, RunContext, WaitOptions } from "../steps/define.js";
-import type { Store } from "../state/index.js";
 import type { TaskSpec } from "../runbook/types.js";
+import type { Store } from "../state/index.js";
+import type { AccountRef, AwsReader, AwsWriter, PlanContext, RunContext, WaitOptions } from "../steps/define.js";
 import type { EventBus } from "./events.js";
 import { taskResourceName, taskTags, taskToken } from "./names.js";
 
@@ -83,7 +84,10 @@ export function runContext(input: RunContextInput): RunContext {
     aws: input.aws,
     signal,
     progress: (record?.progress ?? undefined) as JsonObject | undefined,
-    saveProgress: (progress) => store.saveProgress(runId, task.id, progress),
+    saveProgress: (progress) => {
+      store.saveProgress(runId, task.id, progress);
+      failpoint("progress:saved");
+    },
     wait: (options) => waitFor(input, options),
     awaitApproval: async (instructions) => {
       const current = store.getTask(runId, task.id);
@@ -92,7 +96,7 @@ export function runContext(input: RunContextInput): RunContext {
         store.approveTask(runId, task.id, `${input.operatorName} (auto-approved)`);
         return "approved";
       }
-      store.requestApproval(runId, task.id);
+      if (store.requestApproval(runId, task.id) === "approved") return "approved";
       bus.emit({ type: "task-awaiting-approval", taskId: task.id, instructions });
       throw new ApprovalPending(task.id);
     },
@@ -108,6 +112,7 @@ async function waitFor<T>(input: RunContextInput, options: WaitOptions<T>): Prom
   // The deadline is stored once: a resumed wait keeps the deadline of the first attempt.
   const deadlineAt = store.enterWait(runId, task.id, { what: options.what, deadlineAt: clock.now() + timeoutMs });
   bus.emit({ type: "task-waiting", taskId: task.id, what: options.what, deadlineAt });
+  failpoint("wait:entered");
   report(bus, task.id, first.percent, first.message);
   input.releaseSlot();
   let interval = input.poll.initialMs ?? options.intervalMs ?? 5_000;
@@ -124,6 +129,7 @@ async function waitFor<T>(input: RunContextInput, options: WaitOptions<T>): Prom
       const pause = Math.min(interval, Math.max(0, deadlineAt - clock.now())) * (0.8 + Math.random() * 0.4);
       await clock.sleep(pause, signal);
       const result = await options.poll();
+      failpoint("wait:poll");
       if (result.done) {
         await input.acquireSlot();
         store.leaveWait(runId, task.id);

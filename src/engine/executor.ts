@@ -4,13 +4,14 @@
  * the limits and records every transition through the store.
  */
 import type { Clock } from "../core/clock.js";
-import { HikkoshiError, errorMessage } from "../core/errors.js";
+import { errorMessage, HikkoshiError } from "../core/errors.js";
+import { failpoint } from "../core/failpoint.js";
 import type { Json } from "../core/json.js";
 import { evaluateCondition, resolveTaskParams } from "../runbook/index.js";
 import type { TaskSpec } from "../runbook/types.js";
+import type { Store, TaskRecord, TaskStatus } from "../state/index.js";
 import type { AccountRef, AwsWriter, StepDefinition } from "../steps/define.js";
 import type { StepRegistry } from "../steps/registry.js";
-import type { Store, TaskRecord, TaskStatus } from "../state/index.js";
 import { ApprovalPending, type PollSettings, runContext } from "./context.js";
 import type { ErrorInfo, EventBus } from "./events.js";
 import { Limiter } from "./limiter.js";
@@ -57,7 +58,11 @@ export function toErrorInfo(err: unknown): ErrorInfo {
       ...(err.resource ? { resource: err.resource } : {}),
     };
   }
-  return { code: "UNEXPECTED", message: errorMessage(err), hint: "this is a bug in hikkoshi: report it with `hikkoshi log`" };
+  return {
+    code: "UNEXPECTED",
+    message: errorMessage(err),
+    hint: "this is a bug in hikkoshi: report it with `hikkoshi log`",
+  };
 }
 
 export async function execute(options: ExecuteOptions): Promise<ExecuteResult> {
@@ -86,13 +91,18 @@ export async function execute(options: ExecuteOptions): Promise<ExecuteResult> {
     return later ? "later" : "ready";
   };
 
-  const setStatus = (taskId: string, s: TaskStatus, extra: { outputs?: Record<string, Json>; error?: ErrorInfo } = {}) => {
+  const setStatus = (
+    taskId: string,
+    s: TaskStatus,
+    extra: { outputs?: Record<string, Json>; error?: ErrorInfo } = {},
+  ) => {
     status.set(taskId, s);
     bus.emit({ type: "task-status", taskId, status: s, ...extra });
   };
 
   const launch = (spec: TaskSpec, def: StepDefinition<any>, params: unknown, keys: string[]) => {
     const started = store.startTask(runId, spec.id);
+    failpoint("task:started");
     status.set(spec.id, "running");
     bus.emit({ type: "task-started", taskId: spec.id, attempt: started.attempts });
     limiter.start(keys);
@@ -127,6 +137,7 @@ export async function execute(options: ExecuteOptions): Promise<ExecuteResult> {
       try {
         const out = await def.run(ctx, params);
         store.succeedTask(runId, spec.id, out);
+        failpoint("task:succeeded");
         outputs.set(spec.id, out);
         setStatus(spec.id, "succeeded", { outputs: out });
       } catch (err) {
@@ -134,7 +145,12 @@ export async function execute(options: ExecuteOptions): Promise<ExecuteResult> {
           status.set(spec.id, "awaiting_approval");
         } else if (signal.aborted) {
           // Interrupted: the task stays in flight; resume observes AWS and adopts what exists.
-          bus.emit({ type: "task-log", taskId: spec.id, level: "warn", message: "interrupted; resume will pick it up" });
+          bus.emit({
+            type: "task-log",
+            taskId: spec.id,
+            level: "warn",
+            message: "interrupted; resume will pick it up",
+          });
         } else {
           const info = toErrorInfo(err);
           store.failTask(runId, spec.id, info);
@@ -163,13 +179,18 @@ export async function execute(options: ExecuteOptions): Promise<ExecuteResult> {
       const raw = resolveTaskParams(spec, lookup, "run");
       const parsed = def.params.safeParse(raw);
       if (!parsed.success) {
-        throw new HikkoshiError("PARAMS_INVALID", `parameters of ${spec.id} are invalid at run time: ${parsed.error.message}`, {
-          hint: "an upstream output did not have the expected shape; check `hikkoshi status` for its outputs",
-        });
+        throw new HikkoshiError(
+          "PARAMS_INVALID",
+          `parameters of ${spec.id} are invalid at run time: ${parsed.error.message}`,
+          {
+            hint: "an upstream output did not have the expected shape; check `hikkoshi status` for its outputs",
+          },
+        );
       }
       const account = options.accounts[spec.account];
       const keys = account && def.concurrencyKeys ? def.concurrencyKeys(parsed.data, { account }) : [];
-      const destructive = typeof def.destructive === "function" ? def.destructive(parsed.data) : def.destructive === true;
+      const destructive =
+        typeof def.destructive === "function" ? def.destructive(parsed.data) : def.destructive === true;
       return { def, params: parsed.data, keys, destructive };
     } catch (err) {
       // A task that cannot even start fails like any other: recorded, shown, resumable after a fix.

@@ -1,4 +1,5 @@
 import type { JournalSink } from "../aws/access.js";
+import { failpoint } from "../core/failpoint.js";
 import type { Store } from "../state/index.js";
 import type { EventBus } from "./events.js";
 
@@ -23,12 +24,19 @@ export function journalSink(store: Store, runId: string, taskId: string, bus: Ev
       });
       const key = String(id);
       inFlight.set(key, { accountId: call.accountId, action, resource: call.resource });
+      failpoint("aws:before"); // intent recorded, call not sent
       return key;
     },
     after: (id, outcome) => {
+      failpoint("aws:after"); // AWS acted, the outcome is not recorded yet
       const call = inFlight.get(id);
       inFlight.delete(id);
-      store.journalComplete(Number(id), outcome.ok ? "ok" : "error", outcome.ok ? undefined : { code: outcome.code, message: outcome.message });
+      store.journalComplete(
+        Number(id),
+        outcome.ok ? "ok" : "error",
+        outcome.ok ? undefined : { code: outcome.code, message: outcome.message },
+      );
+      failpoint("aws:recorded");
       if (call) bus.emit({ type: "aws-call", taskId, ...call, outcome: outcome.ok ? "ok" : `error ${outcome.code}` });
     },
   };

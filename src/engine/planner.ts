@@ -86,7 +86,15 @@ export async function planRunbook(input: PlanInput): Promise<Plan> {
       const lookup = (id: string) => predicted.get(id);
       const params = resolveTaskParams(task, lookup, "plan");
       result = await def.plan(
-        planContext({ runId: input.runId, runbookName: runbook.name, task, accounts: input.accounts, clock: input.clock, bus, aws: input.aws }),
+        planContext({
+          runId: input.runId,
+          runbookName: runbook.name,
+          task,
+          accounts: input.accounts,
+          clock: input.clock,
+          bus,
+          aws: input.aws,
+        }),
         params,
       );
       if (task.if !== undefined) {
@@ -94,15 +102,30 @@ export async function planRunbook(input: PlanInput): Promise<Plan> {
         if (cond === false) result = { ...result, action: "noop", summary: `skipped: condition false (${task.if})` };
         else if (cond === undefined) result = { ...result, summary: `${result.summary} (if ${task.if})` };
       }
-      const destructive = typeof def.destructive === "function" ? safeCall(() => (def.destructive as (p: unknown) => boolean)(params)) : def.destructive;
-      result = { ...result, destructive: result.destructive ?? destructive ?? false, irreversible: result.irreversible ?? def.irreversible ?? false };
+      const destructive =
+        typeof def.destructive === "function"
+          ? safeCall(() => (def.destructive as (p: unknown) => boolean)(params))
+          : def.destructive;
+      result = {
+        ...result,
+        destructive: result.destructive ?? destructive ?? false,
+        irreversible: result.irreversible ?? def.irreversible ?? false,
+      };
     } catch (err) {
       const info = toErrorInfo(err);
       result = {
         action: "noop",
         summary: `cannot plan: ${info.message}`,
         resources: [],
-        preconditions: [{ ok: false, code: info.code, message: info.message, ...(info.hint ? { hint: info.hint } : {}), severity: "error" }],
+        preconditions: [
+          {
+            ok: false,
+            code: info.code,
+            message: info.message,
+            ...(info.hint ? { hint: info.hint } : {}),
+            severity: "error",
+          },
+        ],
       };
     }
     predicted.set(task.id, (result.predictedOutputs ?? {}) as Record<string, Json | Unresolved>);
@@ -126,7 +149,10 @@ export async function planRunbook(input: PlanInput): Promise<Plan> {
     runbook: { name: runbook.name, path: runbook.path, hash: runbook.hash },
     params: runbook.params,
     accounts: Object.fromEntries(
-      Object.values(input.accounts).map((a) => [a.alias, { id: a.id, region: a.region, callerArn: input.identities[a.alias]?.arn ?? "" }]),
+      Object.values(input.accounts).map((a) => [
+        a.alias,
+        { id: a.id, region: a.region, callerArn: input.identities[a.alias]?.arn ?? "" },
+      ]),
     ),
     tasks,
     summary: {
@@ -168,11 +194,13 @@ export function blockingPreconditions(plan: Plan): Array<{ task: string; precond
 export function planDrift(reviewed: Plan, fresh: Plan): string[] {
   const drift: string[] = [];
   if (reviewed.format !== PLAN_FORMAT) drift.push(`plan file format ${reviewed.format} is not ${PLAN_FORMAT}`);
-  if (reviewed.runbook.hash !== fresh.runbook.hash) drift.push(`runbook ${fresh.runbook.path} changed since the plan was made`);
+  if (reviewed.runbook.hash !== fresh.runbook.hash)
+    drift.push(`runbook ${fresh.runbook.path} changed since the plan was made`);
   if (JSON.stringify(reviewed.params) !== JSON.stringify(fresh.params)) drift.push("params differ from the plan's");
   const before = new Map(reviewed.tasks.map((t) => [t.id, t]));
   const after = new Map(fresh.tasks.map((t) => [t.id, t]));
-  for (const id of before.keys()) if (!after.has(id)) drift.push(`task ${id} is in the plan but no longer in the runbook`);
+  for (const id of before.keys())
+    if (!after.has(id)) drift.push(`task ${id} is in the plan but no longer in the runbook`);
   for (const [id, t] of after) {
     const old = before.get(id);
     if (!old) {

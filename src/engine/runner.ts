@@ -5,23 +5,23 @@
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import { hostname } from "node:os";
+import { createAwsAccess } from "../aws/access.js";
+import { verifyAccounts } from "../aws/guard.js";
+import type { AwsSession } from "../aws/session.js";
 import type { Clock } from "../core/clock.js";
 import { HikkoshiError } from "../core/errors.js";
 import type { Json } from "../core/json.js";
-import type { AwsSession } from "../aws/session.js";
-import { createAwsAccess } from "../aws/access.js";
-import { verifyAccounts } from "../aws/guard.js";
 import { diffRunbooks } from "../runbook/index.js";
 import type { Runbook } from "../runbook/types.js";
-import type { StepRegistry } from "../steps/registry.js";
 import type { RunRecord, RunState, Store } from "../state/index.js";
+import type { StepRegistry } from "../steps/registry.js";
+import type { PollSettings } from "./context.js";
 import type { EventBus } from "./events.js";
 import { execute } from "./executor.js";
 import { journalSink } from "./journal.js";
 import { newRunId } from "./names.js";
 import type { Operator } from "./operator.js";
-import { type Plan, accountRefs, blockingPreconditions, planDrift, planRunbook } from "./planner.js";
-import type { PollSettings } from "./context.js";
+import { accountRefs, blockingPreconditions, type Plan, planDrift, planRunbook } from "./planner.js";
 
 export interface EngineDeps {
   store: Store;
@@ -60,7 +60,10 @@ export async function guardAccounts(deps: Pick<EngineDeps, "session" | "bus">, r
   return identities;
 }
 
-export async function makePlan(deps: Pick<EngineDeps, "session" | "bus" | "registry" | "clock">, runbook: Runbook): Promise<Plan> {
+export async function makePlan(
+  deps: Pick<EngineDeps, "session" | "bus" | "registry" | "clock">,
+  runbook: Runbook,
+): Promise<Plan> {
   const identities = await guardAccounts(deps, runbook);
   return planRunbook({
     runbook,
@@ -81,9 +84,13 @@ export async function startRun(
   if (options.reviewedPlan) {
     const drift = planDrift(options.reviewedPlan, plan);
     if (drift.length > 0) {
-      throw new HikkoshiError("PLAN_DRIFT", `the world or the runbook changed since the plan was reviewed:\n  - ${drift.join("\n  - ")}`, {
-        hint: "run `hikkoshi plan` again, review it, and apply the new plan",
-      });
+      throw new HikkoshiError(
+        "PLAN_DRIFT",
+        `the world or the runbook changed since the plan was reviewed:\n  - ${drift.join("\n  - ")}`,
+        {
+          hint: "run `hikkoshi plan` again, review it, and apply the new plan",
+        },
+      );
     }
   }
   const blocking = blockingPreconditions(plan);
@@ -91,7 +98,10 @@ export async function startRun(
     throw new HikkoshiError(
       "PRECONDITION_FAILED",
       `${blocking.length} precondition(s) fail; nothing was changed:\n${blocking
-        .map((b) => `  - ${b.task}: ${b.precondition.message}${b.precondition.hint ? `\n    hint: ${b.precondition.hint}` : ""}`)
+        .map(
+          (b) =>
+            `  - ${b.task}: ${b.precondition.message}${b.precondition.hint ? `\n    hint: ${b.precondition.hint}` : ""}`,
+        )
         .join("\n")}`,
       { hint: "fix the problems above (`hikkoshi plan` shows them) and run again" },
     );
@@ -129,17 +139,37 @@ function newTask(t: Runbook["tasks"][number], seq: number) {
 }
 
 /** Resume: re-check the edit, the accounts, recover what was in flight, retry what failed, drive on. */
-export async function resumeRun(deps: EngineDeps, run: RunRecord, runbook: Runbook, options: DriveOptions): Promise<RunOutcome> {
+export async function resumeRun(
+  deps: EngineDeps,
+  run: RunRecord,
+  runbook: Runbook,
+  options: DriveOptions,
+): Promise<RunOutcome> {
   const { store, bus } = deps;
   const token = lock(deps, run.id, options);
   try {
     applyEdit(store, run, runbook, bus);
     const unknown = store.markUnknownAwsCalls(run.id);
-    if (unknown > 0) bus.emit({ type: "notice", level: "warn", message: `${unknown} AWS call(s) were in flight when the last process stopped; their tasks will observe AWS and adopt what exists` });
+    if (unknown > 0)
+      bus.emit({
+        type: "notice",
+        level: "warn",
+        message: `${unknown} AWS call(s) were in flight when the last process stopped; their tasks will observe AWS and adopt what exists`,
+      });
     const recovered = store.recoverInFlight(run.id);
-    if (recovered.length > 0) bus.emit({ type: "notice", level: "info", message: `re-attaching to ${recovered.length} task(s) that were in flight: ${recovered.join(", ")}` });
+    if (recovered.length > 0)
+      bus.emit({
+        type: "notice",
+        level: "info",
+        message: `re-attaching to ${recovered.length} task(s) that were in flight: ${recovered.join(", ")}`,
+      });
     const retried = store.retryFailed(run.id);
-    if (retried.length > 0) bus.emit({ type: "notice", level: "info", message: `retrying ${retried.length} failed task(s): ${retried.join(", ")}` });
+    if (retried.length > 0)
+      bus.emit({
+        type: "notice",
+        level: "info",
+        message: `retrying ${retried.length} failed task(s): ${retried.join(", ")}`,
+      });
     bus.emit({ type: "run-started", runId: run.id, runbook: runbook.name, tasks: runbook.tasks.length, resumed: true });
     return await drive(deps, runbook, run.id, options, token);
   } finally {
@@ -150,7 +180,10 @@ export async function resumeRun(deps: EngineDeps, run: RunRecord, runbook: Runbo
 function applyEdit(store: Store, run: RunRecord, runbook: Runbook, bus: EventBus) {
   if (runbook.hash === run.runbookHash) return;
   const existing = store.listTasks(run.id);
-  const diff = diffRunbooks(existing.map((t) => ({ id: t.taskId, defHash: t.defHash })), runbook.tasks);
+  const diff = diffRunbooks(
+    existing.map((t) => ({ id: t.taskId, defHash: t.defHash })),
+    runbook.tasks,
+  );
   const touched = new Map(existing.map((t) => [t.taskId, t]));
   const conflicts = [...diff.changed, ...diff.removed]
     .map((t) => (typeof t === "string" ? t : t.id))
@@ -159,17 +192,33 @@ function applyEdit(store: Store, run: RunRecord, runbook: Runbook, bus: EventBus
       return rec !== undefined && (rec.status !== "pending" || rec.attempts > 0);
     });
   if (conflicts.length > 0) {
-    throw new HikkoshiError("RESUME_EDIT_CONFLICT", `the runbook was edited in tasks that already started: ${conflicts.join(", ")}`, {
-      hint: "undo the edit to those steps (the run's original runbook is stored: `hikkoshi status --json`), or start a new run",
-    });
+    throw new HikkoshiError(
+      "RESUME_EDIT_CONFLICT",
+      `the runbook was edited in tasks that already started: ${conflicts.join(", ")}`,
+      {
+        hint: "undo the edit to those steps (the run's original runbook is stored: `hikkoshi status --json`), or start a new run",
+      },
+    );
   }
   const bySeq = new Map(runbook.tasks.map((t, i) => [t.id, i]));
   for (const t of diff.changed) {
     const spec = typeof t === "string" ? runbook.tasks.find((x) => x.id === t)! : t;
-    store.updatePendingTaskDefinition(run.id, spec.id, { defHash: spec.defHash, defJson: spec, seq: bySeq.get(spec.id)! });
+    store.updatePendingTaskDefinition(run.id, spec.id, {
+      defHash: spec.defHash,
+      defJson: spec,
+      seq: bySeq.get(spec.id)!,
+    });
   }
   if (diff.added.length > 0) {
-    store.addTasks(run.id, diff.added.map((t) => newTask(typeof t === "string" ? runbook.tasks.find((x) => x.id === t)! : t, bySeq.get(typeof t === "string" ? t : t.id)!)));
+    store.addTasks(
+      run.id,
+      diff.added.map((t) =>
+        newTask(
+          typeof t === "string" ? runbook.tasks.find((x) => x.id === t)! : t,
+          bySeq.get(typeof t === "string" ? t : t.id)!,
+        ),
+      ),
+    );
   }
   const ids = (list: Array<string | { id: string }>) => list.map((t) => (typeof t === "string" ? t : t.id)).join(", ");
   bus.emit({
@@ -190,9 +239,13 @@ function lock(deps: EngineDeps, runId: string, options: DriveOptions): string {
   });
   if (!result.ok) {
     const h = result.holder;
-    throw new HikkoshiError("LOCK_HELD", `run ${runId} is being driven by pid ${h.pid} on ${h.host} (last heartbeat ${new Date(h.heartbeatAt).toISOString()})`, {
-      hint: `wait for it to finish, or if that process is gone for good: hikkoshi resume ${runId} --force-unlock`,
-    });
+    throw new HikkoshiError(
+      "LOCK_HELD",
+      `run ${runId} is being driven by pid ${h.pid} on ${h.host} (last heartbeat ${new Date(h.heartbeatAt).toISOString()})`,
+      {
+        hint: `wait for it to finish, or if that process is gone for good: hikkoshi resume ${runId} --force-unlock`,
+      },
+    );
   }
   if (result.tookOverFrom) {
     deps.bus.emit({
@@ -204,7 +257,13 @@ function lock(deps: EngineDeps, runId: string, options: DriveOptions): string {
   return token;
 }
 
-async function drive(deps: EngineDeps, runbook: Runbook, runId: string, options: DriveOptions, heldToken?: string): Promise<RunOutcome> {
+async function drive(
+  deps: EngineDeps,
+  runbook: Runbook,
+  runId: string,
+  options: DriveOptions,
+  heldToken?: string,
+): Promise<RunOutcome> {
   const { store, bus, clock, operator } = deps;
   const token = heldToken ?? lock(deps, runId, options);
   const started = clock.now();
@@ -257,7 +316,15 @@ async function drive(deps: EngineDeps, runbook: Runbook, runId: string, options:
       if (result.needsConfirmation.length > 0) {
         const yes = await operator.confirmDestructive(result.needsConfirmation, result.needsConfirmation);
         for (const id of result.needsConfirmation) {
-          store.journalAppend({ runId, taskId: id, kind: "confirmation", actor: operator.name, action: yes ? "confirmed" : "declined", resource: id, outcome: "ok" });
+          store.journalAppend({
+            runId,
+            taskId: id,
+            kind: "confirmation",
+            actor: operator.name,
+            action: yes ? "confirmed" : "declined",
+            resource: id,
+            outcome: "ok",
+          });
           if (yes) confirmed.add(id);
         }
         answered ||= yes;
@@ -288,6 +355,19 @@ function finish(
   else state = "succeeded";
   const done = state === "succeeded";
   store.setRunState(runId, state, { finished: done });
-  bus.emit({ type: "run-finished", runId, state, counts: counts as Record<string, number>, durationMs: clock.now() - started });
-  return { runId, state, failed: result.failed, awaitingApproval: result.awaitingApproval, needsConfirmation: result.needsConfirmation, blocked: result.blocked };
+  bus.emit({
+    type: "run-finished",
+    runId,
+    state,
+    counts: counts as Record<string, number>,
+    durationMs: clock.now() - started,
+  });
+  return {
+    runId,
+    state,
+    failed: result.failed,
+    awaitingApproval: result.awaitingApproval,
+    needsConfirmation: result.needsConfirmation,
+    blocked: result.blocked,
+  };
 }

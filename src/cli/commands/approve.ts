@@ -4,13 +4,21 @@ import { EXIT } from "../exit-codes.js";
 import type { CliIO } from "../io.js";
 import { findRun } from "./run.js";
 
-export function approveCommand(io: CliIO, runId: string, taskId: string, opts: GlobalOptions & { reject?: boolean }): number {
+export function approveCommand(
+  io: CliIO,
+  runId: string,
+  taskId: string,
+  opts: GlobalOptions & { reject?: boolean },
+): number {
   const store = openStateStore(io, opts);
   try {
     const run = findRun(store, runId);
     const task = store.getTask(run.id, taskId);
     if (!task) {
-      const manual = store.listTasks(run.id).filter((t) => t.type === "manual").map((t) => t.taskId);
+      const manual = store
+        .listTasks(run.id)
+        .filter((t) => t.type === "manual")
+        .map((t) => t.taskId);
       throw new HikkoshiError("TASK_NOT_FOUND", `run ${run.id} has no task "${taskId}"`, {
         hint: manual.length ? `manual tasks in this run: ${manual.join(", ")}` : "see `hikkoshi status`",
       });

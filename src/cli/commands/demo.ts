@@ -4,9 +4,9 @@
  */
 import { fileURLToPath } from "node:url";
 import { startSimulator } from "../../sim/index.js";
+import { operatorName } from "../app.js";
 import type { CliIO } from "../io.js";
 import { autoOperator } from "../operator.js";
-import { operatorName } from "../app.js";
 import { runCommand } from "./run.js";
 
 export const PACKAGE_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
@@ -30,13 +30,21 @@ export async function demoCommand(io: CliIO, opts: DemoOptions): Promise<number>
   for (const k of ["AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_ENDPOINT_URL"]) delete process.env[k];
   try {
     if (!opts.json) {
-      io.out(`hikkoshi demo: simulator on ${sim.url} (virtual clock ×${opts.speed ?? 7200}), runbook runbooks/demo-rds.yaml`);
+      io.out(
+        `hikkoshi demo: simulator on ${sim.url} (virtual clock ×${opts.speed ?? 7200}), runbook runbooks/demo-rds.yaml`,
+      );
       io.out("Manual steps are auto-approved and destructive steps auto-confirmed because this is the simulator.\n");
     }
     const code = await runCommand(
       { ...io, env: { ...io.env, HIKKOSHI_POLL_MS: io.env.HIKKOSHI_POLL_MS ?? "100" } },
       runbookPath,
-      { endpoint: sim.url, yes: true, parallel: opts.parallel ?? "4", ...(opts.state ? { state: opts.state } : {}), ...(opts.json ? { json: true } : {}) },
+      {
+        endpoint: sim.url,
+        yes: true,
+        parallel: opts.parallel ?? "4",
+        ...(opts.state ? { state: opts.state } : {}),
+        ...(opts.json ? { json: true } : {}),
+      },
       autoOperator(`${operatorName()} (demo)`),
     );
     if (!opts.json) {
@@ -56,7 +64,10 @@ function worldSummary(dump: unknown): string {
   const accounts = (dump as { accounts?: Record<string, any> }).accounts ?? {};
   for (const [id, acct] of Object.entries(accounts)) {
     for (const [region, r] of Object.entries<any>(acct.regions ?? {})) {
-      const snaps = [...(r.rds?.dbSnapshots ?? r.dbSnapshots ?? []), ...(r.rds?.dbClusterSnapshots ?? r.dbClusterSnapshots ?? [])];
+      const snaps = [
+        ...(r.rds?.dbSnapshots ?? r.dbSnapshots ?? []),
+        ...(r.rds?.dbClusterSnapshots ?? r.dbClusterSnapshots ?? []),
+      ];
       const manual = snaps.filter((s: any) => (s.type ?? s.snapshotType) !== "automated");
       lines.push(`  ${id} ${acct.name ?? ""} ${region}: ${manual.length} manual snapshot(s)`);
       for (const s of manual) lines.push(`    ${s.id ?? s.identifier}  ${s.status ?? ""}  key=${s.kmsKeyId ?? "-"}`);

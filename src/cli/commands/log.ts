@@ -5,7 +5,11 @@ import type { CliIO } from "../io.js";
 import { findRun } from "./run.js";
 
 /** What a reviewer reads the next morning: every AWS change, approval and confirmation, by whom. */
-export function logCommand(io: CliIO, runId: string | undefined, opts: GlobalOptions & { json?: boolean; all?: boolean }): number {
+export function logCommand(
+  io: CliIO,
+  runId: string | undefined,
+  opts: GlobalOptions & { json?: boolean; all?: boolean },
+): number {
   const store = openStateStore(io, opts);
   try {
     const run = findRun(store, runId);
@@ -18,7 +22,15 @@ export function logCommand(io: CliIO, runId: string | undefined, opts: GlobalOpt
     io.out(`Journal of run ${run.id} (${run.runbookName}), started by ${run.operator}`);
     const rows = [["TIME", "TASK", "WHO", "ACCOUNT", "ACTION", "RESOURCE", "OUTCOME"]];
     for (const e of entries) {
-      rows.push([formatTime(e.at), e.taskId ?? "-", e.actor ?? "-", e.accountId ?? "-", e.action, e.resource ?? "-", e.outcome ?? "-"]);
+      rows.push([
+        formatTime(e.at),
+        e.taskId ?? "-",
+        e.actor ?? "-",
+        e.accountId ?? "-",
+        e.action,
+        e.resource ?? "-",
+        e.outcome ?? "-",
+      ]);
     }
     io.out(table(rows));
     return EXIT.OK;

@@ -2,7 +2,7 @@ import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { systemClock } from "../../core/clock.js";
 import { EventBus } from "../../engine/events.js";
-import { type Plan, makePlan } from "../../engine/index.js";
+import { makePlan, type Plan } from "../../engine/index.js";
 import { type GlobalOptions, readRunbook, registry, sessionFor } from "../app.js";
 import { EXIT } from "../exit-codes.js";
 import { formatDuration, table } from "../format.js";
@@ -21,7 +21,8 @@ export async function planCommand(io: CliIO, file: string, opts: PlanOptions): P
     const plan = await makePlan({ session, bus: new EventBus(), registry, clock: systemClock }, runbook);
     if (opts.out) writeFileSync(resolve(io.cwd, opts.out), `${JSON.stringify(plan, null, 2)}\n`);
     io.out(opts.json ? JSON.stringify(plan, null, 2) : renderPlan(plan));
-    if (opts.out && !opts.json) io.out(`\nPlan saved to ${opts.out}. Apply exactly this plan with: hikkoshi run ${file} --plan ${opts.out}`);
+    if (opts.out && !opts.json)
+      io.out(`\nPlan saved to ${opts.out}. Apply exactly this plan with: hikkoshi run ${file} --plan ${opts.out}`);
     return plan.summary.blocking > 0 ? EXIT.PRECONDITION : EXIT.OK;
   } finally {
     session.destroy();
@@ -32,9 +33,7 @@ export function renderPlan(plan: Plan): string {
   const lines: string[] = [];
   lines.push(`Plan for ${plan.runbook.name} (${plan.runbook.path}, sha256 ${plan.runbook.hash.slice(0, 12)})`);
   lines.push("", "Accounts (verified with sts:GetCallerIdentity):");
-  lines.push(
-    table(Object.entries(plan.accounts).map(([alias, a]) => [`  ${alias}`, a.id, a.region, a.callerArn])),
-  );
+  lines.push(table(Object.entries(plan.accounts).map(([alias, a]) => [`  ${alias}`, a.id, a.region, a.callerArn])));
   lines.push("", "Tasks (read-only observation; nothing has been changed):");
   for (const t of plan.tasks) {
     const flags = [t.destructive ? "DESTRUCTIVE" : "", t.irreversible ? "IRREVERSIBLE" : ""].filter(Boolean).join(" ");

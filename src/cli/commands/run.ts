@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { systemClock } from "../../core/clock.js";
 import { HikkoshiError } from "../../core/errors.js";
@@ -9,11 +9,11 @@ import type { Runbook } from "../../runbook/types.js";
 import type { RunRecord, Store } from "../../state/index.js";
 import {
   type GlobalOptions,
-  type RenderMode,
   makeBus,
   openStateStore,
   operatorName,
   pollSettings,
+  type RenderMode,
   readRunbook,
   registry,
   sessionFor,
@@ -21,7 +21,6 @@ import {
 import { EXIT, exitCodeForRunState } from "../exit-codes.js";
 import type { CliIO } from "../io.js";
 import { nonInteractiveOperator, terminalOperator } from "../operator.js";
-import { existsSync } from "node:fs";
 
 export interface DriveCliOptions extends GlobalOptions {
   yes?: boolean;
@@ -39,7 +38,8 @@ export interface RunCliOptions extends DriveCliOptions {
 
 function parallelOf(v: string | undefined): number {
   const n = v === undefined ? 4 : Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 256) throw new HikkoshiError("USAGE", `--parallel must be an integer 1–256, got "${v}"`);
+  if (!Number.isInteger(n) || n < 1 || n > 256)
+    throw new HikkoshiError("USAGE", `--parallel must be an integer 1–256, got "${v}"`);
   return n;
 }
 
@@ -50,7 +50,9 @@ function interruptSignal(io: CliIO): { signal: AbortSignal; dispose: () => void 
   const onSigint = () => {
     count++;
     if (count === 1) {
-      io.err("\nInterrupted: finishing in-flight AWS calls; the run can be resumed. Press Ctrl-C again to leave at once.");
+      io.err(
+        "\nInterrupted: finishing in-flight AWS calls; the run can be resumed. Press Ctrl-C again to leave at once.",
+      );
       controller.abort(new HikkoshiError("INTERRUPTED", "interrupted by the operator"));
     } else {
       process.exit(EXIT.INTERRUPTED);
@@ -75,27 +77,43 @@ export interface DriveParts {
   operator?: Operator;
 }
 
-async function withEngine(parts: DriveParts, body: (deps: Parameters<typeof startRun>[0]) => Promise<RunOutcome>): Promise<number> {
+async function withEngine(
+  parts: DriveParts,
+  body: (deps: Parameters<typeof startRun>[0]) => Promise<RunOutcome>,
+): Promise<number> {
   const { io, store, runbook, opts } = parts;
   const session = sessionFor(runbook, opts);
-  const { bus, stop } = makeBus(io, opts.json ? "json" : (opts.render ?? "auto"));
+  const { bus, stop } = makeBus(io, opts.json ? "json" : opts.step ? "plain" : (opts.render ?? "auto"), runbook);
   const interrupt = interruptSignal(io);
   const name = operatorName();
   const operator = parts.operator ?? (io.canPrompt ? terminalOperator(name) : nonInteractiveOperator(name));
   try {
-    const outcome = await body({ store, registry, session, bus, clock: systemClock, operator, signal: interrupt.signal });
-    stop();
+    const outcome = await body({
+      store,
+      registry,
+      session,
+      bus,
+      clock: systemClock,
+      operator,
+      signal: interrupt.signal,
+    });
+    await stop();
     if (!opts.json) io.out(nextSteps(outcome));
     return exitCodeForRunState(outcome.state);
   } finally {
-    stop();
+    await stop();
     interrupt.dispose();
     session.destroy();
   }
 }
 
 export function driveOptions(io: CliIO, opts: DriveCliOptions) {
-  return { parallel: parallelOf(opts.parallel), yes: opts.yes === true, stepMode: opts.step === true, poll: pollSettings(io, opts.pollMs) };
+  return {
+    parallel: parallelOf(opts.parallel),
+    yes: opts.yes === true,
+    stepMode: opts.step === true,
+    poll: pollSettings(io, opts.pollMs),
+  };
 }
 
 export async function runCommand(io: CliIO, file: string, opts: RunCliOptions, operator?: Operator): Promise<number> {
@@ -104,7 +122,11 @@ export async function runCommand(io: CliIO, file: string, opts: RunCliOptions, o
   const store = openStateStore(io, opts);
   try {
     return await withEngine({ io, store, runbook, opts, ...(operator ? { operator } : {}) }, (deps) =>
-      startRun(deps, runbook, { ...driveOptions(io, opts), operatorName: deps.operator.name, ...(reviewedPlan ? { reviewedPlan } : {}) }),
+      startRun(deps, runbook, {
+        ...driveOptions(io, opts),
+        operatorName: deps.operator.name,
+        ...(reviewedPlan ? { reviewedPlan } : {}),
+      }),
     );
   } finally {
     store.close();
@@ -114,9 +136,13 @@ export async function runCommand(io: CliIO, file: string, opts: RunCliOptions, o
 export function findRun(store: Store, runId: string | undefined): RunRecord {
   const run = runId ? store.getRun(runId) : store.latestRun();
   if (!run) {
-    throw new HikkoshiError("RUN_NOT_FOUND", runId ? `no run ${runId} in this state file` : "no runs in this state file yet", {
-      hint: "`hikkoshi runs` lists runs; `--state PATH` picks another state file",
-    });
+    throw new HikkoshiError(
+      "RUN_NOT_FOUND",
+      runId ? `no run ${runId} in this state file` : "no runs in this state file yet",
+      {
+        hint: "`hikkoshi runs` lists runs; `--state PATH` picks another state file",
+      },
+    );
   }
   return run;
 }
@@ -128,7 +154,11 @@ export function runbookForResume(run: RunRecord): Runbook {
   return parseRunbook(text, run.runbookPath, registry, { paramOverrides: overrides });
 }
 
-export async function resumeCommand(io: CliIO, runId: string | undefined, opts: DriveCliOptions & { forceUnlock?: boolean }): Promise<number> {
+export async function resumeCommand(
+  io: CliIO,
+  runId: string | undefined,
+  opts: DriveCliOptions & { forceUnlock?: boolean },
+): Promise<number> {
   const store = openStateStore(io, opts);
   try {
     const run = findRun(store, runId);
@@ -141,7 +171,9 @@ export async function resumeCommand(io: CliIO, runId: string | undefined, opts: 
       io.err(`lock of run ${run.id} removed by --force-unlock`);
     }
     const runbook = runbookForResume(run);
-    return await withEngine({ io, store, runbook, opts }, (deps) => resumeRun(deps, run, runbook, driveOptions(io, opts)));
+    return await withEngine({ io, store, runbook, opts }, (deps) =>
+      resumeRun(deps, run, runbook, driveOptions(io, opts)),
+    );
   } finally {
     store.close();
   }
@@ -160,14 +192,20 @@ function nextSteps(o: RunOutcome): string {
       break;
     case "needs_confirmation":
       lines.push(`Run ${o.runId} stopped before destructive task(s) acted: ${o.needsConfirmation.join(", ")}`);
-      lines.push(`Nothing destructive was done. Review with \`hikkoshi plan\`, then confirm: hikkoshi resume ${o.runId} --yes`);
+      lines.push(
+        `Nothing destructive was done. Review with \`hikkoshi plan\`, then confirm: hikkoshi resume ${o.runId} --yes`,
+      );
       break;
     case "interrupted":
       lines.push(`Run ${o.runId} was interrupted. Continue with: hikkoshi resume ${o.runId}`);
       break;
     default:
-      lines.push(`Run ${o.runId} ${o.state}. Failed: ${o.failed.join(", ") || "-"}${o.blocked.length ? `; not started because of them: ${o.blocked.length}` : ""}`);
-      lines.push(`Fix the cause, then: hikkoshi resume ${o.runId}  (failed tasks are retried, finished ones are not redone)`);
+      lines.push(
+        `Run ${o.runId} ${o.state}. Failed: ${o.failed.join(", ") || "-"}${o.blocked.length ? `; not started because of them: ${o.blocked.length}` : ""}`,
+      );
+      lines.push(
+        `Fix the cause, then: hikkoshi resume ${o.runId}  (failed tasks are retried, finished ones are not redone)`,
+      );
   }
   lines.push(`Inspect: hikkoshi status ${o.runId}   |   hikkoshi log ${o.runId}`);
   return lines.join("\n");

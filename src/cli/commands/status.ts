@@ -1,5 +1,5 @@
-import { EXIT } from "../exit-codes.js";
 import { type GlobalOptions, openStateStore } from "../app.js";
+import { EXIT } from "../exit-codes.js";
 import { formatDuration, formatTime, table } from "../format.js";
 import type { CliIO } from "../io.js";
 import { findRun } from "./run.js";
@@ -17,7 +17,9 @@ export function statusCommand(io: CliIO, runId: string | undefined, opts: Global
     }
     const end = run.finishedAt ?? run.updatedAt;
     io.out(`Run ${run.id}  ${run.state.toUpperCase()}  runbook ${run.runbookName} (${run.runbookPath})`);
-    io.out(`  started ${formatTime(run.createdAt)} by ${run.operator}, ${run.finishedAt ? "took" : "last activity after"} ${formatDuration(end - run.createdAt)}`);
+    io.out(
+      `  started ${formatTime(run.createdAt)} by ${run.operator}, ${run.finishedAt ? "took" : "last activity after"} ${formatDuration(end - run.createdAt)}`,
+    );
     for (const [alias, arn] of Object.entries(run.identities)) io.out(`  ${alias}: ${arn}`);
     io.out(
       `  tasks: ${Object.entries(counts)

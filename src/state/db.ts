@@ -1,0 +1,63 @@
+/** Opening a store file: connection settings and migrations. */
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import Database from "better-sqlite3";
+import { HikkoshiError } from "../core/errors.js";
+import { LATEST_SCHEMA_VERSION, MIGRATIONS, type Migration } from "./migrations.js";
+
+export type Db = Database.Database;
+
+export function openDatabase(path: string, migrations: readonly Migration[] = MIGRATIONS): Db {
+  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path);
+  try {
+    // Another process (a second `hikkoshi status`, or a resume racing a dying run) may hold the write
+    // lock for a moment; wait for it instead of failing with SQLITE_BUSY.
+    db.pragma("busy_timeout = 5000");
+    db.pragma("journal_mode = WAL");
+    // With WAL, NORMAL never corrupts the database: a commit is atomic, and only the last transactions
+    // before a power loss (not a process crash) may be rolled back. FULL would fsync on every commit,
+    // one per task transition. We accept that trade: a lost transition is replayed safely on resume,
+    // because steps are idempotent and AWS calls journaled 'pending' are re-checked.
+    db.pragma("synchronous = NORMAL");
+    db.pragma("foreign_keys = ON");
+    migrate(db, migrations);
+    return db;
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}
+
+export function schemaVersion(db: Db): number {
+  const row = db.prepare<[], { v: number | null }>("SELECT max(version) AS v FROM schema_migrations").get();
+  return row?.v ?? 0;
+}
+
+function migrate(db: Db, migrations: readonly Migration[]): void {
+  const known = migrations[migrations.length - 1]?.version ?? 0;
+  // IMMEDIATE: two processes opening a fresh file at once must not both apply migration 1.
+  db.transaction(() => {
+    db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version    INTEGER PRIMARY KEY,
+      name       TEXT NOT NULL,
+      applied_at INTEGER NOT NULL
+    )`);
+    const record = db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)");
+    const current = schemaVersion(db);
+    if (current > known) {
+      throw new HikkoshiError(
+        "STATE_SCHEMA_TOO_NEW",
+        `The run store ${db.name} has schema version ${current}; this hikkoshi knows up to ${known}.`,
+        { hint: "A newer hikkoshi wrote this file. Upgrade hikkoshi to open it.", resource: db.name },
+      );
+    }
+    for (const m of migrations) {
+      if (m.version <= current) continue;
+      db.exec(m.sql);
+      record.run(m.version, m.name, Date.now());
+    }
+  }).immediate();
+}
+
+export { LATEST_SCHEMA_VERSION };

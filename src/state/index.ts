@@ -1,0 +1,4 @@
+export { isPidAlive } from "./lock.js";
+export { LATEST_SCHEMA_VERSION, MIGRATIONS, type Migration } from "./migrations.js";
+export { openStore, type Store, type StoreOptions } from "./store.js";
+export * from "./types.js";

@@ -1,0 +1,102 @@
+/**
+ * The run lock: one process drives a run at a time. The holder heartbeats; a holder whose heartbeat is
+ * stale, or whose pid is gone on this same host, may be taken over. Whether a pid is alive is asked of
+ * the OS outside the SQL (`isPidAlive`) and passed in, so the statements stay pure.
+ */
+import type { Db } from "./db.js";
+import type { AppendJournal } from "./journal.js";
+import { lockOf, type RunRow } from "./rows.js";
+import { runNotFound, writeTx } from "./sql.js";
+import type { AcquireLockOptions, AcquireLockResult, LockHolder } from "./types.js";
+
+export interface LockOps {
+  acquireLock(runId: string, options: AcquireLockOptions): AcquireLockResult;
+  /** False when the lock is no longer ours (someone took it over). */
+  heartbeat(runId: string, token: string, now: number): boolean;
+  /** False when the lock was not ours to release. */
+  releaseLock(runId: string, token: string): boolean;
+  /** Clears any holder; returns who held it. For an operator who knows the holder is gone. */
+  forceUnlock(runId: string): LockHolder | undefined;
+}
+
+/** True unless the OS says no such process. EPERM means it exists but belongs to someone else. */
+export function isPidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code !== "ESRCH";
+  }
+}
+
+type LockRow = Pick<RunRow, "lock_pid" | "lock_host" | "lock_token" | "lock_heartbeat_at">;
+
+export function lockOps(db: Db, now: () => number, append: AppendJournal, pidAlive = isPidAlive): LockOps {
+  const read = db.prepare<[string], LockRow>(
+    "SELECT lock_pid, lock_host, lock_token, lock_heartbeat_at FROM runs WHERE id = ?",
+  );
+  // Guarded on the token we read, so the read-decide-write cannot overwrite a holder we did not see.
+  const take = db.prepare(
+    `UPDATE runs SET lock_pid = @pid, lock_host = @host, lock_token = @token, lock_heartbeat_at = @now
+     WHERE id = @runId AND lock_token IS @seenToken`,
+  );
+  const beat = db.prepare("UPDATE runs SET lock_heartbeat_at = ? WHERE id = ? AND lock_token = ?");
+  const clear = db.prepare(
+    `UPDATE runs SET lock_pid = NULL, lock_host = NULL, lock_token = NULL, lock_heartbeat_at = NULL
+     WHERE id = @runId AND (@token IS NULL OR lock_token = @token)`,
+  );
+
+  function requireLock(runId: string): LockRow {
+    const row = read.get(runId);
+    if (row === undefined) throw runNotFound(runId);
+    return row;
+  }
+
+  return {
+    acquireLock: writeTx(db, (runId: string, o: AcquireLockOptions): AcquireLockResult => {
+      const row = requireLock(runId);
+      const holder = lockOf(row);
+      const ours = row.lock_token === o.token;
+      let reason: "stale" | "dead-pid" | undefined;
+      if (holder !== undefined && !ours) {
+        if (o.now - holder.heartbeatAt > o.staleAfterMs) reason = "stale";
+        else if (holder.host === o.host && !pidAlive(holder.pid)) reason = "dead-pid";
+        else return { ok: false, holder };
+      }
+      take.run({ runId, pid: o.pid, host: o.host, token: o.token, now: o.now, seenToken: row.lock_token });
+      if (ours) return { ok: true };
+      append({
+        runId,
+        at: o.now,
+        kind: "lock",
+        actor: `pid ${o.pid}@${o.host}`,
+        action: reason === undefined ? "acquire" : "takeover",
+        outcome: "ok",
+        detail:
+          holder === undefined
+            ? { pid: o.pid, host: o.host }
+            : { pid: o.pid, host: o.host, from: { ...holder, reason: reason ?? null } },
+      });
+      return holder === undefined || reason === undefined
+        ? { ok: true }
+        : { ok: true, tookOverFrom: { ...holder, reason } };
+    }),
+
+    heartbeat: (runId, token, at) => beat.run(at, runId, token).changes === 1,
+
+    releaseLock: writeTx(db, (runId: string, token: string) => {
+      const holder = lockOf(requireLock(runId));
+      if (clear.run({ runId, token }).changes === 0 || holder === undefined) return false;
+      append({ runId, kind: "lock", actor: `pid ${holder.pid}@${holder.host}`, action: "release", outcome: "ok" });
+      return true;
+    }),
+
+    forceUnlock: writeTx(db, (runId: string) => {
+      const holder = lockOf(requireLock(runId));
+      if (holder === undefined) return undefined;
+      clear.run({ runId, token: null });
+      append({ runId, at: now(), kind: "lock", action: "force-unlock", outcome: "ok", detail: { ...holder } });
+      return holder;
+    }),
+  };
+}

@@ -1,0 +1,123 @@
+/**
+ * Numbered, append-only schema migrations. Never edit a released entry: add a new one. `db.ts` applies
+ * the missing ones in one transaction on open and records each in `schema_migrations`.
+ *
+ * No table has a column for credentials: identities are caller ARNs, the lock token is a random
+ * ownership proof, and journal details carry what an AWS call acted on, never how it authenticated.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "runs, tasks, attempts, journal",
+    sql: `
+CREATE TABLE runs (
+  id                TEXT PRIMARY KEY,
+  runbook_name      TEXT NOT NULL,
+  runbook_path      TEXT NOT NULL,
+  runbook_hash      TEXT NOT NULL,
+  runbook_text      TEXT NOT NULL,
+  params_json       TEXT NOT NULL,
+  state             TEXT NOT NULL CHECK (state IN
+                      ('running','succeeded','failed','waiting_approval','interrupted','needs_confirmation')),
+  operator          TEXT NOT NULL,
+  identities_json   TEXT NOT NULL,
+  options_json      TEXT NOT NULL,
+  created_at        INTEGER NOT NULL,
+  updated_at        INTEGER NOT NULL,
+  finished_at       INTEGER,
+  lock_pid          INTEGER,
+  lock_host         TEXT,
+  lock_token        TEXT,
+  lock_heartbeat_at INTEGER,
+  -- a lock is all four columns or none
+  CHECK ((lock_token IS NULL) = (lock_pid IS NULL)
+     AND (lock_token IS NULL) = (lock_host IS NULL)
+     AND (lock_token IS NULL) = (lock_heartbeat_at IS NULL))
+);
+CREATE INDEX runs_created ON runs (created_at);
+
+CREATE TABLE tasks (
+  run_id        TEXT NOT NULL REFERENCES runs (id),
+  task_id       TEXT NOT NULL,
+  seq           INTEGER NOT NULL,
+  step_id       TEXT NOT NULL,
+  top_step_id   TEXT NOT NULL,
+  item_key      TEXT,
+  type          TEXT NOT NULL,
+  account_alias TEXT NOT NULL,
+  def_hash      TEXT NOT NULL,
+  def_json      TEXT NOT NULL,
+  status        TEXT NOT NULL CHECK (status IN
+                  ('pending','running','waiting','awaiting_approval','succeeded','failed','skipped')),
+  attempts      INTEGER NOT NULL DEFAULT 0,
+  created_at    INTEGER NOT NULL,
+  started_at    INTEGER,
+  finished_at   INTEGER,
+  deadline_at   INTEGER,
+  wait_what     TEXT,
+  progress_json TEXT,
+  outputs_json  TEXT,
+  error_json    TEXT,
+  skip_reason   TEXT,
+  approved_by   TEXT,
+  approved_at   INTEGER,
+  updated_at    INTEGER NOT NULL,
+  PRIMARY KEY (run_id, task_id)
+);
+CREATE INDEX tasks_status ON tasks (run_id, status);
+CREATE INDEX tasks_seq ON tasks (run_id, seq);
+
+CREATE TABLE attempts (
+  run_id      TEXT NOT NULL,
+  task_id     TEXT NOT NULL,
+  attempt     INTEGER NOT NULL,
+  started_at  INTEGER NOT NULL,
+  finished_at INTEGER,
+  outcome     TEXT,
+  error_json  TEXT,
+  PRIMARY KEY (run_id, task_id, attempt),
+  FOREIGN KEY (run_id, task_id) REFERENCES tasks (run_id, task_id)
+);
+-- recoverInFlight closes every open attempt of a run in one statement
+CREATE INDEX attempts_open ON attempts (run_id) WHERE finished_at IS NULL;
+
+CREATE TABLE journal (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  run_id      TEXT NOT NULL REFERENCES runs (id),
+  task_id     TEXT,
+  at          INTEGER NOT NULL,
+  kind        TEXT NOT NULL CHECK (kind IN ('aws-call','task','run','approval','confirmation','lock','note')),
+  actor       TEXT,
+  account_id  TEXT,
+  action      TEXT NOT NULL,
+  resource    TEXT,
+  outcome     TEXT NOT NULL,
+  detail_json TEXT
+);
+CREATE INDEX journal_run ON journal (run_id, kind, id);
+CREATE INDEX journal_pending_calls ON journal (run_id) WHERE kind = 'aws-call' AND outcome = 'pending';
+
+-- The journal is an audit trail: append-only, except that an in-flight AWS call gets its outcome once.
+CREATE TRIGGER journal_no_delete BEFORE DELETE ON journal
+BEGIN
+  SELECT RAISE(ABORT, 'journal is append-only');
+END;
+CREATE TRIGGER journal_complete_only BEFORE UPDATE ON journal
+WHEN OLD.kind <> 'aws-call' OR OLD.outcome <> 'pending'
+  OR NEW.id IS NOT OLD.id OR NEW.run_id IS NOT OLD.run_id OR NEW.task_id IS NOT OLD.task_id
+  OR NEW.at IS NOT OLD.at OR NEW.kind IS NOT OLD.kind OR NEW.actor IS NOT OLD.actor
+  OR NEW.account_id IS NOT OLD.account_id OR NEW.action IS NOT OLD.action OR NEW.resource IS NOT OLD.resource
+BEGIN
+  SELECT RAISE(ABORT, 'journal is append-only: only a pending aws-call may be completed');
+END;
+`,
+  },
+];
+
+export const LATEST_SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

@@ -1,0 +1,224 @@
+/** Runs: creation with all their tasks, reads, state changes, and tasks added or redefined on resume. */
+import { HikkoshiError } from "../core/errors.js";
+import type { Db } from "./db.js";
+import type { AppendJournal } from "./journal.js";
+import { addCount, emptyCounts, type RunRow, runFromRow, toJson } from "./rows.js";
+import { isUniqueViolation, runNotFound, taskConflict, writeTx } from "./sql.js";
+import type { NewRun, NewTask, RunRecord, RunState, RunSummary, TaskStatus } from "./types.js";
+
+export interface RunOps {
+  createRun(run: NewRun): RunRecord;
+  getRun(id: string): RunRecord | undefined;
+  latestRun(): RunRecord | undefined;
+  listRuns(options?: { limit?: number }): RunSummary[];
+  setRunState(id: string, state: RunState, options?: { finished?: boolean }): void;
+  updateRunIdentities(id: string, identities: Record<string, string>): void;
+  addTasks(runId: string, tasks: NewTask[]): void;
+  updatePendingTaskDefinition(
+    runId: string,
+    taskId: string,
+    def: { defHash: string; defJson: unknown; seq: number },
+  ): void;
+}
+
+// Every column but the runbook text, for listings.
+const SUMMARY_COLUMNS = `id, runbook_name, runbook_path, runbook_hash, '' AS runbook_text, params_json, state, operator,
+  identities_json, options_json, created_at, updated_at, finished_at, lock_pid, lock_host, lock_token, lock_heartbeat_at`;
+
+export function runOps(db: Db, now: () => number, append: AppendJournal): RunOps {
+  const insertRun = db.prepare(
+    `INSERT INTO runs (id, runbook_name, runbook_path, runbook_hash, runbook_text, params_json, state, operator,
+       identities_json, options_json, created_at, updated_at)
+     VALUES (@id, @runbookName, @runbookPath, @runbookHash, @runbookText, @params, @state, @operator,
+       @identities, @options, @now, @now)`,
+  );
+  const insertTask = db.prepare(
+    `INSERT INTO tasks (run_id, task_id, seq, step_id, top_step_id, item_key, type, account_alias, def_hash,
+       def_json, status, created_at, updated_at)
+     VALUES (@runId, @taskId, @seq, @stepId, @topStepId, @itemKey, @type, @accountAlias, @defHash,
+       @defJson, 'pending', @now, @now)`,
+  );
+  const getRun = db.prepare<[string], RunRow>("SELECT * FROM runs WHERE id = ?");
+  const latest = db.prepare<[], RunRow>("SELECT * FROM runs ORDER BY created_at DESC, rowid DESC LIMIT 1");
+  const listRuns = db.prepare<[number], RunRow>(
+    `SELECT ${SUMMARY_COLUMNS} FROM runs ORDER BY created_at DESC, rowid DESC LIMIT ?`,
+  );
+  const countsOf = db.prepare<[number], { run_id: string; status: TaskStatus; n: number }>(
+    `SELECT run_id, status, count(*) AS n FROM tasks
+     WHERE run_id IN (SELECT id FROM runs ORDER BY created_at DESC, rowid DESC LIMIT ?)
+     GROUP BY run_id, status`,
+  );
+  const setState = db.prepare(
+    "UPDATE runs SET state = @state, updated_at = @now, finished_at = @finishedAt WHERE id = @id",
+  );
+  const setIdentities = db.prepare("UPDATE runs SET identities_json = @identities, updated_at = @now WHERE id = @id");
+  const redefine = db.prepare(
+    `UPDATE tasks SET def_hash = @defHash, def_json = @defJson, seq = @seq, approved_by = NULL, approved_at = NULL,
+       updated_at = @now
+     WHERE run_id = @runId AND task_id = @taskId AND status = 'pending' AND attempts = 0`,
+  );
+  const taskState = db.prepare<[string, string], { status: TaskStatus; attempts: number }>(
+    "SELECT status, attempts FROM tasks WHERE run_id = ? AND task_id = ?",
+  );
+  const touchRun = db.prepare("UPDATE runs SET updated_at = ? WHERE id = ?");
+
+  function insertTasks(runId: string, tasks: NewTask[], at: number): void {
+    for (const t of tasks) {
+      try {
+        insertTask.run({
+          runId,
+          taskId: t.taskId,
+          seq: t.seq,
+          stepId: t.stepId,
+          topStepId: t.topStepId,
+          itemKey: t.itemKey ?? null,
+          type: t.type,
+          accountAlias: t.accountAlias,
+          defHash: t.defHash,
+          defJson: toJson(t.defJson),
+          now: at,
+        });
+      } catch (err) {
+        if (!isUniqueViolation(err)) throw err;
+        throw new HikkoshiError("STATE_CONFLICT", `Task ${t.taskId} already exists in run ${runId}.`, {
+          resource: t.taskId,
+          cause: err,
+        });
+      }
+    }
+  }
+
+  function requireRun(id: string): RunRow {
+    const row = getRun.get(id);
+    if (row === undefined) throw runNotFound(id);
+    return row;
+  }
+
+  return {
+    createRun: writeTx(db, (run: NewRun) => {
+      const at = now();
+      try {
+        insertRun.run({
+          id: run.id,
+          runbookName: run.runbookName,
+          runbookPath: run.runbookPath,
+          runbookHash: run.runbookHash,
+          runbookText: run.runbookText,
+          params: toJson(run.params),
+          state: run.state ?? "running",
+          operator: run.operator,
+          identities: toJson(run.identities),
+          options: toJson(run.options),
+          now: at,
+        });
+      } catch (err) {
+        if (!isUniqueViolation(err)) throw err;
+        throw new HikkoshiError("STATE_CONFLICT", `Run ${run.id} already exists.`, { resource: run.id, cause: err });
+      }
+      insertTasks(run.id, run.tasks, at);
+      append({
+        runId: run.id,
+        at,
+        kind: "run",
+        actor: run.operator,
+        action: "create",
+        outcome: "ok",
+        detail: { tasks: run.tasks.length, runbookHash: run.runbookHash },
+      });
+      return runFromRow(requireRun(run.id));
+    }),
+
+    getRun: (id) => {
+      const row = getRun.get(id);
+      return row === undefined ? undefined : runFromRow(row);
+    },
+
+    latestRun: () => {
+      const row = latest.get();
+      return row === undefined ? undefined : runFromRow(row);
+    },
+
+    listRuns: db.transaction((options: { limit?: number } = {}): RunSummary[] => {
+      const limit = options.limit ?? -1;
+      const summaries = new Map<string, RunSummary>();
+      for (const row of listRuns.all(limit)) {
+        const { runbookText: _text, ...rest } = runFromRow(row);
+        summaries.set(row.id, { ...rest, counts: emptyCounts() });
+      }
+      for (const c of countsOf.all(limit)) {
+        const s = summaries.get(c.run_id);
+        if (s !== undefined) addCount(s.counts, c.status, c.n);
+      }
+      return [...summaries.values()];
+    }),
+
+    setRunState: writeTx(db, (id: string, state: RunState, options: { finished?: boolean } = {}) => {
+      const at = now();
+      const row = requireRun(id);
+      setState.run({ id, state, now: at, finishedAt: options.finished === true ? at : null });
+      append({
+        runId: id,
+        at,
+        kind: "run",
+        actor: row.operator,
+        action: "state",
+        outcome: "ok",
+        detail: { from: row.state, to: state },
+      });
+    }),
+
+    updateRunIdentities: writeTx(db, (id: string, identities: Record<string, string>) => {
+      const at = now();
+      const row = requireRun(id);
+      setIdentities.run({ id, identities: toJson(identities), now: at });
+      // Who acted in each account is part of the audit trail (caller ARNs, never keys).
+      const from = JSON.parse(row.identities_json) as Record<string, string>;
+      append({ runId: id, at, kind: "run", action: "identities", outcome: "ok", detail: { from, to: identities } });
+    }),
+
+    addTasks: writeTx(db, (runId: string, tasks: NewTask[]) => {
+      const at = now();
+      const row = requireRun(runId);
+      insertTasks(runId, tasks, at);
+      touchRun.run(at, runId);
+      append({
+        runId,
+        at,
+        kind: "run",
+        actor: row.operator,
+        action: "add-tasks",
+        outcome: "ok",
+        detail: { tasks: tasks.map((t) => t.taskId) },
+      });
+    }),
+
+    updatePendingTaskDefinition: writeTx(
+      db,
+      (runId: string, taskId: string, def: { defHash: string; defJson: unknown; seq: number }) => {
+        const at = now();
+        const params = { runId, taskId, defHash: def.defHash, defJson: toJson(def.defJson), seq: def.seq, now: at };
+        if (redefine.run(params).changes === 1) {
+          append({
+            runId,
+            taskId,
+            at,
+            kind: "task",
+            action: "redefine",
+            outcome: "ok",
+            detail: { defHash: def.defHash },
+          });
+          return;
+        }
+        const current = taskState.get(runId, taskId);
+        if (current?.status === "pending") {
+          throw new HikkoshiError(
+            "STATE_CONFLICT",
+            `Cannot redefine task ${taskId}: it is pending but has already been started ${current.attempts} time(s).`,
+            { resource: taskId, hint: "A task that has acted in AWS keeps the definition it ran with." },
+          );
+        }
+        throw taskConflict(runId, taskId, "redefine", ["pending"], current?.status);
+      },
+    ),
+  };
+}

@@ -1,0 +1,166 @@
+import { describe, expect, it } from "vitest";
+import { createTestRun, probe, quietOperator, runOnce, spec, tempStore } from "./harness.js";
+
+describe("executor", () => {
+  it("runs a dependency graph to completion, respecting --parallel", async () => {
+    const { store } = tempStore();
+    const p = probe();
+    const tasks = [
+      ...Array.from({ length: 12 }, (_, i) => spec(`a${i}`, "t.work")),
+      spec("join", "t.work", { needs: Array.from({ length: 12 }, (_, i) => `a${i}`) }),
+    ];
+    createTestRun(store, "r1", tasks);
+    const { result } = await runOnce(store, "r1", p, { parallel: 3 });
+    expect(result.failed).toEqual([]);
+    expect(p.maxActive).toBe(3);
+    expect(store.getTask("r1", "join")?.status).toBe("succeeded");
+    expect(store.getTask("r1", "a0")?.outputs).toEqual({ value: "a0" });
+  });
+
+  it("queues tasks behind a per-service concurrency limit instead of failing them", async () => {
+    const { store } = tempStore();
+    const p = probe();
+    createTestRun(
+      store,
+      "r1",
+      Array.from({ length: 6 }, (_, i) => spec(`c${i}`, "t.work", { with: { key: "lane:acct", ms: 10 } })),
+    );
+    const { result } = await runOnce(store, "r1", p, { parallel: 6 });
+    expect(result.failed).toEqual([]);
+    expect(p.maxActive).toBe(2);
+  });
+
+  it("keeps independent branches going when one task fails, and blocks only its dependents", async () => {
+    const { store } = tempStore();
+    const p = probe();
+    p.failing.add("bad");
+    createTestRun(store, "r1", [
+      spec("bad", "t.work"),
+      spec("after-bad", "t.work", { needs: ["bad"] }),
+      spec("other", "t.work"),
+      spec("after-other", "t.work", { needs: ["other"] }),
+    ]);
+    const { result } = await runOnce(store, "r1", p);
+    expect(result.failed).toEqual(["bad"]);
+    expect(result.blocked).toEqual(["after-bad"]);
+    expect(store.getTask("r1", "after-other")?.status).toBe("succeeded");
+    expect(store.getTask("r1", "after-bad")?.status).toBe("pending");
+    expect(store.getTask("r1", "bad")?.error?.message).toContain("planted failure");
+  });
+
+  it("after a fix, a retried run redoes only what did not finish", async () => {
+    const { store } = tempStore();
+    const p = probe();
+    p.failing.add("b");
+    createTestRun(store, "r1", [
+      spec("a", "t.work"),
+      spec("b", "t.work", { needs: ["a"] }),
+      spec("c", "t.work", { needs: ["b"] }),
+    ]);
+    await runOnce(store, "r1", p);
+    p.failing.clear();
+    store.retryFailed("r1");
+    const { result } = await runOnce(store, "r1", p);
+    expect(result.failed).toEqual([]);
+    expect(Object.fromEntries(p.calls)).toEqual({ a: 1, b: 2, c: 1 });
+  });
+
+  it("gives the worker slot back during a long wait", async () => {
+    const { store } = tempStore();
+    const p = probe();
+    createTestRun(store, "r1", [spec("w1", "t.wait"), spec("w2", "t.wait"), spec("x", "t.work")]);
+    const running = runOnce(store, "r1", p, { parallel: 1 });
+    // With one worker, x can only run while both waits sit in their wait without a slot.
+    await vi_waitFor(() => store.getTask("r1", "x")?.status === "succeeded");
+    expect(store.getTask("r1", "w1")?.status).toBe("waiting");
+    expect(store.getTask("r1", "w2")?.status).toBe("waiting");
+    p.released = true;
+    const { result } = await running;
+    expect(result.failed).toEqual([]);
+  });
+
+  it("parks a manual step until it is approved, then continues", async () => {
+    const { store } = tempStore();
+    const p = probe();
+    createTestRun(store, "r1", [
+      spec("freeze", "t.manual"),
+      spec("after", "t.work", { needs: ["freeze"] }),
+      spec("free", "t.work"),
+    ]);
+    const first = await runOnce(store, "r1", p);
+    expect(first.result.awaitingApproval).toEqual(["freeze"]);
+    expect(first.events.some((e) => e.type === "task-awaiting-approval")).toBe(true);
+    expect(store.getTask("r1", "free")?.status).toBe("succeeded");
+    expect(store.getTask("r1", "after")?.status).toBe("pending");
+    store.approveTask("r1", "freeze", "alice@laptop");
+    const second = await runOnce(store, "r1", p);
+    expect(second.result.awaitingApproval).toEqual([]);
+    expect(store.getTask("r1", "after")?.status).toBe("succeeded");
+    expect(store.getTask("r1", "freeze")?.approvedBy).toBe("alice@laptop");
+  });
+
+  it("auto-approves only when the operator says so, and records it", async () => {
+    const { store } = tempStore();
+    const p = probe();
+    createTestRun(store, "r1", [spec("freeze", "t.manual")]);
+    await runOnce(store, "r1", p, { operator: quietOperator({ autoApprove: true, name: "demo" }) });
+    expect(store.getTask("r1", "freeze")?.status).toBe("succeeded");
+    expect(store.getTask("r1", "freeze")?.approvedBy).toBe("demo (auto-approved)");
+  });
+
+  it("does not start a destructive task without confirmation, and runs it once confirmed", async () => {
+    const { store } = tempStore();
+    const p = probe();
+    createTestRun(store, "r1", [spec("safe", "t.work"), spec("delete", "t.destroy", { needs: ["safe"] })]);
+    const first = await runOnce(store, "r1", p);
+    expect(first.result.needsConfirmation).toEqual(["delete"]);
+    expect(p.calls.get("delete")).toBeUndefined();
+    expect(store.getTask("r1", "delete")?.status).toBe("pending");
+    const second = await runOnce(store, "r1", p, { confirmed: (id) => id === "delete" });
+    expect(second.result.needsConfirmation).toEqual([]);
+    expect(p.calls.get("delete")).toBe(1);
+  });
+
+  it("skips a task whose condition is false", async () => {
+    const { store } = tempStore();
+    const p = probe();
+    createTestRun(store, "r1", [
+      spec("a", "t.work"),
+      spec("b", "t.work", { needs: ["a"], if: "${{ steps.a.outputs.value == 'nope' }}" }),
+    ]);
+    await runOnce(store, "r1", p);
+    expect(store.getTask("r1", "b")?.status).toBe("skipped");
+  });
+
+  it("stops starting tasks when interrupted and leaves in-flight ones for resume", async () => {
+    const { store } = tempStore();
+    const p = probe();
+    createTestRun(store, "r1", [spec("w", "t.wait"), spec("later", "t.work", { needs: ["w"] })]);
+    const abort = new AbortController();
+    const running = runOnce(store, "r1", p, { signal: abort.signal });
+    await vi_waitFor(() => store.getTask("r1", "w")?.status === "waiting");
+    const deadline = store.getTask("r1", "w")?.deadlineAt;
+    abort.abort();
+    const { result } = await running;
+    expect(result.interrupted).toBe(true);
+    expect(store.getTask("r1", "w")?.status).toBe("waiting");
+    // Resume: the wait re-attaches with the deadline of the first attempt.
+    expect(store.recoverInFlight("r1")).toEqual(["w"]);
+    p.released = false;
+    const again = runOnce(store, "r1", p);
+    await vi_waitFor(() => store.getTask("r1", "w")?.status === "waiting");
+    expect(store.getTask("r1", "w")?.deadlineAt).toBe(deadline);
+    p.released = true;
+    const done = await again;
+    expect(done.result.failed).toEqual([]);
+    expect(store.getTask("r1", "later")?.status).toBe("succeeded");
+  });
+});
+
+async function vi_waitFor(cond: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const start = Date.now();
+  while (!cond()) {
+    if (Date.now() - start > timeoutMs) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}

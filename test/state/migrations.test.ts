@@ -1,0 +1,86 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { describe, expect, it } from "vitest";
+import { HikkoshiError } from "../../src/core/errors.js";
+import { LATEST_SCHEMA_VERSION, MIGRATIONS, openStore } from "../../src/state/index.js";
+import { newRun, tempDir, tempStore } from "./helpers.js";
+
+function raw(path: string): Database.Database {
+  return new Database(path);
+}
+
+describe("migrations", () => {
+  it("are numbered 1, 2, 3… with names", () => {
+    expect(MIGRATIONS.map((m) => m.version)).toEqual(MIGRATIONS.map((_, i) => i + 1));
+    for (const m of MIGRATIONS) expect(m.name.length).toBeGreaterThan(0);
+    expect(LATEST_SCHEMA_VERSION).toBe(MIGRATIONS.length);
+  });
+
+  it("creates the parent directory, applies every migration once, and is idempotent on reopen", () => {
+    const path = join(tempDir(), "a", "b", "runs.db");
+    openStore(path).close();
+    expect(existsSync(path)).toBe(true);
+    const first = raw(path).prepare("SELECT version, name, applied_at FROM schema_migrations ORDER BY version").all();
+    expect(first).toHaveLength(MIGRATIONS.length);
+
+    const again = openStore(path);
+    again.createRun(newRun());
+    again.close();
+    const db = raw(path);
+    expect(db.prepare("SELECT version, name, applied_at FROM schema_migrations ORDER BY version").all()).toEqual(first);
+    expect(db.pragma("journal_mode", { simple: true })).toBe("wal");
+    db.close();
+  });
+
+  it("refuses a database written by a newer hikkoshi, without touching it", () => {
+    const path = join(tempDir(), "runs.db");
+    openStore(path).close();
+    const db = raw(path);
+    db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)").run(
+      LATEST_SCHEMA_VERSION + 1,
+      "from the future",
+      1,
+    );
+    db.close();
+
+    let error: unknown;
+    try {
+      openStore(path);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(HikkoshiError);
+    expect((error as HikkoshiError).code).toBe("STATE_SCHEMA_TOO_NEW");
+    expect((error as HikkoshiError).message).toContain(`version ${LATEST_SCHEMA_VERSION + 1}`);
+    expect((error as HikkoshiError).hint).toMatch(/upgrade/i);
+    const after = raw(path);
+    expect(after.prepare("SELECT max(version) AS v FROM schema_migrations").get()).toEqual({
+      v: LATEST_SCHEMA_VERSION + 1,
+    });
+    after.close();
+  });
+
+  it("enforces foreign keys", () => {
+    const store = tempStore();
+    expect(() => store.journalAppend({ runId: "no-such-run", kind: "note", action: "x", outcome: "ok" })).toThrow(
+      /FOREIGN KEY/,
+    );
+  });
+
+  it("has no column that could hold a credential", () => {
+    const store = tempStore();
+    const db = raw(store.path);
+    const columns = db
+      .prepare(
+        `SELECT m.name AS tbl, p.name AS col FROM sqlite_master m, pragma_table_info(m.name) p WHERE m.type = 'table'`,
+      )
+      .all() as { tbl: string; col: string }[];
+    db.close();
+    expect(columns.length).toBeGreaterThan(40);
+    const suspicious = columns.filter((c) =>
+      /secret|password|credential|access_key|session_token|api_key/i.test(c.col),
+    );
+    expect(suspicious).toEqual([]);
+  });
+});

@@ -2,7 +2,7 @@
  * What the runbook layer hands the engine: a validated runbook expanded into primitive tasks.
  * The runbook layer is pure (no AWS, no SQLite); it receives the step registry as an argument.
  */
-import type { SourceLocation } from "../core/errors.js";
+import type { Diagnostic, SourceLocation } from "../core/errors.js";
 import type { Json } from "../core/json.js";
 
 export interface AccountSpec {
@@ -74,6 +74,8 @@ export interface Runbook {
   steps: StepSummary[];
   /** Every task, in a topological order (dependencies first). */
   tasks: TaskSpec[];
+  /** Non-blocking findings (severity "warning"), when there are any. */
+  warnings?: Diagnostic[];
 }
 
 export interface LoadOptions {

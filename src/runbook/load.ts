@@ -1,0 +1,116 @@
+import { readFileSync } from "node:fs";
+import { LineCounter, parse, parseDocument } from "yaml";
+import { ValidationFailed } from "../core/errors.js";
+import { sha256 } from "../core/hash.js";
+import type { Json } from "../core/json.js";
+import type { StepRegistry } from "../steps/registry.js";
+import { DiagnosticSink, suggest } from "./diagnostics.js";
+import { reportCycles, topoSort } from "./graph.js";
+import { buildModel } from "./model.js";
+import type { RawRunbook } from "./raw.js";
+import { readRunbook } from "./read-top.js";
+import { buildTasks } from "./tasks.js";
+import type { LoadOptions, Runbook, StepSummary } from "./types.js";
+import type { ReadCtx } from "./yaml-read.js";
+
+/** Read, validate and expand a runbook file. Throws ValidationFailed carrying every diagnostic. */
+export function loadRunbook(path: string, registry: StepRegistry, options: LoadOptions = {}): Runbook {
+  return parseRunbook(readFileSync(path, "utf8"), path, registry, options);
+}
+
+/** Like loadRunbook, for text in memory; `path` is used in diagnostics and stored in the result. */
+export function parseRunbook(text: string, path: string, registry: StepRegistry, options: LoadOptions = {}): Runbook {
+  const lines = new LineCounter();
+  const sink = new DiagnosticSink(path, text, lines);
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  for (const e of doc.errors) {
+    const duplicate = e.code === "DUPLICATE_KEY";
+    sink.report(
+      duplicate ? "RB_DUPLICATE_KEY" : "RB_YAML_SYNTAX",
+      firstLine(e.message),
+      { offset: e.pos[0] },
+      {
+        text: lineAt(text, e.pos[0]),
+        hint: duplicate
+          ? "remove or rename one of the two keys"
+          : "check indentation, quotes and brackets around this place",
+      },
+    );
+  }
+  // A syntax error leaves the tree unreliable; duplicate keys do not, so validation goes on after those.
+  if (doc.errors.some((e) => e.code !== "DUPLICATE_KEY")) throw new ValidationFailed(sink.sorted());
+  const ctx: ReadCtx = { doc, sink };
+  const raw = readRunbook(ctx);
+  const params = applyOverrides(raw, options.paramOverrides ?? {}, sink);
+  const model = buildModel(ctx, raw, params, registry);
+  const tasks = buildTasks(ctx, model);
+  const cyclic = reportCycles(tasks, model, sink);
+  if (sink.hasErrors || cyclic) throw new ValidationFailed(sink.sorted());
+  const steps: StepSummary[] = model.steps.map((s) => {
+    const summary: StepSummary = {
+      id: s.id,
+      type: s.raw.type ?? "",
+      children: s.units.map((u) => u.id),
+      location: sink.locate({ node: s.raw.node }).location,
+    };
+    if (s.raw.description !== undefined) summary.description = s.raw.description;
+    return summary;
+  });
+  const runbook: Runbook = {
+    path,
+    text,
+    hash: sha256(text),
+    version: 1,
+    name: raw.name ?? "",
+    accounts: raw.accounts,
+    params,
+    steps,
+    tasks: topoSort(tasks),
+  };
+  if (raw.description !== undefined) runbook.description = raw.description;
+  if (raw.endpoint !== undefined) runbook.endpoint = raw.endpoint;
+  const warnings = sink.sorted();
+  if (warnings.length > 0) runbook.warnings = warnings;
+  return runbook;
+}
+
+function lineAt(text: string, offset: number): string {
+  const start = text.lastIndexOf("\n", offset - 1) + 1;
+  const end = text.indexOf("\n", offset);
+  return text.slice(start, end < 0 ? undefined : end).trim();
+}
+
+function firstLine(message: string): string {
+  return (message.split("\n")[0] ?? message).replace(/ at line \d+, column \d+:?$/, "");
+}
+
+/** `--param k=v` values are YAML (so `[a,b]` is a list); only declared params may be overridden. */
+function applyOverrides(
+  raw: RawRunbook,
+  overrides: Record<string, string>,
+  sink: DiagnosticSink,
+): Record<string, Json> {
+  const params = { ...raw.params };
+  const where = { node: raw.paramsKeyNode ?? null };
+  for (const [name, text] of Object.entries(overrides)) {
+    const shown = `--param ${name}=${text}`;
+    if (!Object.hasOwn(raw.params, name)) {
+      const hint =
+        suggest(name, Object.keys(raw.params), "declared params") ?? "declare it under params: with a default";
+      sink.report("RB_UNDECLARED_PARAM", `--param ${name}: the runbook declares no param '${name}'`, where, {
+        text: shown,
+        hint,
+      });
+      continue;
+    }
+    try {
+      params[name] = (parse(text) ?? null) as Json;
+    } catch (err) {
+      sink.report("RB_BAD_PARAM_OVERRIDE", `--param ${name}: ${firstLine((err as Error).message)}`, where, {
+        text: shown,
+        hint: "use a YAML scalar or flow collection, e.g. name=x, n=3 or list=[a,b]",
+      });
+    }
+  }
+  return params;
+}

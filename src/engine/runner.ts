@@ -64,8 +64,17 @@ export async function makePlan(
   deps: Pick<EngineDeps, "session" | "bus" | "registry" | "clock">,
   runbook: Runbook,
 ): Promise<Plan> {
+  return (await planWithIdentities(deps, runbook)).plan;
+}
+
+type Identities = Awaited<ReturnType<typeof guardAccounts>>;
+
+async function planWithIdentities(
+  deps: Pick<EngineDeps, "session" | "bus" | "registry" | "clock">,
+  runbook: Runbook,
+): Promise<{ plan: Plan; identities: Identities }> {
   const identities = await guardAccounts(deps, runbook);
-  return planRunbook({
+  const plan = await planRunbook({
     runbook,
     registry: deps.registry,
     accounts: accountRefs(runbook),
@@ -73,6 +82,7 @@ export async function makePlan(
     aws: createAwsAccess(deps.session, { readOnly: true, identities }),
     clock: deps.clock,
   });
+  return { plan, identities };
 }
 
 export async function startRun(
@@ -80,7 +90,7 @@ export async function startRun(
   runbook: Runbook,
   options: DriveOptions & { reviewedPlan?: Plan; operatorName: string },
 ): Promise<RunOutcome> {
-  const plan = await makePlan(deps, runbook);
+  const { plan, identities: verified } = await planWithIdentities(deps, runbook);
   if (options.reviewedPlan) {
     const drift = planDrift(options.reviewedPlan, plan);
     if (drift.length > 0) {
@@ -121,7 +131,7 @@ export async function startRun(
     tasks: runbook.tasks.map((t, seq) => newTask(t, seq)),
   });
   deps.bus.emit({ type: "run-started", runId, runbook: runbook.name, tasks: runbook.tasks.length, resumed: false });
-  return drive(deps, runbook, runId, options);
+  return drive(deps, runbook, runId, options, verified);
 }
 
 function newTask(t: Runbook["tasks"][number], seq: number) {
@@ -149,6 +159,7 @@ export async function resumeRun(
   const token = lock(deps, run.id, options);
   try {
     applyEdit(store, run, runbook, bus);
+    const identities = await guardAccounts(deps, runbook);
     const unknown = store.markUnknownAwsCalls(run.id);
     if (unknown > 0)
       bus.emit({
@@ -171,60 +182,56 @@ export async function resumeRun(
         message: `retrying ${retried.length} failed task(s): ${retried.join(", ")}`,
       });
     bus.emit({ type: "run-started", runId: run.id, runbook: runbook.name, tasks: runbook.tasks.length, resumed: true });
-    return await drive(deps, runbook, run.id, options, token);
+    return await drive(deps, runbook, run.id, options, identities, token);
   } finally {
     store.releaseLock(run.id, token);
   }
 }
 
+/**
+ * The runbook changed since the run started. Edits to tasks that have not started are applied (and
+ * said out loud); an edit to anything that already started is refused with the list of those tasks.
+ */
 function applyEdit(store: Store, run: RunRecord, runbook: Runbook, bus: EventBus) {
   if (runbook.hash === run.runbookHash) return;
-  const existing = store.listTasks(run.id);
+  const existing = new Map(store.listTasks(run.id).map((t) => [t.taskId, t]));
   const diff = diffRunbooks(
-    existing.map((t) => ({ id: t.taskId, defHash: t.defHash })),
+    [...existing.values()].map((t) => ({ id: t.taskId, defHash: t.defHash })),
     runbook.tasks,
   );
-  const touched = new Map(existing.map((t) => [t.taskId, t]));
-  const conflicts = [...diff.changed, ...diff.removed]
-    .map((t) => (typeof t === "string" ? t : t.id))
-    .filter((id) => {
-      const rec = touched.get(id);
-      return rec !== undefined && (rec.status !== "pending" || rec.attempts > 0);
-    });
+  const started = (id: string) => {
+    const rec = existing.get(id);
+    return rec !== undefined && (rec.status !== "pending" || rec.attempts > 0);
+  };
+  const conflicts = [...diff.changed.map((t) => t.id), ...diff.removed].filter(started);
   if (conflicts.length > 0) {
     throw new HikkoshiError(
       "RESUME_EDIT_CONFLICT",
-      `the runbook was edited in tasks that already started: ${conflicts.join(", ")}`,
-      {
-        hint: "undo the edit to those steps (the run's original runbook is stored: `hikkoshi status --json`), or start a new run",
-      },
+      `the runbook was edited in task(s) that already started: ${conflicts.join(", ")}`,
+      { hint: "undo the edit to those steps and resume, or start a new run with `hikkoshi run`" },
     );
   }
-  const bySeq = new Map(runbook.tasks.map((t, i) => [t.id, i]));
-  for (const t of diff.changed) {
-    const spec = typeof t === "string" ? runbook.tasks.find((x) => x.id === t)! : t;
+  const seq = new Map(runbook.tasks.map((t, i) => [t.id, i]));
+  for (const spec of diff.changed) {
     store.updatePendingTaskDefinition(run.id, spec.id, {
       defHash: spec.defHash,
       defJson: spec,
-      seq: bySeq.get(spec.id)!,
+      seq: seq.get(spec.id)!,
     });
   }
-  if (diff.added.length > 0) {
+  if (diff.added.length > 0)
     store.addTasks(
       run.id,
-      diff.added.map((t) =>
-        newTask(
-          typeof t === "string" ? runbook.tasks.find((x) => x.id === t)! : t,
-          bySeq.get(typeof t === "string" ? t : t.id)!,
-        ),
-      ),
+      diff.added.map((t) => newTask(t, seq.get(t.id)!)),
     );
-  }
-  const ids = (list: Array<string | { id: string }>) => list.map((t) => (typeof t === "string" ? t : t.id)).join(", ");
+  for (const id of diff.removed) store.skipTask(run.id, id, "removed from the runbook before it started");
   bus.emit({
     type: "notice",
     level: "warn",
-    message: `the runbook changed since the run started; applying edits to tasks not yet started — added: [${ids(diff.added)}], changed: [${ids(diff.changed)}], removed: [${ids(diff.removed)}]`,
+    message:
+      "the runbook changed since the run started; applying the edits to tasks not yet started: " +
+      `added [${diff.added.map((t) => t.id).join(", ")}], changed [${diff.changed.map((t) => t.id).join(", ")}], ` +
+      `removed [${diff.removed.join(", ")}]`,
   });
 }
 
@@ -262,6 +269,7 @@ async function drive(
   runbook: Runbook,
   runId: string,
   options: DriveOptions,
+  identities: Identities,
   heldToken?: string,
 ): Promise<RunOutcome> {
   const { store, bus, clock, operator } = deps;
@@ -279,7 +287,6 @@ async function drive(
   }, options.heartbeatMs ?? 5_000);
   beat.unref();
   try {
-    const identities = await guardAccounts(deps, runbook);
     store.updateRunIdentities(runId, Object.fromEntries(Object.entries(identities).map(([a, i]) => [a, i.arn])));
     store.setRunState(runId, "running");
     const awsFor = (taskId: string) =>

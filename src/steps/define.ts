@@ -6,11 +6,12 @@
  * Layering: steps import `aws` and `core`; they never import `engine` or `cli`. The engine hands a step
  * the contexts below.
  */
+
+import type { MetadataBearer } from "@smithy/types";
 import type { z } from "zod";
+import type { AwsCommand, ServiceName } from "../aws/types.js";
 import type { Clock } from "../core/clock.js";
 import type { Json, JsonObject } from "../core/json.js";
-import type { MetadataBearer } from "@smithy/types";
-import type { AwsCommand, ServiceName } from "../aws/types.js";
 
 /** A resolved account from the runbook's `accounts` block. */
 export interface AccountRef {
@@ -38,7 +39,12 @@ export interface AwsWriter extends AwsReader {
    * Send a mutating command. The journal gets a row (time, caller ARN, account, action, resource) with
    * outcome "pending" before the call and "ok" / error code right after. `resource` names what it acts on.
    */
-  mutate<O extends MetadataBearer>(alias: string, service: ServiceName, command: AwsCommand<O>, resource: string): Promise<O>;
+  mutate<O extends MetadataBearer>(
+    alias: string,
+    service: ServiceName,
+    command: AwsCommand<O>,
+    resource: string,
+  ): Promise<O>;
 }
 
 export interface StepLogger {
@@ -108,7 +114,16 @@ export interface RunContext extends CommonContext {
   awaitApproval(instructions: string): Promise<ApprovalOutcome>;
 }
 
-export type PlanAction = "create" | "copy" | "share" | "wait" | "manual" | "delete" | "modify" | "noop" | "already-done";
+export type PlanAction =
+  | "create"
+  | "copy"
+  | "share"
+  | "wait"
+  | "manual"
+  | "delete"
+  | "modify"
+  | "noop"
+  | "already-done";
 
 export interface Precondition {
   ok: boolean;
@@ -184,7 +199,10 @@ export interface RecipeDefinition<P = Record<string, unknown>> {
    * Expand into primitives. `withRaw` is the step's `with` as written (templates kept) after defaults;
    * sibling references use `${{ steps.<self>.<localId>.outputs.<name> }}` — build them with `selfRef`.
    */
-  expand(withRaw: Record<string, unknown>, helpers: { selfRef: (localId: string, output: string) => string }): ExpandedStep[];
+  expand(
+    withRaw: Record<string, unknown>,
+    helpers: { selfRef: (localId: string, output: string) => string },
+  ): ExpandedStep[];
 }
 
 export type AnyStepDefinition = StepDefinition<any> | RecipeDefinition<any>;

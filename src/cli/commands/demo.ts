@@ -3,10 +3,11 @@
  * real display. Auto-approves and auto-confirms (on a simulator only) and says so.
  */
 import { fileURLToPath } from "node:url";
-import { startSimulator } from "../../sim/index.js";
+import { startSimulator, type WorldDump } from "../../sim/index.js";
 import { operatorName } from "../app.js";
 import type { CliIO } from "../io.js";
 import { autoOperator } from "../operator.js";
+import { planCommand } from "./plan.js";
 import { runCommand } from "./run.js";
 
 export const PACKAGE_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
@@ -35,8 +36,14 @@ export async function demoCommand(io: CliIO, opts: DemoOptions): Promise<number>
       );
       io.out("Manual steps are auto-approved and destructive steps auto-confirmed because this is the simulator.\n");
     }
+    const simIO = { ...io, env: { ...io.env, HIKKOSHI_POLL_MS: io.env.HIKKOSHI_POLL_MS ?? "100" } };
+    if (!opts.json) {
+      io.out("Step 1 — the plan (read-only; this is what you review before a real run):\n");
+      await planCommand(simIO, runbookPath, { endpoint: sim.url });
+      io.out("\nStep 2 — the run:\n");
+    }
     const code = await runCommand(
-      { ...io, env: { ...io.env, HIKKOSHI_POLL_MS: io.env.HIKKOSHI_POLL_MS ?? "100" } },
+      simIO,
       runbookPath,
       {
         endpoint: sim.url,
@@ -59,18 +66,16 @@ export async function demoCommand(io: CliIO, opts: DemoOptions): Promise<number>
   }
 }
 
-function worldSummary(dump: unknown): string {
+function worldSummary(dump: WorldDump): string {
   const lines: string[] = [];
-  const accounts = (dump as { accounts?: Record<string, any> }).accounts ?? {};
-  for (const [id, acct] of Object.entries(accounts)) {
-    for (const [region, r] of Object.entries<any>(acct.regions ?? {})) {
-      const snaps = [
-        ...(r.rds?.dbSnapshots ?? r.dbSnapshots ?? []),
-        ...(r.rds?.dbClusterSnapshots ?? r.dbClusterSnapshots ?? []),
-      ];
-      const manual = snaps.filter((s: any) => (s.type ?? s.snapshotType) !== "automated");
-      lines.push(`  ${id} ${acct.name ?? ""} ${region}: ${manual.length} manual snapshot(s)`);
-      for (const s of manual) lines.push(`    ${s.id ?? s.identifier}  ${s.status ?? ""}  key=${s.kmsKeyId ?? "-"}`);
+  for (const [id, account] of Object.entries(dump.accounts)) {
+    for (const [region, r] of Object.entries(account.regions)) {
+      const manual = [...r.dbSnapshots, ...r.dbClusterSnapshots].filter((s) => s.type !== "automated");
+      lines.push(`  ${id} (${account.name}) ${region}: ${manual.length} manual snapshot(s), ${r.kmsKeys.length} customer key(s)`);
+      for (const s of manual) {
+        const shared = s.sharedWith.length ? `, shared with ${s.sharedWith.join(",")}` : "";
+        lines.push(`    ${s.id.padEnd(44)} ${s.status.padEnd(10)} ${s.sizeGb} GB, key ${s.kmsKeyAlias ?? s.kmsKeyArn ?? "none"}${shared}`);
+      }
     }
   }
   return lines.join("\n");

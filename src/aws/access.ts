@@ -1,0 +1,151 @@
+/**
+ * The AwsReader / AwsWriter the engine hands to steps: reads only read-only actions; mutations are
+ * refused in read-only mode (plan) and otherwise journaled before and after the call.
+ */
+import type { MetadataBearer } from "@smithy/types";
+import { HikkoshiError } from "../core/errors.js";
+import type { AwsWriter } from "../steps/define.js";
+import { awsErrorFacts, toHikkoshiError } from "./errors.js";
+import type { AwsSession } from "./session.js";
+import { type AwsCommand, actionName, isReadOnlyAction, type ServiceName } from "./types.js";
+
+export { AwsError, awsCategory, awsErrorName, toHikkoshiError } from "./errors.js";
+
+export interface JournalEntry {
+  alias: string;
+  accountId: string;
+  callerArn: string;
+  service: ServiceName;
+  action: string;
+  resource: string;
+}
+
+export type JournalOutcome = { ok: true } | { ok: false; code: string; message: string };
+
+/** Where mutating calls are recorded (the engine implements it on SQLite). */
+export interface JournalSink {
+  /** Records intent (outcome "pending") and returns the row id. */
+  before(entry: JournalEntry): string | Promise<string>;
+  after(id: string, outcome: JournalOutcome): void | Promise<void>;
+}
+
+export interface AwsAccessOptions {
+  readOnly: boolean;
+  /** From the account guard (verifyAccounts). Missing aliases are looked up through the session. */
+  identities: Record<string, { accountId: string; arn: string }>;
+  journal?: JournalSink;
+}
+
+/** Input fields that name what a call acts on, most specific first; used for messages on reads. */
+const RESOURCE_FIELDS = [
+  "TargetDBSnapshotIdentifier",
+  "TargetDBClusterSnapshotIdentifier",
+  "DBSnapshotIdentifier",
+  "DBClusterSnapshotIdentifier",
+  "SourceDBSnapshotIdentifier",
+  "SourceDBClusterSnapshotIdentifier",
+  "DBInstanceIdentifier",
+  "DBClusterIdentifier",
+  "ResourceName",
+  "KeyId",
+  "TargetKeyId",
+  "AliasName",
+  "Bucket",
+  "JobId",
+  "SnapshotId",
+  "ImageId",
+];
+
+export function resourceOf(command: AwsCommand<MetadataBearer>): string | undefined {
+  const input = (command as { input?: Record<string, unknown> }).input ?? {};
+  for (const field of RESOURCE_FIELDS) {
+    const value = input[field];
+    if (typeof value === "string" && value !== "") return value;
+  }
+  return undefined;
+}
+
+interface Sender {
+  send(command: unknown): Promise<unknown>;
+}
+
+export function createAwsAccess(session: AwsSession, options: AwsAccessOptions): AwsWriter {
+  const whoAmI = async (alias: string): Promise<{ accountId: string; arn: string }> =>
+    options.identities[alias] ?? session.identity(alias);
+
+  const send = async <O extends MetadataBearer>(
+    alias: string,
+    service: ServiceName,
+    command: AwsCommand<O>,
+    resource: string | undefined,
+    callerArn: string | undefined,
+  ): Promise<O> => {
+    const client = session.client(alias, service) as unknown as Sender;
+    try {
+      return (await client.send(command)) as O;
+    } catch (err) {
+      const account = session.account(alias);
+      const input = (command as { input?: Record<string, unknown> }).input ?? {};
+      const kmsKeyId = typeof input.KmsKeyId === "string" ? input.KmsKeyId : undefined;
+      throw toHikkoshiError(err, {
+        action: actionName(command),
+        alias,
+        accountId: options.identities[alias]?.accountId ?? account.id,
+        service,
+        region: account.region,
+        ...(resource !== undefined ? { resource } : {}),
+        ...(callerArn !== undefined ? { callerArn } : {}),
+        ...(kmsKeyId !== undefined ? { kmsKeyId } : {}),
+      });
+    }
+  };
+
+  return {
+    read: async (alias, service, command) => {
+      const action = actionName(command);
+      if (!isReadOnlyAction(action)) {
+        throw new HikkoshiError("AWS_MUTATION_VIA_READ", `${action} is not a read-only action`, {
+          hint: "a step sent a mutating command through ctx.aws.read; it must use ctx.aws.mutate (journaled)",
+        });
+      }
+      return send(alias, service, command, resourceOf(command), options.identities[alias]?.arn);
+    },
+
+    mutate: async <O extends MetadataBearer>(
+      alias: string,
+      service: ServiceName,
+      command: AwsCommand<O>,
+      resource: string,
+    ): Promise<O> => {
+      const action = actionName(command);
+      if (options.readOnly) {
+        throw new HikkoshiError("PLAN_READ_ONLY", `${action} on ${resource} refused: planning is read-only`, {
+          hint: "a step's plan() must only use ctx.aws.read",
+          resource,
+        });
+      }
+      const identity = await whoAmI(alias);
+      const journalId = await options.journal?.before({
+        alias,
+        accountId: identity.accountId,
+        callerArn: identity.arn,
+        service,
+        action,
+        resource,
+      });
+      let out: O;
+      try {
+        out = await send(alias, service, command, resource, identity.arn);
+      } catch (err) {
+        if (journalId !== undefined) {
+          const cause = err instanceof HikkoshiError && err.cause !== undefined ? err.cause : err;
+          const facts = awsErrorFacts(cause);
+          await options.journal?.after(journalId, { ok: false, code: facts.code, message: facts.message });
+        }
+        throw err;
+      }
+      if (journalId !== undefined) await options.journal?.after(journalId, { ok: true });
+      return out;
+    },
+  };
+}

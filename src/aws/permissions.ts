@@ -1,0 +1,51 @@
+import type { ServiceName } from "./types.js";
+
+/** IAM action prefix per SDK service (S3 Control actions are `s3:` actions). */
+const IAM_PREFIX: Record<ServiceName, string> = {
+  sts: "sts",
+  kms: "kms",
+  rds: "rds",
+  ec2: "ec2",
+  s3: "s3",
+  s3control: "s3",
+};
+
+/** API operations whose IAM action has another name. */
+const IAM_ACTION_EXCEPTIONS: Record<string, string[]> = {
+  "s3:HeadBucket": ["s3:ListBucket"],
+  "s3:HeadObject": ["s3:GetObject"],
+  "s3:ListObjectsV2": ["s3:ListBucket"],
+  "s3:ListObjectVersions": ["s3:ListBucketVersions"],
+  "s3:CopyObject": ["s3:GetObject", "s3:PutObject"],
+  "s3:UploadPartCopy": ["s3:GetObject", "s3:PutObject"],
+  "s3:DeleteObjects": ["s3:DeleteObject"],
+  "s3:CreateMultipartUpload": ["s3:PutObject"],
+  "s3:CompleteMultipartUpload": ["s3:PutObject"],
+  "s3:UploadPart": ["s3:PutObject"],
+  "sts:GetCallerIdentity": [],
+};
+
+/** The IAM actions an API call needs, e.g. ("rds", "CopyDBSnapshot") → ["rds:CopyDBSnapshot"]. */
+export function iamActions(service: ServiceName, action: string): string[] {
+  const plain = `${IAM_PREFIX[service]}:${action}`;
+  return IAM_ACTION_EXCEPTIONS[plain] ?? [plain];
+}
+
+/** The actions a cross-account user of a customer managed key needs (AWS-FACTS, KMS). */
+export const CROSS_ACCOUNT_KEY_ACTIONS = [
+  "kms:Decrypt",
+  "kms:DescribeKey",
+  "kms:CreateGrant",
+  "kms:ReEncrypt*",
+  "kms:GenerateDataKey*",
+] as const;
+
+export function partitionOf(region: string): string {
+  if (region.startsWith("cn-")) return "aws-cn";
+  if (region.startsWith("us-gov-")) return "aws-us-gov";
+  return "aws";
+}
+
+export function accountRootArn(accountId: string, region: string): string {
+  return `arn:${partitionOf(region)}:iam::${accountId}:root`;
+}

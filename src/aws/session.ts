@@ -1,0 +1,200 @@
+/**
+ * One SDK v3 client per account alias and service, created lazily. Credentials come from the SDK
+ * credential providers (which refresh themselves during long runs); we never cache a credential set.
+ */
+import { userInfo } from "node:os";
+import { EC2Client } from "@aws-sdk/client-ec2";
+import { KMSClient } from "@aws-sdk/client-kms";
+import { RDSClient } from "@aws-sdk/client-rds";
+import { S3Client } from "@aws-sdk/client-s3";
+import { S3ControlClient } from "@aws-sdk/client-s3-control";
+import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { fromIni, fromNodeProviderChain, fromTemporaryCredentials } from "@aws-sdk/credential-providers";
+import type { AuthScheme, AwsCredentialIdentityProvider, EndpointV2 } from "@smithy/types";
+import { HikkoshiError } from "../core/errors.js";
+import type { AccountSpec } from "../runbook/types.js";
+import type { ServiceName } from "./types.js";
+
+export interface ServiceClients {
+  sts: STSClient;
+  kms: KMSClient;
+  rds: RDSClient;
+  ec2: EC2Client;
+  s3: S3Client;
+  s3control: S3ControlClient;
+}
+
+export interface CallerIdentity {
+  accountId: string;
+  arn: string;
+  userId: string;
+}
+
+export interface AwsSessionOptions {
+  /** Endpoint for every account without its own (CLI `--endpoint` or the runbook's top-level `endpoint`). */
+  endpoint?: string;
+  /** Used for the default assume-role session name "hikkoshi-<runbook>". */
+  runbookName?: string;
+  /** Total attempts of the SDK's standard retry strategy (default: the SDK's, or AWS_MAX_ATTEMPTS). */
+  maxAttempts?: number;
+}
+
+export interface AwsSession {
+  readonly accounts: Readonly<Record<string, AccountSpec>>;
+  account(alias: string): AccountSpec;
+  client<S extends ServiceName>(alias: string, service: S): ServiceClients[S];
+  /** STS GetCallerIdentity, memoised per alias for the life of the session. */
+  identity(alias: string): Promise<CallerIdentity>;
+  destroy(): void;
+}
+
+/** How the SDK names each service in `AWS_ENDPOINT_URL_<SERVICE>`. */
+const ENDPOINT_ENV_SUFFIX: Record<ServiceName, string> = {
+  sts: "STS",
+  kms: "KMS",
+  rds: "RDS",
+  ec2: "EC2",
+  s3: "S3",
+  s3control: "S3_CONTROL",
+};
+
+export type EndpointSource = "account" | "session" | "environment";
+
+/**
+ * Where requests for this account and service go, by precedence: the account's `endpoint`, the
+ * session's (`--endpoint` / runbook), then the SDK's own `AWS_ENDPOINT_URL[_<SERVICE>]`.
+ */
+export function resolveEndpoint(
+  account: AccountSpec,
+  service: ServiceName,
+  options: AwsSessionOptions = {},
+  env: NodeJS.ProcessEnv = process.env,
+): { url: string; source: EndpointSource } | undefined {
+  if (account.endpoint) return { url: account.endpoint, source: "account" };
+  if (options.endpoint) return { url: options.endpoint, source: "session" };
+  const fromEnv = env[`AWS_ENDPOINT_URL_${ENDPOINT_ENV_SUFFIX[service]}`] ?? env.AWS_ENDPOINT_URL;
+  return fromEnv ? { url: fromEnv, source: "environment" } : undefined;
+}
+
+export function defaultSessionName(account: AccountSpec, options: AwsSessionOptions): string {
+  if (account.sessionName) return account.sessionName;
+  let who = options.runbookName;
+  if (!who) {
+    try {
+      who = userInfo().username;
+    } catch {
+      who = "run";
+    }
+  }
+  // RoleSessionName: 2–64 characters of [\w+=,.@-].
+  return `hikkoshi-${who}`.replace(/[^\w+=,.@-]/g, "-").slice(0, 64);
+}
+
+function credentialsFor(account: AccountSpec, options: AwsSessionOptions): AwsCredentialIdentityProvider {
+  if (account.profile) return fromIni({ profile: account.profile });
+  if (account.roleArn) {
+    const endpoint = resolveEndpoint(account, "sts", options);
+    return fromTemporaryCredentials({
+      params: {
+        RoleArn: account.roleArn,
+        RoleSessionName: defaultSessionName(account, options),
+        ...(account.externalId ? { ExternalId: account.externalId } : {}),
+      },
+      clientConfig: {
+        region: account.region,
+        ...(endpoint && endpoint.source !== "environment" ? { endpoint: endpoint.url } : {}),
+      },
+    });
+  }
+  return fromNodeProviderChain();
+}
+
+/**
+ * S3 Control puts the account id into the host name, which breaks any custom endpoint (AWS-FACTS): an
+ * endpoint provider that returns the URL as is keeps the account id in the `x-amz-account-id` header.
+ */
+function fixedEndpointProvider(url: string, region: string): () => EndpointV2 {
+  // Same shape the S3 Control endpoint rules return (S3 signs with disableDoubleEncoding).
+  const authScheme = { name: "sigv4", signingName: "s3", signingRegion: region, disableDoubleEncoding: true };
+  const properties = { authSchemes: [authScheme as unknown as AuthScheme] } as EndpointV2["properties"];
+  return () => ({ url: new URL(url), ...(properties ? { properties } : {}) });
+}
+
+type Constructors = { [S in ServiceName]: new (config: any) => ServiceClients[S] };
+const CONSTRUCTORS: Constructors = {
+  sts: STSClient,
+  kms: KMSClient,
+  rds: RDSClient,
+  ec2: EC2Client,
+  s3: S3Client,
+  s3control: S3ControlClient,
+};
+
+export function clientConfig(account: AccountSpec, service: ServiceName, options: AwsSessionOptions) {
+  const endpoint = resolveEndpoint(account, service, options);
+  const config: Record<string, unknown> = {
+    region: account.region,
+    credentials: credentialsFor(account, options),
+    retryMode: "standard",
+  };
+  if (options.maxAttempts !== undefined) config.maxAttempts = options.maxAttempts;
+  // The SDK reads AWS_ENDPOINT_URL* itself; only explicit endpoints are passed in.
+  if (endpoint && endpoint.source !== "environment") config.endpoint = endpoint.url;
+  if (endpoint && service === "s3") config.forcePathStyle = true;
+  if (endpoint && service === "s3control") {
+    config.endpointProvider = fixedEndpointProvider(endpoint.url, account.region);
+    delete config.endpoint;
+  }
+  return config;
+}
+
+export function createAwsSession(accounts: Record<string, AccountSpec>, options: AwsSessionOptions = {}): AwsSession {
+  const clients = new Map<string, ServiceClients[ServiceName]>();
+  const identities = new Map<string, Promise<CallerIdentity>>();
+
+  const account = (alias: string): AccountSpec => {
+    const spec = accounts[alias];
+    if (!spec) {
+      throw new HikkoshiError("UNKNOWN_ACCOUNT", `no account "${alias}" in this runbook`, {
+        hint: `declare it under accounts: (known: ${Object.keys(accounts).join(", ") || "none"})`,
+      });
+    }
+    return spec;
+  };
+
+  const client = <S extends ServiceName>(alias: string, service: S): ServiceClients[S] => {
+    const key = `${alias}\u0000${service}`;
+    let existing = clients.get(key) as ServiceClients[S] | undefined;
+    if (!existing) {
+      const Ctor = CONSTRUCTORS[service] as new (config: any) => ServiceClients[S];
+      existing = new Ctor(clientConfig(account(alias), service, options));
+      clients.set(key, existing);
+    }
+    return existing;
+  };
+
+  const identity = (alias: string): Promise<CallerIdentity> => {
+    let pending = identities.get(alias);
+    if (!pending) {
+      pending = client(alias, "sts")
+        .send(new GetCallerIdentityCommand({}))
+        .then((out) => ({ accountId: out.Account ?? "", arn: out.Arn ?? "", userId: out.UserId ?? "" }));
+      // A failure is not memoised: the operator may log in and try again in the same process.
+      pending.catch(() => identities.delete(alias));
+      identities.set(alias, pending);
+    }
+    return pending;
+  };
+
+  return {
+    accounts,
+    account,
+    client,
+    identity,
+    destroy: () => {
+      for (const c of clients.values()) c.destroy();
+      clients.clear();
+      identities.clear();
+    },
+  };
+}

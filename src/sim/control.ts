@@ -1,0 +1,67 @@
+import { stableStringify } from "../core/hash.js";
+import { parseFaultRules } from "./faults.js";
+import type { HttpReply, RawRequest } from "./protocol/types.js";
+import type { Simulator } from "./simulator.js";
+
+function json(status: number, value: unknown): HttpReply {
+  return { status, headers: { "content-type": "application/json" }, body: `${stableStringify(value)}\n` };
+}
+
+function body(req: RawRequest): unknown {
+  if (req.body.trim() === "") return {};
+  try {
+    return JSON.parse(req.body);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The control API under /_sim/: health, world dump, stats, faults, clock, reset. JSON in and out; the
+ * world dump is stable (sorted keys) so two runs can be compared byte for byte.
+ */
+export function handleControl(sim: Simulator, req: RawRequest): HttpReply {
+  const route = `${req.method} ${req.path.replace(/\/+$/, "")}`;
+  switch (route) {
+    case "GET /_sim/health":
+      return json(200, { ok: true, now: new Date(sim.clock.now()).toISOString(), speed: sim.clock.speed });
+    case "GET /_sim/world":
+      return json(200, sim.dump());
+    case "GET /_sim/stats":
+      return json(200, sim.stats.snapshot());
+    case "POST /_sim/stats/reset":
+      sim.stats.reset();
+      return json(200, { ok: true });
+    case "GET /_sim/faults":
+      return json(200, sim.faults.list());
+    case "POST /_sim/faults": {
+      const parsed = parseFaultRules(body(req));
+      if (!parsed.ok) return json(400, { error: parsed.message });
+      sim.faults.add(parsed.rules);
+      return json(200, { ok: true, rules: sim.faults.list().length });
+    }
+    case "DELETE /_sim/faults":
+      sim.faults.clear();
+      return json(200, { ok: true });
+    case "GET /_sim/clock":
+      return json(200, { now: new Date(sim.clock.now()).toISOString(), speed: sim.clock.speed });
+    case "POST /_sim/clock": {
+      const b = body(req) as { advanceMs?: unknown; speed?: unknown } | undefined;
+      try {
+        if (typeof b?.advanceMs === "number") sim.clock.advance(b.advanceMs);
+        if (typeof b?.speed === "number") sim.clock.setSpeed(b.speed);
+      } catch (err) {
+        return json(400, { error: (err as Error).message });
+      }
+      if (typeof b?.advanceMs !== "number" && typeof b?.speed !== "number") {
+        return json(400, { error: "expected {advanceMs: number} or {speed: number}" });
+      }
+      return json(200, { now: new Date(sim.clock.now()).toISOString(), speed: sim.clock.speed });
+    }
+    case "POST /_sim/reset":
+      sim.reset();
+      return json(200, { ok: true });
+    default:
+      return json(404, { error: `no control route ${route}` });
+  }
+}

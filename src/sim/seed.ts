@@ -1,0 +1,129 @@
+import { readFile } from "node:fs/promises";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+import { FaultRuleSchema } from "./faults.js";
+
+const AccountId = z.string().regex(/^\d{12}$/, "an account id is 12 digits");
+const Tags = z.record(z.string(), z.string()).default({});
+/** `aws/rds` (the AWS managed key), `alias/<name>` (a kmsKeys entry of the same region) or `none`. */
+const KeyRef = z.union([z.literal("none"), z.string().regex(/^(aws\/[a-z0-9-]+|alias\/.+)$/)]).default("aws/rds");
+
+const KmsKeySeed = z.strictObject({
+  alias: z.string().startsWith("alias/").optional(),
+  description: z.string().default(""),
+  /** Key policy as an object or a JSON string. Default: the account root may do kms:*. */
+  policy: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
+  tags: Tags,
+  state: z.enum(["Enabled", "Disabled", "PendingDeletion"]).default("Enabled"),
+});
+
+const DbInstanceSeed = z.strictObject({
+  id: z.string().min(1),
+  engine: z.string().default("postgres"),
+  engineVersion: z.string().optional(),
+  instanceClass: z.string().default("db.t4g.medium"),
+  allocatedStorageGb: z.number().int().positive(),
+  kmsKey: KeyRef,
+  tags: Tags,
+});
+
+const DbClusterSeed = z.strictObject({
+  id: z.string().min(1),
+  engine: z.string().default("aurora-postgresql"),
+  engineVersion: z.string().optional(),
+  sizeGb: z.number().int().positive(),
+  kmsKey: KeyRef,
+  tags: Tags,
+});
+
+const SnapshotSeedBase = {
+  id: z.string().min(1),
+  type: z.enum(["automated", "manual"]).default("manual"),
+  /** Override the key inherited from the instance/cluster. */
+  kmsKey: KeyRef.optional(),
+  sharedWith: z.array(z.union([AccountId, z.literal("all")])).default([]),
+  tags: Tags,
+  /** Seeded snapshots are available unless told otherwise (creating = starts now). */
+  status: z.enum(["available", "creating"]).default("available"),
+};
+
+const DbSnapshotSeed = z.strictObject({ ...SnapshotSeedBase, instance: z.string().min(1) });
+const DbClusterSnapshotSeed = z.strictObject({ ...SnapshotSeedBase, cluster: z.string().min(1) });
+
+const RegionSeed = z.strictObject({
+  kmsKeys: z.array(KmsKeySeed).default([]),
+  dbInstances: z.array(DbInstanceSeed).default([]),
+  dbClusters: z.array(DbClusterSeed).default([]),
+  dbSnapshots: z.array(DbSnapshotSeed).default([]),
+  dbClusterSnapshots: z.array(DbClusterSnapshotSeed).default([]),
+});
+
+const RoleSeed = z.strictObject({
+  name: z.string().min(1),
+  /** Accounts (id or `arn:aws:iam::<id>:root`) allowed to assume the role. */
+  trust: z.array(z.string()).default([]),
+  externalId: z.string().optional(),
+});
+
+const AccountSeed = z.strictObject({
+  name: z.string().default(""),
+  /** Extra access keys besides the AKSIM<account> convention. */
+  accessKeys: z.array(z.strictObject({ id: z.string().min(16), user: z.string().default("sim-user") })).default([]),
+  roles: z.array(RoleSeed).default([]),
+  regions: z
+    .record(
+      z.string(),
+      RegionSeed.nullable().transform((r) => r ?? RegionSeed.parse({})),
+    )
+    .default({}),
+});
+
+export const SeedSchema = z.strictObject({
+  /** Virtual seconds per real second. */
+  speed: z.number().nonnegative().default(1),
+  /** Virtual time at start (ISO 8601). Default: the real time at start. */
+  startTime: z.iso.datetime().optional(),
+  /** Virtual seconds to snapshot or copy one GB. */
+  rdsSecondsPerGb: z.number().nonnegative().default(24),
+  /** Snapshot copies in progress per account and region before SnapshotQuotaExceeded. */
+  rdsMaxConcurrentCopies: z.number().int().positive().default(5),
+  /** Accounts one manual snapshot may be shared with. */
+  rdsMaxSharedAccounts: z.number().int().positive().default(20),
+  /** true: sharing a snapshot on the AWS managed key fails at once; false: it succeeds and the copy fails. */
+  refuseSharingAwsManagedKeySnapshots: z.boolean().default(false),
+  accounts: z.record(AccountId, AccountSeed).default({}),
+  faults: z.array(FaultRuleSchema).default([]),
+});
+
+export type SeedObject = z.input<typeof SeedSchema>;
+export type Seed = z.output<typeof SeedSchema>;
+export type RegionSeedData = z.output<typeof RegionSeed>;
+export type KeyRefSeed = z.output<typeof KeyRef>;
+
+export type SeedOutcome = { ok: true; seed: Seed } | { ok: false; problems: string[] };
+
+export function parseSeed(input: unknown, origin = "seed"): SeedOutcome {
+  const parsed = SeedSchema.safeParse(input ?? {});
+  if (parsed.success) return { ok: true, seed: parsed.data };
+  return {
+    ok: false,
+    problems: parsed.error.issues.map((i) => `${origin}: ${i.path.join(".") || "(root)"}: ${i.message}`),
+  };
+}
+
+/** Read a YAML or JSON seed file (JSON is YAML). */
+export async function loadSeedFile(path: string): Promise<SeedOutcome> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (err) {
+    return { ok: false, problems: [`${path}: cannot read: ${(err as Error).message}`] };
+  }
+  let data: unknown;
+  try {
+    data = parseYaml(text);
+  } catch (err) {
+    return { ok: false, problems: [`${path}: not valid YAML: ${(err as Error).message}`] };
+  }
+  return parseSeed(data, path);
+}

@@ -1,0 +1,18 @@
+import type { World } from "./world.js";
+
+/**
+ * What happens by itself as virtual time passes and cannot be derived lazily where it is read: a KMS key
+ * whose deletion window has ended is gone, with its aliases. Run before every call and every dump.
+ */
+export function settleWorld(world: World, now: number): void {
+  for (const account of world.accounts.values()) {
+    for (const region of account.regions.values()) {
+      for (const key of region.keys.values()) {
+        if (key.state !== "PendingDeletion" || key.deletionDate === undefined || key.deletionDate > now) continue;
+        region.keys.delete(key.id);
+        for (const alias of region.aliases.values())
+          if (alias.targetKeyId === key.id) region.aliases.delete(alias.name);
+      }
+    }
+  }
+}

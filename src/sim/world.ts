@@ -1,0 +1,171 @@
+import type { Seed } from "./seed.js";
+
+/** A caller, as resolved from its access key. */
+export interface Principal {
+  account: string;
+  /** What GetCallerIdentity answers as Arn. */
+  arn: string;
+  userId: string;
+  /** For an assumed-role session: the role's IAM ARN (what key policies name). */
+  roleArn?: string;
+}
+
+export interface TempCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string;
+  expiration: number;
+  principal: Principal;
+}
+
+export type Tags = Map<string, string>;
+
+export interface KmsKey {
+  id: string;
+  arn: string;
+  account: string;
+  region: string;
+  description: string;
+  manager: "AWS" | "CUSTOMER";
+  state: "Enabled" | "Disabled" | "PendingDeletion";
+  policy: string;
+  createdAt: number;
+  deletionDate?: number;
+  tags: Tags;
+}
+
+export interface KmsAlias {
+  name: string;
+  arn: string;
+  targetKeyId: string;
+  createdAt: number;
+}
+
+export interface DbInstance {
+  id: string;
+  arn: string;
+  resourceId: string;
+  engine: string;
+  engineVersion: string;
+  instanceClass: string;
+  allocatedStorageGb: number;
+  kmsKeyArn?: string;
+  createdAt: number;
+  tags: Tags;
+}
+
+export interface DbCluster {
+  id: string;
+  arn: string;
+  resourceId: string;
+  engine: string;
+  engineVersion: string;
+  sizeGb: number;
+  kmsKeyArn?: string;
+  createdAt: number;
+  tags: Tags;
+}
+
+export type SnapshotKind = "instance" | "cluster";
+
+/** An RDS DB snapshot or DB cluster snapshot: both behave the same, only the wire names differ. */
+export interface Snapshot {
+  kind: SnapshotKind;
+  id: string;
+  arn: string;
+  account: string;
+  region: string;
+  /** DB instance or cluster identifier it was taken from. */
+  sourceId: string;
+  sourceResourceId: string;
+  engine: string;
+  engineVersion: string;
+  sizeGb: number;
+  type: "automated" | "manual";
+  kmsKeyArn?: string;
+  createdAt: number;
+  /** When the data was first snapshotted: a copy keeps its source's. */
+  originalCreatedAt: number;
+  /** Virtual ms from createdAt to available. */
+  durationMs: number;
+  /** Set for copies: the ARN of the snapshot copied from (counts against the copy quota while creating). */
+  copiedFrom?: string;
+  sourceRegion?: string;
+  sharedWith: Set<string>;
+  tags: Tags;
+}
+
+export interface RegionState {
+  name: string;
+  kmsCounter: number;
+  keys: Map<string, KmsKey>;
+  aliases: Map<string, KmsAlias>;
+  instances: Map<string, DbInstance>;
+  clusters: Map<string, DbCluster>;
+  snapshots: Map<string, Snapshot>;
+  clusterSnapshots: Map<string, Snapshot>;
+}
+
+export interface Role {
+  name: string;
+  arn: string;
+  trust: string[];
+  externalId?: string;
+}
+
+export interface AccountState {
+  id: string;
+  name: string;
+  roles: Map<string, Role>;
+  regions: Map<string, RegionState>;
+}
+
+export interface World {
+  seed: Seed;
+  accounts: Map<string, AccountState>;
+  /** Access keys declared in the seed, and temporary credentials handed out by AssumeRole. */
+  accessKeys: Map<string, Principal>;
+  sessions: Map<string, TempCredentials>;
+  sessionCounter: number;
+  requestCounter: number;
+}
+
+export function emptyWorld(seed: Seed): World {
+  return {
+    seed,
+    accounts: new Map(),
+    accessKeys: new Map(),
+    sessions: new Map(),
+    sessionCounter: 0,
+    requestCounter: 0,
+  };
+}
+
+export function accountState(world: World, id: string): AccountState {
+  let account = world.accounts.get(id);
+  if (!account) {
+    account = { id, name: "", roles: new Map(), regions: new Map() };
+    world.accounts.set(id, account);
+  }
+  return account;
+}
+
+/** Regions come into being when first touched: any account can use any region. */
+export function regionState(world: World, accountId: string, region: string): RegionState {
+  const account = accountState(world, accountId);
+  let state = account.regions.get(region);
+  if (!state) {
+    state = {
+      name: region,
+      kmsCounter: 0,
+      keys: new Map(),
+      aliases: new Map(),
+      instances: new Map(),
+      clusters: new Map(),
+      snapshots: new Map(),
+      clusterSnapshots: new Map(),
+    };
+    account.regions.set(region, state);
+  }
+  return state;
+}

@@ -1,0 +1,41 @@
+/** The built-in step types. Adding one = one file + one line here. */
+import type { AnyStepDefinition } from "./define.js";
+import { kmsCreateKey } from "./kms-create-key.js";
+import { manual } from "./manual.js";
+import { noop } from "./noop.js";
+import { rdsCopySnapshot } from "./rds-copy-snapshot.js";
+import { rdsCreateSnapshot } from "./rds-create-snapshot.js";
+import { rdsMoveClusterSnapshot } from "./rds-move-cluster-snapshot.js";
+import { rdsMoveSnapshot } from "./rds-move-snapshot.js";
+import { rdsShareSnapshot } from "./rds-share-snapshot.js";
+import { rdsWaitSnapshot } from "./rds-wait-snapshot.js";
+import { createRegistry, DEFAULT_CONCURRENCY_LIMITS, type StepRegistry } from "./registry.js";
+import { sleep } from "./sleep.js";
+
+export const builtinSteps: AnyStepDefinition[] = [
+  kmsCreateKey,
+  rdsCreateSnapshot,
+  rdsCopySnapshot,
+  rdsShareSnapshot,
+  rdsWaitSnapshot,
+  rdsMoveSnapshot,
+  rdsMoveClusterSnapshot,
+  manual,
+  noop,
+  sleep,
+];
+
+export function builtinRegistry(limits: Record<string, number> = DEFAULT_CONCURRENCY_LIMITS): StepRegistry {
+  return createRegistry(builtinSteps, limits);
+}
+
+export { kmsCreateKeyParams } from "./kms-create-key.js";
+export { manualParams } from "./manual.js";
+export { noopParams } from "./noop.js";
+export { rdsCopySnapshotParams } from "./rds-copy-snapshot.js";
+export { rdsCreateSnapshotParams } from "./rds-create-snapshot.js";
+export { rdsMoveClusterSnapshotParams } from "./rds-move-cluster-snapshot.js";
+export { rdsMoveSnapshotParams } from "./rds-move-snapshot.js";
+export { rdsShareSnapshotParams } from "./rds-share-snapshot.js";
+export { rdsWaitSnapshotParams } from "./rds-wait-snapshot.js";
+export { sleepParams } from "./sleep.js";

@@ -1,0 +1,21 @@
+import { afterAll, beforeAll, it } from "vitest";
+import { DEMO_RUNBOOK, DEMO_WORLD, runIdOf, startWorld, useSimulatorCredentials, Workspace } from "./helpers.js";
+import type { SimulatorHandle } from "../../src/sim/index.js";
+let sim: SimulatorHandle; let restore: () => void;
+beforeAll(async () => { restore = useSimulatorCredentials(); sim = await startWorld(DEMO_WORLD); });
+afterAll(async () => { await sim.close(); restore(); });
+it("scratch", async () => {
+  const ws = new Workspace(sim);
+  const rb = ws.add(DEMO_RUNBOOK);
+  let r = await ws.cli("run", rb, "--yes");
+  const id = runIdOf(r.out);
+  r = await ws.cli("approve", id, "freeze"); console.log(r.code, r.all);
+  let t = Date.now();
+  r = await ws.cli("resume", id); console.log(r.code, r.all, Date.now() - t);
+  r = await ws.cli("approve", id, "restore-check"); console.log(r.code, r.all);
+  r = await ws.cli("resume", id); console.log(r.code, r.all);
+  r = await ws.cli("status", id, "--json"); console.log(r.code, r.all.slice(0, 3000));
+  r = await ws.cli("log", id, "--json"); console.log(r.code, r.all.slice(0, 3000));
+  console.log(JSON.stringify(sim.dump(), null, 1).slice(0, 12000));
+  console.log(JSON.stringify(sim.stats()));
+}, 120000);

@@ -10,9 +10,9 @@ const npx = (...args) => run("npx", ["--no-install", ...args]);
 for (const [label, args] of [
   ["build", ["tsc", "-p", "tsconfig.build.json"]],
   ["typecheck", ["tsc", "-p", "tsconfig.json", "--noEmit"]],
-  ["lint", ["biome", "check", "src", "test", "bench"]],
+  ["lint", ["node", "scripts/lint.mjs"]],
 ]) {
-  const code = npx(...args);
+  const code = args[0] === "node" ? run(process.execPath, args.slice(1)) : npx(...args);
   if (code !== 0) {
     console.error(`\n${label} failed`);
     console.log("0 passed, 1 failed");

@@ -8,13 +8,14 @@ import { createAwsSession } from "../aws/session.js";
 import { systemClock } from "../core/clock.js";
 import { HikkoshiError } from "../core/errors.js";
 import { EventBus } from "../engine/events.js";
+import type { Operator } from "../engine/operator.js";
 import { loadRunbook } from "../runbook/index.js";
 import type { Runbook } from "../runbook/types.js";
 import { openStore, type Store } from "../state/index.js";
 import { builtinRegistry } from "../steps/index.js";
 import type { CliIO } from "./io.js";
 import { jsonRenderer } from "./render/json.js";
-import { listrRenderer } from "./render/listr.js";
+import { type ListrView, listrRenderer } from "./render/listr.js";
 import { plainRenderer } from "./render/plain.js";
 
 export interface GlobalOptions {
@@ -64,20 +65,65 @@ export function sessionFor(runbook: Runbook, opts: GlobalOptions) {
 
 export type RenderMode = "auto" | "plain" | "json" | "listr";
 
+export interface Display {
+  bus: EventBus;
+  /** Settle the display (final tree drawn, buffered notices printed). */
+  stop: () => Promise<void>;
+  /** Before a question: the listr2 tree is finished so the prompt is not overdrawn. */
+  pause: () => Promise<void>;
+  /** After the answer: a fresh tree of the tasks still open. */
+  resume: () => void;
+}
+
 /** The engine's events go to exactly one renderer: listr2 on a terminal, plain lines otherwise, or NDJSON. */
-export function makeBus(io: CliIO, mode: RenderMode, runbook: Runbook): { bus: EventBus; stop: () => Promise<void> } {
+export function makeDisplay(io: CliIO, mode: RenderMode, runbook: Runbook): Display {
   const bus = new EventBus(systemClock.now);
+  const none = async () => {};
   if (mode === "json") {
     bus.on(jsonRenderer(io.out));
-    return { bus, stop: async () => {} };
+    return { bus, stop: none, pause: none, resume: () => {} };
   }
   if (mode === "listr" || (mode === "auto" && io.isTTY)) {
-    const view = listrRenderer(runbook, io.out);
-    bus.on(view.listener);
-    return { bus, stop: view.finish };
+    const settled = new Set<string>();
+    bus.on((e) => {
+      if (e.type === "task-status" && e.status !== "running") settled.add(e.taskId);
+    });
+    let view: ListrView | undefined = listrRenderer(runbook, io.out);
+    bus.on((e, at) => view?.listener(e, at));
+    const stop = async () => {
+      const current = view;
+      view = undefined;
+      await current?.finish();
+    };
+    const resume = () => {
+      const open = runbook.tasks.filter((t) => !settled.has(t.id));
+      const steps = runbook.steps.filter((s) => open.some((t) => t.topStepId === s.id));
+      view = listrRenderer({ ...runbook, tasks: open, steps }, io.out);
+    };
+    return { bus, stop, pause: stop, resume };
   }
   bus.on(plainRenderer(io.out));
-  return { bus, stop: async () => {} };
+  return { bus, stop: none, pause: none, resume: () => {} };
+}
+
+/** Questions to the operator pause the display while they are asked. */
+export function politeOperator(operator: Operator, display: Display): Operator {
+  const around =
+    <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      await display.pause();
+      try {
+        return await fn(...args);
+      } finally {
+        display.resume();
+      }
+    };
+  return {
+    ...operator,
+    approve: around(operator.approve),
+    confirmDestructive: around(operator.confirmDestructive),
+    stepGate: around(operator.stepGate),
+  };
 }
 
 export function pollSettings(io: CliIO, pollMs?: string) {

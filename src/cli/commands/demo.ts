@@ -71,10 +71,14 @@ function worldSummary(dump: WorldDump): string {
   for (const [id, account] of Object.entries(dump.accounts)) {
     for (const [region, r] of Object.entries(account.regions)) {
       const manual = [...r.dbSnapshots, ...r.dbClusterSnapshots].filter((s) => s.type !== "automated");
-      lines.push(`  ${id} (${account.name}) ${region}: ${manual.length} manual snapshot(s), ${r.kmsKeys.length} customer key(s)`);
+      lines.push(
+        `  ${id} (${account.name}) ${region}: ${manual.length} manual snapshot(s), ${r.kmsKeys.length} customer key(s)`,
+      );
       for (const s of manual) {
         const shared = s.sharedWith.length ? `, shared with ${s.sharedWith.join(",")}` : "";
-        lines.push(`    ${s.id.padEnd(44)} ${s.status.padEnd(10)} ${s.sizeGb} GB, key ${s.kmsKeyAlias ?? s.kmsKeyArn ?? "none"}${shared}`);
+        lines.push(
+          `    ${s.id.padEnd(44)} ${s.status.padEnd(10)} ${s.sizeGb} GB, key ${s.kmsKeyAlias ?? s.kmsKeyArn ?? "none"}${shared}`,
+        );
       }
     }
   }

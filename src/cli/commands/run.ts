@@ -9,9 +9,10 @@ import type { Runbook } from "../../runbook/types.js";
 import type { RunRecord, Store } from "../../state/index.js";
 import {
   type GlobalOptions,
-  makeBus,
+  makeDisplay,
   openStateStore,
   operatorName,
+  politeOperator,
   pollSettings,
   type RenderMode,
   readRunbook,
@@ -83,10 +84,17 @@ async function withEngine(
 ): Promise<number> {
   const { io, store, runbook, opts } = parts;
   const session = sessionFor(runbook, opts);
-  const { bus, stop } = makeBus(io, opts.json ? "json" : opts.step ? "plain" : (opts.render ?? "auto"), runbook);
+  const display = makeDisplay(io, opts.json ? "json" : opts.step ? "plain" : (opts.render ?? "auto"), runbook);
+  const { bus, stop } = display;
   const interrupt = interruptSignal(io);
   const name = operatorName();
-  const operator = parts.operator ?? (io.canPrompt ? terminalOperator(name) : nonInteractiveOperator(name));
+  const base = parts.operator ?? (io.canPrompt ? terminalOperator(name) : nonInteractiveOperator(name));
+  if (opts.step && !base.interactive) {
+    throw new HikkoshiError("USAGE", "--step asks before each task and needs a terminal", {
+      hint: "run it in a terminal, or drop --step",
+    });
+  }
+  const operator = base.autoApprove ? base : politeOperator(base, display);
   try {
     const outcome = await body({
       store,

@@ -60,7 +60,7 @@ export function readRunbook(io: CliIO, file: string, params?: string[]): Runbook
 
 export function sessionFor(runbook: Runbook, opts: GlobalOptions) {
   const endpoint = opts.endpoint ?? runbook.endpoint;
-  return createAwsSession(runbook.accounts, endpoint ? { endpoint } : {});
+  return createAwsSession(runbook.accounts, { runbookName: runbook.name, ...(endpoint ? { endpoint } : {}) });
 }
 
 export type RenderMode = "auto" | "plain" | "json" | "listr";

@@ -5,6 +5,7 @@ import { manual } from "./manual.js";
 import { noop } from "./noop.js";
 import { rdsCopySnapshot } from "./rds-copy-snapshot.js";
 import { rdsCreateSnapshot } from "./rds-create-snapshot.js";
+import { rdsDeleteSnapshot } from "./rds-delete-snapshot.js";
 import { rdsMoveClusterSnapshot } from "./rds-move-cluster-snapshot.js";
 import { rdsMoveSnapshot } from "./rds-move-snapshot.js";
 import { rdsShareSnapshot } from "./rds-share-snapshot.js";
@@ -18,6 +19,7 @@ export const builtinSteps: AnyStepDefinition[] = [
   rdsCopySnapshot,
   rdsShareSnapshot,
   rdsWaitSnapshot,
+  rdsDeleteSnapshot,
   rdsMoveSnapshot,
   rdsMoveClusterSnapshot,
   manual,
@@ -34,6 +36,7 @@ export { manualParams } from "./manual.js";
 export { noopParams } from "./noop.js";
 export { rdsCopySnapshotParams } from "./rds-copy-snapshot.js";
 export { rdsCreateSnapshotParams } from "./rds-create-snapshot.js";
+export { rdsDeleteSnapshotParams } from "./rds-delete-snapshot.js";
 export { rdsMoveClusterSnapshotParams } from "./rds-move-cluster-snapshot.js";
 export { rdsMoveSnapshotParams } from "./rds-move-snapshot.js";
 export { rdsShareSnapshotParams } from "./rds-share-snapshot.js";

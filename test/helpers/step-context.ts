@@ -4,7 +4,7 @@
  * progress per task (so calling `run` again is a resume), a wait loop that moves the simulator's
  * virtual clock, auto-approval, and the engine's deterministic names, tokens and tags.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createAwsAccess, type JournalEntry, type JournalOutcome } from "../../src/aws/access.js";
@@ -12,6 +12,7 @@ import { verifyAccounts } from "../../src/aws/guard.js";
 import { type AwsSession, createAwsSession } from "../../src/aws/session.js";
 import type { Clock } from "../../src/core/clock.js";
 import { HikkoshiError } from "../../src/core/errors.js";
+import { sha256 } from "../../src/core/hash.js";
 import type { Json, JsonObject } from "../../src/core/json.js";
 import { taskResourceName, taskTags, taskToken } from "../../src/engine/names.js";
 import type { AccountSpec } from "../../src/runbook/types.js";
@@ -78,29 +79,36 @@ export interface StepHarness {
   close(): void;
 }
 
-let credentialsDir: string | undefined;
 const profiles = new Set<string>();
 
 /**
  * Profile `sim-<key>` holds access key `<key>`. The SDK caches a credentials file per path, so a new
  * profile means a new file (with all profiles so far) and AWS_SHARED_CREDENTIALS_FILE pointing at it.
+ * Files are named by their content in one shared directory: test processes reuse them, none pile up.
  */
 function profileFor(accessKeyId: string): string {
   const profile = `sim-${accessKeyId}`;
   if (profiles.has(profile)) return profile;
   profiles.add(profile);
-  if (!credentialsDir) {
-    credentialsDir = mkdtempSync(join(tmpdir(), "hikkoshi-test-aws-"));
-    writeFileSync(join(credentialsDir, "config"), "");
-    process.env.AWS_CONFIG_FILE = join(credentialsDir, "config");
-  }
-  const file = join(credentialsDir, `credentials-${profiles.size}`);
+  const dir = join(tmpdir(), "hikkoshi-test-aws");
+  mkdirSync(dir, { recursive: true });
   const text = [...profiles]
+    .sort()
     .map((p) => `[${p}]\naws_access_key_id = ${p.slice(4)}\naws_secret_access_key = sim-secret\n`)
     .join("\n");
-  writeFileSync(file, text);
+  const file = join(dir, `credentials-${sha256(text).slice(0, 16)}`);
+  atomicWrite(file, text);
+  atomicWrite(join(dir, "config"), "");
+  process.env.AWS_CONFIG_FILE = join(dir, "config");
   process.env.AWS_SHARED_CREDENTIALS_FILE = file;
   return profile;
+}
+
+/** Parallel test processes may write the same file: write aside, then rename over it. */
+function atomicWrite(file: string, text: string): void {
+  const temp = `${file}.${process.pid}`;
+  writeFileSync(temp, text);
+  renameSync(temp, file);
 }
 
 export function accountSpecs(accounts: Record<string, TestAccount>): Record<string, AccountSpec> {

@@ -11,14 +11,12 @@ afterEach(() => world.close());
 
 describe("rds.wait-snapshot", () => {
   it("waits for a snapshot another tool is creating, reporting progress", async () => {
-    await world.h.session
-      .client("source", "rds")
-      .send(
-        new CreateDBClusterSnapshotCommand({
-          DBClusterSnapshotIdentifier: "manual-1",
-          DBClusterIdentifier: "analytics",
-        }),
-      );
+    await world.h.session.client("source", "rds").send(
+      new CreateDBClusterSnapshotCommand({
+        DBClusterSnapshotIdentifier: "manual-1",
+        DBClusterIdentifier: "analytics",
+      }),
+    );
     const plan = await world.h.plan(rdsWaitSnapshot, "source", { snapshot: "manual-1", kind: "cluster" });
     expect(plan.action).toBe("wait");
     const out = await world.h.run(rdsWaitSnapshot, "source", { snapshot: "manual-1", kind: "cluster" });

@@ -24,6 +24,12 @@ export const moveCommonParams = {
       "Customer managed KMS key in `from` whose policy admits `to` (e.g. the keyArn output of a kms.create-key step).",
     ),
   targetKey: z.string().min(1).describe("KMS key in `to` that encrypts the final copy."),
+  cleanup: z
+    .boolean()
+    .default(false)
+    .describe(
+      "After the target's copy is available, delete the intermediates this run made in `from` (the manual snapshot and the re-encrypted shared copy). Destructive: confirmed before it acts.",
+    ),
   targetSnapshotId: snapshotIdSchema
     .optional()
     .describe("Identifier of the final snapshot in `to`. Default: a deterministic name."),
@@ -42,6 +48,27 @@ export function expandMove(
 ): ExpandedStep[] {
   const { from, to, shareKey, targetKey } = withRaw;
   const kind = source.kind;
+  const cleanup: ExpandedStep[] =
+    withRaw.cleanup === true
+      ? [
+          {
+            localId: "cleanup-reencrypt",
+            type: "rds.delete-snapshot",
+            account: String(from),
+            with: { snapshot: selfRef("reencrypt", "snapshotId"), kind },
+            needs: ["copy"],
+            description: "delete the re-encrypted shared copy (the target has its own now)",
+          },
+          {
+            localId: "cleanup-snapshot",
+            type: "rds.delete-snapshot",
+            account: String(from),
+            with: { snapshot: selfRef("snapshot", "snapshotId"), kind },
+            needs: ["copy"],
+            description: "delete the manual snapshot this run took (or copied from the automated one)",
+          },
+        ]
+      : [];
   return [
     {
       localId: "snapshot",
@@ -76,5 +103,6 @@ export function expandMove(
       },
       description: `copy into ${String(to)} under the target key`,
     },
+    ...cleanup,
   ];
 }

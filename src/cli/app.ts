@@ -2,7 +2,6 @@
  * What every command needs, built from global options: the state store, the step registry, AWS sessions,
  * the event bus with the chosen renderer, and the operator.
  */
-import { hostname, userInfo } from "node:os";
 import { resolve } from "node:path";
 import { createAwsSession } from "../aws/session.js";
 import { systemClock } from "../core/clock.js";
@@ -11,37 +10,17 @@ import { EventBus } from "../engine/events.js";
 import type { Operator } from "../engine/operator.js";
 import { loadRunbook } from "../runbook/index.js";
 import type { Runbook } from "../runbook/types.js";
-import { openStore, type Store } from "../state/index.js";
 import { builtinRegistry } from "../steps/index.js";
 import type { CliIO } from "./io.js";
+import type { GlobalOptions } from "./state-file.js";
+
+export { type GlobalOptions, openStateStore, operatorName, statePath } from "./state-file.js";
+
 import { jsonRenderer } from "./render/json.js";
 import { type ListrView, listrRenderer } from "./render/listr.js";
 import { plainRenderer } from "./render/plain.js";
 
-export interface GlobalOptions {
-  state?: string;
-  endpoint?: string;
-}
-
-export function statePath(io: CliIO, opts: GlobalOptions): string {
-  return resolve(io.cwd, opts.state ?? io.env.HIKKOSHI_STATE ?? "state/hikkoshi.db");
-}
-
-export function openStateStore(io: CliIO, opts: GlobalOptions): Store {
-  return openStore(statePath(io, opts));
-}
-
 export const registry = builtinRegistry();
-
-export function operatorName(): string {
-  let user = "unknown";
-  try {
-    user = userInfo().username;
-  } catch {
-    // containers without a passwd entry
-  }
-  return `${user}@${hostname()}`;
-}
 
 export function parseParams(list: string[] | undefined): Record<string, string> {
   const out: Record<string, string> = {};

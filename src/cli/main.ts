@@ -4,16 +4,21 @@
  */
 import { Command, CommanderError, Option } from "commander";
 import { HikkoshiError } from "../core/errors.js";
-import { approveCommand } from "./commands/approve.js";
-import { demoCommand } from "./commands/demo.js";
-import { logCommand } from "./commands/log.js";
-import { planCommand } from "./commands/plan.js";
-import { resumeCommand, runCommand } from "./commands/run.js";
-import { schemaCommand } from "./commands/schema.js";
-import { simCommand } from "./commands/sim.js";
-import { runsCommand, statusCommand } from "./commands/status.js";
-import { validateCommand } from "./commands/validate.js";
 import { EXIT, exitCodeForError } from "./exit-codes.js";
+
+// Commands load on demand: `status` should not pay for the AWS SDK and the simulator at start-up.
+const commands = {
+  approve: () => import("./commands/approve.js"),
+  demo: () => import("./commands/demo.js"),
+  log: () => import("./commands/log.js"),
+  plan: () => import("./commands/plan.js"),
+  run: () => import("./commands/run.js"),
+  schema: () => import("./commands/schema.js"),
+  sim: () => import("./commands/sim.js"),
+  status: () => import("./commands/status.js"),
+  validate: () => import("./commands/validate.js"),
+};
+
 import { formatError } from "./format.js";
 import { type CliIO, processIO } from "./io.js";
 
@@ -46,7 +51,11 @@ export function buildProgram(io: CliIO, setCode: (code: number) => void): Comman
     .description("check a runbook and report every problem with file:line:col")
     .option("--param <k=v>", "override a param (repeatable)", collect)
     .addHelpText("after", "\nExample:\n  hikkoshi validate runbooks/staging-rds.yaml")
-    .action(run((file: string, _o: unknown, cmd: Command) => validateCommand(io, file, globals(cmd))));
+    .action(
+      run((file: string, _o: unknown, cmd: Command) =>
+        commands.validate().then((m) => m.validateCommand(io, file, globals(cmd))),
+      ),
+    );
 
   program
     .command("plan <file>")
@@ -55,7 +64,11 @@ export function buildProgram(io: CliIO, setCode: (code: number) => void): Comman
     .option("--out <file>", "save the plan for `run --plan`")
     .option("--param <k=v>", "override a param (repeatable)", collect)
     .addHelpText("after", "\nExample:\n  hikkoshi plan runbooks/staging-rds.yaml --out plan.json")
-    .action(run((file: string, _o: unknown, cmd: Command) => planCommand(io, file, globals(cmd))));
+    .action(
+      run((file: string, _o: unknown, cmd: Command) =>
+        commands.plan().then((m) => m.planCommand(io, file, globals(cmd))),
+      ),
+    );
 
   const driveOptions = (cmd: Command) =>
     cmd
@@ -76,7 +89,11 @@ export function buildProgram(io: CliIO, setCode: (code: number) => void): Comman
       .option("--param <k=v>", "override a param (repeatable)", collect),
   )
     .addHelpText("after", "\nExample:\n  hikkoshi run runbooks/staging-rds.yaml --plan plan.json --parallel 4")
-    .action(run((file: string, _o: unknown, cmd: Command) => runCommand(io, file, globals(cmd))));
+    .action(
+      run((file: string, _o: unknown, cmd: Command) =>
+        commands.run().then((m) => m.runCommand(io, file, globals(cmd))),
+      ),
+    );
 
   driveOptions(
     program
@@ -85,21 +102,29 @@ export function buildProgram(io: CliIO, setCode: (code: number) => void): Comman
       .option("--force-unlock", "take the run's lock even if its holder looks alive"),
   )
     .addHelpText("after", "\nExample:\n  hikkoshi resume k3f9x2")
-    .action(run((runId: string | undefined, _o: unknown, cmd: Command) => resumeCommand(io, runId, globals(cmd))));
+    .action(
+      run((runId: string | undefined, _o: unknown, cmd: Command) =>
+        commands.run().then((m) => m.resumeCommand(io, runId, globals(cmd))),
+      ),
+    );
 
   program
     .command("status [run]")
     .description("a run's state and every task: status, attempts, time, outputs, last error")
     .option("--json", "machine-readable")
     .addHelpText("after", "\nExample:\n  hikkoshi status --json")
-    .action(run((runId: string | undefined, _o: unknown, cmd: Command) => statusCommand(io, runId, globals(cmd))));
+    .action(
+      run((runId: string | undefined, _o: unknown, cmd: Command) =>
+        commands.status().then((m) => m.statusCommand(io, runId, globals(cmd))),
+      ),
+    );
 
   program
     .command("runs")
     .description("list runs in the state file")
     .option("--json", "machine-readable")
     .addHelpText("after", "\nExample:\n  hikkoshi runs")
-    .action(run((_o: unknown, cmd: Command) => runsCommand(io, globals(cmd))));
+    .action(run((_o: unknown, cmd: Command) => commands.status().then((m) => m.runsCommand(io, globals(cmd)))));
 
   program
     .command("approve <run> <task>")
@@ -107,7 +132,9 @@ export function buildProgram(io: CliIO, setCode: (code: number) => void): Comman
     .option("--reject", "reject instead: the task fails")
     .addHelpText("after", "\nExample:\n  hikkoshi approve k3f9x2 freeze && hikkoshi resume k3f9x2")
     .action(
-      run((runId: string, task: string, _o: unknown, cmd: Command) => approveCommand(io, runId, task, globals(cmd))),
+      run((runId: string, task: string, _o: unknown, cmd: Command) =>
+        commands.approve().then((m) => m.approveCommand(io, runId, task, globals(cmd))),
+      ),
     );
 
   program
@@ -116,7 +143,11 @@ export function buildProgram(io: CliIO, setCode: (code: number) => void): Comman
     .option("--json", "NDJSON")
     .option("--all", "include task state transitions")
     .addHelpText("after", "\nExample:\n  hikkoshi log --json > review.ndjson")
-    .action(run((runId: string | undefined, _o: unknown, cmd: Command) => logCommand(io, runId, globals(cmd))));
+    .action(
+      run((runId: string | undefined, _o: unknown, cmd: Command) =>
+        commands.log().then((m) => m.logCommand(io, runId, globals(cmd))),
+      ),
+    );
 
   program
     .command("schema")
@@ -125,7 +156,7 @@ export function buildProgram(io: CliIO, setCode: (code: number) => void): Comman
       "after",
       "\nExample:\n  hikkoshi schema > runbook.schema.json   # then: # yaml-language-server: $schema=runbook.schema.json",
     )
-    .action(run(() => schemaCommand(io)));
+    .action(run(() => commands.schema().then((m) => m.schemaCommand(io))));
 
   program
     .command("sim")
@@ -135,7 +166,7 @@ export function buildProgram(io: CliIO, setCode: (code: number) => void): Comman
     .option("--speed <n>", "virtual seconds per real second")
     .option("--host <host>", "address to bind", "127.0.0.1")
     .addHelpText("after", "\nExample:\n  hikkoshi sim --port 0 --seed runbooks/sim/demo-world.yaml --speed 600")
-    .action(run((o: Record<string, string>) => simCommand(io, o)));
+    .action(run((o: Record<string, string>) => commands.sim().then((m) => m.simCommand(io, o))));
 
   program
     .command("demo")
@@ -144,7 +175,7 @@ export function buildProgram(io: CliIO, setCode: (code: number) => void): Comman
     .option("--speed <n>", "virtual clock speed", "7200")
     .option("--parallel <n>", "tasks at once", "4")
     .addHelpText("after", "\nExample:\n  npx hikkoshi demo && npx hikkoshi status")
-    .action(run((_o: unknown, cmd: Command) => demoCommand(io, globals(cmd))));
+    .action(run((_o: unknown, cmd: Command) => commands.demo().then((m) => m.demoCommand(io, globals(cmd)))));
 
   return program;
 }

@@ -202,7 +202,8 @@ export async function execute(options: ExecuteOptions): Promise<ExecuteResult> {
     }
   };
 
-  const pendingOrder = records.filter((r) => r.status === "pending").map((r) => r.taskId);
+  // Still-open pending tasks in topological order; compacted as tasks start, so a scan stays short.
+  let pendingOrder = records.filter((r) => r.status === "pending").map((r) => r.taskId);
 
   for (;;) {
     let progressed = false;
@@ -216,7 +217,8 @@ export async function execute(options: ExecuteOptions): Promise<ExecuteResult> {
           progressed = true;
           continue;
         }
-        if (dep === "later" || !limiter.canStart([])) continue;
+        if (!limiter.canStart([])) break; // every worker is busy: nothing more can start now
+        if (dep === "later") continue;
         const prepared = prepare(spec);
         progressed = true;
         if (!prepared) continue;
@@ -240,6 +242,7 @@ export async function execute(options: ExecuteOptions): Promise<ExecuteResult> {
         }
         launch(spec, prepared.def, prepared.params, prepared.keys);
       }
+      pendingOrder = pendingOrder.filter((id) => status.get(id) === "pending" && !blocked.has(id));
     }
     if (running.size === 0 && !progressed) break;
     if (running.size === 0) continue;

@@ -1,8 +1,7 @@
 import { HikkoshiError } from "../../core/errors.js";
-import { type GlobalOptions, openStateStore, operatorName } from "../app.js";
 import { EXIT } from "../exit-codes.js";
 import type { CliIO } from "../io.js";
-import { findRun } from "./run.js";
+import { findRun, type GlobalOptions, openStateStore, operatorName } from "../state-file.js";
 
 export function approveCommand(
   io: CliIO,

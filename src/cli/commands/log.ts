@@ -1,8 +1,7 @@
-import { type GlobalOptions, openStateStore } from "../app.js";
 import { EXIT } from "../exit-codes.js";
 import { formatTime, table } from "../format.js";
 import type { CliIO } from "../io.js";
-import { findRun } from "./run.js";
+import { findRun, type GlobalOptions, openStateStore } from "../state-file.js";
 
 /** What a reviewer reads the next morning: every AWS change, approval and confirmation, by whom. */
 export function logCommand(

@@ -22,6 +22,7 @@ import {
 import { EXIT, exitCodeForRunState } from "../exit-codes.js";
 import type { CliIO } from "../io.js";
 import { nonInteractiveOperator, terminalOperator } from "../operator.js";
+import { findRun } from "../state-file.js";
 
 export interface DriveCliOptions extends GlobalOptions {
   yes?: boolean;
@@ -139,20 +140,6 @@ export async function runCommand(io: CliIO, file: string, opts: RunCliOptions, o
   } finally {
     store.close();
   }
-}
-
-export function findRun(store: Store, runId: string | undefined): RunRecord {
-  const run = runId ? store.getRun(runId) : store.latestRun();
-  if (!run) {
-    throw new HikkoshiError(
-      "RUN_NOT_FOUND",
-      runId ? `no run ${runId} in this state file` : "no runs in this state file yet",
-      {
-        hint: "`hikkoshi runs` lists runs; `--state PATH` picks another state file",
-      },
-    );
-  }
-  return run;
 }
 
 /** The runbook as it is now on disk (edits allowed for tasks not yet started), else the stored copy. */

@@ -1,8 +1,7 @@
-import { type GlobalOptions, openStateStore } from "../app.js";
 import { EXIT } from "../exit-codes.js";
 import { formatDuration, formatTime, table } from "../format.js";
 import type { CliIO } from "../io.js";
-import { findRun } from "./run.js";
+import { findRun, type GlobalOptions, openStateStore } from "../state-file.js";
 
 export function statusCommand(io: CliIO, runId: string | undefined, opts: GlobalOptions & { json?: boolean }): number {
   const store = openStateStore(io, opts);

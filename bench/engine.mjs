@@ -88,7 +88,7 @@ const line = (label, value) => console.log(`${label.padEnd(58)} ${value}`);
     poll: {},
     operator: nonInteractiveOperator("bench"),
     signal: new AbortController().signal,
-    confirmed: () => true,
+    confirmed: () => "bench",
     stepMode: false,
   });
   const total = ms(t0);
@@ -115,7 +115,9 @@ const line = (label, value) => console.log(`${label.padEnd(58)} ${value}`);
   statusCommand(io, "bench2", { state: path });
   line(`status: ${N}-task run, in-process (target < 300 ms)`, `${ms(t0).toFixed(0)} ms`);
   const t1 = process.hrtime.bigint();
-  const child = spawnSync(process.execPath, [join(root, "bin/hikkoshi.js"), "status", "bench2", "--state", path], { encoding: "utf8" });
+  const child = spawnSync(process.execPath, [join(root, "bin/hikkoshi.js"), "status", "bench2", "--state", path], {
+    encoding: "utf8",
+  });
   line("status: whole CLI process incl. node start-up", `${ms(t1).toFixed(0)} ms (exit ${child.status})`);
 }
 
@@ -136,7 +138,10 @@ const line = (label, value) => console.log(`${label.padEnd(58)} ${value}`);
   const recovered = store.recoverInFlight("bench3");
   store.retryFailed("bench3");
   const pending = store.listTasks("bench3").filter((t) => t.status === "pending").length;
-  line(`resume scan: ${N}-task run, ${recovered.length} in flight (target < 1 s)`, `${ms(t0).toFixed(0)} ms (${pending} ready)`);
+  line(
+    `resume scan: ${N}-task run, ${recovered.length} in flight (target < 1 s)`,
+    `${ms(t0).toFixed(0)} ms (${pending} ready)`,
+  );
   store.close();
 }
 

@@ -31,8 +31,8 @@ export interface ExecuteOptions {
   poll: PollSettings;
   operator: Operator;
   signal: AbortSignal;
-  /** Destructive tasks confirmed for this process (by --yes or an answer). */
-  confirmed: (taskId: string) => boolean;
+  /** How a destructive task was confirmed for this process ("--yes", an answer), or undefined if it was not. */
+  confirmed: (taskId: string) => string | undefined;
   stepMode: boolean;
 }
 
@@ -223,7 +223,8 @@ export async function execute(options: ExecuteOptions): Promise<ExecuteResult> {
         progressed = true;
         if (!prepared) continue;
         if (!limiter.canStart(prepared.keys)) continue; // queued behind a concurrency limit
-        if (prepared.destructive && !options.confirmed(taskId)) {
+        const confirmedBy = prepared.destructive ? options.confirmed(taskId) : undefined;
+        if (prepared.destructive && confirmedBy === undefined) {
           needsConfirmation.add(taskId);
           bus.emit({ type: "task-needs-confirmation", taskId, summary: `${spec.type} in ${spec.account}` });
           continue;
@@ -239,6 +240,19 @@ export async function execute(options: ExecuteOptions): Promise<ExecuteResult> {
             setStatus(taskId, "skipped");
             continue;
           }
+        }
+        if (confirmedBy !== undefined) {
+          // Who allowed a destructive action, and how, is part of the audit trail.
+          store.journalAppend({
+            runId,
+            taskId,
+            kind: "confirmation",
+            actor: options.operator.name,
+            action: "confirmed",
+            resource: taskId,
+            outcome: "ok",
+            detail: { via: confirmedBy },
+          });
         }
         launch(spec, prepared.def, prepared.params, prepared.keys);
       }

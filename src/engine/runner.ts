@@ -305,7 +305,7 @@ async function drive(
         poll: options.poll,
         operator,
         signal: abort.signal,
-        confirmed: (id) => options.yes || confirmed.has(id),
+        confirmed: (id) => (options.yes ? "--yes" : confirmed.has(id) ? "answered at the terminal" : undefined),
         stepMode: options.stepMode,
       });
       if (result.interrupted || result.quit || !operator.interactive) return finish(deps, runId, result, started);
@@ -323,16 +323,18 @@ async function drive(
       if (result.needsConfirmation.length > 0) {
         const yes = await operator.confirmDestructive(result.needsConfirmation, result.needsConfirmation);
         for (const id of result.needsConfirmation) {
-          store.journalAppend({
-            runId,
-            taskId: id,
-            kind: "confirmation",
-            actor: operator.name,
-            action: yes ? "confirmed" : "declined",
-            resource: id,
-            outcome: "ok",
-          });
+          // A confirmation is journaled when the task starts; a refusal here.
           if (yes) confirmed.add(id);
+          else
+            store.journalAppend({
+              runId,
+              taskId: id,
+              kind: "confirmation",
+              actor: operator.name,
+              action: "declined",
+              resource: id,
+              outcome: "ok",
+            });
         }
         answered ||= yes;
       }

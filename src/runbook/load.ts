@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { LineCounter, parse, parseDocument } from "yaml";
-import { ValidationFailed } from "../core/errors.js";
+import { HikkoshiError, ValidationFailed } from "../core/errors.js";
 import { sha256 } from "../core/hash.js";
 import type { Json } from "../core/json.js";
 import type { StepRegistry } from "../steps/registry.js";
@@ -15,7 +15,20 @@ import type { ReadCtx } from "./yaml-read.js";
 
 /** Read, validate and expand a runbook file. Throws ValidationFailed carrying every diagnostic. */
 export function loadRunbook(path: string, registry: StepRegistry, options: LoadOptions = {}): Runbook {
-  return parseRunbook(readFileSync(path, "utf8"), path, registry, options);
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    throw new HikkoshiError(
+      "RUNBOOK_NOT_FOUND",
+      `cannot read runbook ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`,
+      {
+        hint: "check the path (runbooks usually live under runbooks/)",
+        cause: err,
+      },
+    );
+  }
+  return parseRunbook(text, path, registry, options);
 }
 
 /** Like loadRunbook, for text in memory; `path` is used in diagnostics and stored in the result. */

@@ -175,7 +175,12 @@ export const kmsCreateKey = defineStep<KmsCreateKeyParams>({
           : `KMS key ${aliasName} exists (${meta.KeyId})${admits}`,
       resources: [meta.Arn ?? aliasName],
       preconditions: problems,
-      predictedOutputs: outputs(aliasName, meta),
+      // A key whose policy run will extend is not usable as it is now: downstream plans treat it like a key
+      // this run creates (its policy is this step's business), instead of blocking on today's policy.
+      predictedOutputs:
+        missing.length > 0
+          ? { alias: aliasName, keyId: meta.KeyId ?? laterOutput(ctx, "keyId"), keyArn: laterOutput(ctx, "keyArn") }
+          : outputs(aliasName, meta),
       observations: { key: { keyId: meta.KeyId ?? null, state: meta.KeyState ?? null, missingAccounts: missing } },
     };
   },

@@ -28,7 +28,7 @@ export const manual = defineStep<ManualParams>({
     const outcome = await ctx.awaitApproval(params.instructions);
     if (outcome === "rejected") {
       throw new HikkoshiError("APPROVAL_REJECTED", `manual step ${ctx.taskId} was rejected`, {
-        hint: "fix what the operator found, then `hikkoshi retry` the task (or edit the runbook)",
+        hint: "fix what the operator found, then `hikkoshi resume` asks again (or edit the runbook)",
         resource: ctx.taskId,
       });
     }

@@ -10,7 +10,7 @@ import { type AccountRef, type AwsReader, defineStep, type PlanResult, type Prec
 import { accountAliasOrId, isAccountId, resolveAccountIds } from "./lib/accounts.js";
 import { checkShareKey, enforce } from "./lib/key-checks.js";
 import { describeKey } from "./lib/kms.js";
-import { describeValue, failed, known, passed, planParams } from "./lib/plan.js";
+import { describeValue, failed, known, passed, planParams, warning } from "./lib/plan.js";
 import {
   describeSnapshot,
   NOUN,
@@ -125,6 +125,15 @@ export const rdsShareSnapshot = defineStep<RdsShareSnapshotParams>({
       if (known(params.kmsKeyId)) problems.push(...(await expectedKeyProblems(ctx, params.kmsKeyId, info)));
     }
     const keyId = info ? info.kmsKeyId : known(params.kmsKeyId) ? params.kmsKeyId : undefined;
+    if (!info && params.kmsKeyId === undefined) {
+      problems.push(
+        warning(
+          "SHARE_KEY_NOT_CHECKED",
+          `${describeValue(params.snapshot)} does not exist yet, so its key cannot be checked before the run`,
+          "pass `kmsKeyId: ${{ steps.<snapshot step>.outputs.kmsKeyId }}` so plan can refuse an AWS managed key or a policy that omits the target",
+        ),
+      );
+    }
     if (keyId && targets.ids.length > 0)
       problems.push(...(await checkShareKey(ctx.aws, ctx.account, keyId, targets.ids)).problems);
     problems.push(...quotaProblems(existing, targets.ids));

@@ -116,9 +116,17 @@ describe("executor", () => {
     expect(first.result.needsConfirmation).toEqual(["delete"]);
     expect(p.calls.get("delete")).toBeUndefined();
     expect(store.getTask("r1", "delete")?.status).toBe("pending");
-    const second = await runOnce(store, "r1", p, { confirmed: (id) => id === "delete" });
+    const second = await runOnce(store, "r1", p, { confirmed: (id) => (id === "delete" ? "--yes" : undefined) });
     expect(second.result.needsConfirmation).toEqual([]);
     expect(p.calls.get("delete")).toBe(1);
+    const confirmations = store.listJournal("r1", { kinds: ["confirmation"] });
+    expect(confirmations).toHaveLength(1);
+    expect(confirmations[0]).toMatchObject({
+      taskId: "delete",
+      actor: "tester@host",
+      action: "confirmed",
+      detail: { via: "--yes" },
+    });
   });
 
   it("skips a task whose condition is false", async () => {

@@ -170,7 +170,12 @@ export async function runOnce(
   store: Store,
   runId: string,
   p: Probe,
-  options: { parallel?: number; operator?: Operator; confirmed?: (id: string) => boolean; signal?: AbortSignal } = {},
+  options: {
+    parallel?: number;
+    operator?: Operator;
+    confirmed?: (id: string) => string | undefined;
+    signal?: AbortSignal;
+  } = {},
 ) {
   const events: EngineEvent[] = [];
   const bus = new EventBus();
@@ -188,7 +193,7 @@ export async function runOnce(
     poll: { initialMs: 2, maxMs: 5 },
     operator: options.operator ?? quietOperator(),
     signal: options.signal ?? new AbortController().signal,
-    confirmed: options.confirmed ?? (() => false),
+    confirmed: options.confirmed ?? (() => undefined),
     stepMode: false,
   });
   return { result, events };

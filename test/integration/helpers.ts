@@ -5,14 +5,13 @@
  */
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, isAbsolute, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { main } from "../../src/cli/main.js";
-import { type SimulatorHandle, type SimStats, startSimulator } from "../../src/sim/index.js";
+import { type SimStats, type SimulatorHandle, startSimulator } from "../../src/sim/index.js";
 
 export const REPO = fileURLToPath(new URL("../../", import.meta.url));
 export const FIXTURES = fileURLToPath(new URL("../fixtures/integration/", import.meta.url));
-export const TEST_WORLD = join(REPO, "runbooks/sim/test-world.yaml");
 export const DEMO_WORLD = join(REPO, "runbooks/sim/demo-world.yaml");
 export const DEMO_RUNBOOK = join(REPO, "runbooks/demo-rds.yaml");
 
@@ -26,7 +25,13 @@ export const REGION = "ap-northeast-1";
  */
 export const FAST = 200_000;
 
-const CREDENTIAL_ENV = ["AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"];
+const CREDENTIAL_ENV = [
+  "AWS_PROFILE",
+  "AWS_SESSION_TOKEN",
+  "AWS_ENDPOINT_URL",
+  "AWS_ACCESS_KEY_ID",
+  "AWS_SECRET_ACCESS_KEY",
+];
 
 /**
  * The CLI's default credential chain reads process.env: the production account's simulator key. Call in
@@ -84,10 +89,10 @@ export class Workspace {
     return { code, out: o, err: e, all: `${o}\n${e}` };
   }
 
-  /** Copy a fixture (or any file) into the workspace; returns its path. */
-  add(source: string, name = source.split("/").pop() ?? "runbook.yaml"): string {
+  /** Copy a fixture (by name) or any file (by absolute path) into the workspace; returns its path. */
+  add(source: string, name = basename(source)): string {
     const path = join(this.dir, name);
-    copyFileSync(source.includes("/") ? source : join(FIXTURES, source), path);
+    copyFileSync(isAbsolute(source) ? source : join(FIXTURES, source), path);
     return path;
   }
 
@@ -124,14 +129,9 @@ export function ndjson<T = Record<string, unknown>>(text: string): T[] {
     .map((l) => JSON.parse(l) as T);
 }
 
-/** Calls of the given actions (any service) in sim stats. */
-export function callsOf(stats: SimStats, action: string): number {
-  return Object.entries(stats.calls)
-    .filter(([k]) => k.endsWith(`:${action}`))
-    .reduce((n, [, v]) => n + v, 0);
-}
-
 /** Mutating "service:Action" keys with their counts, for readable assertion failures. */
 export function mutatingCalls(stats: SimStats): Record<string, number> {
-  return Object.fromEntries(Object.entries(stats.calls).filter(([k]) => !/:(Describe|List|Get|Head)|AssumeRole/.test(k)));
+  return Object.fromEntries(
+    Object.entries(stats.calls).filter(([k]) => !/:(Describe|List|Get|Head)|AssumeRole/.test(k)),
+  );
 }

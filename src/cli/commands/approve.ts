@@ -25,7 +25,7 @@ export function approveCommand(
     const who = operatorName();
     if (opts.reject) {
       store.rejectTask(run.id, taskId, who);
-      io.out(`${taskId} rejected by ${who}. The run will fail at that step; resume re-asks after an edit.`);
+      io.out(`${taskId} rejected by ${who}: the task failed. \`hikkoshi resume ${run.id}\` asks again.`);
     } else {
       store.approveTask(run.id, taskId, who);
       io.out(`${taskId} approved by ${who}. Continue with: hikkoshi resume ${run.id}`);

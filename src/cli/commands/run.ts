@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { systemClock } from "../../core/clock.js";
-import { HikkoshiError } from "../../core/errors.js";
+import { errorMessage, HikkoshiError } from "../../core/errors.js";
 import { type Plan, type RunOutcome, resumeRun, startRun } from "../../engine/index.js";
 import type { Operator } from "../../engine/operator.js";
 import { parseRunbook } from "../../runbook/index.js";
@@ -127,7 +127,7 @@ export function driveOptions(io: CliIO, opts: DriveCliOptions) {
 
 export async function runCommand(io: CliIO, file: string, opts: RunCliOptions, operator?: Operator): Promise<number> {
   const runbook = readRunbook(io, file, opts.param);
-  const reviewedPlan = opts.plan ? (JSON.parse(readFileSync(resolve(io.cwd, opts.plan), "utf8")) as Plan) : undefined;
+  const reviewedPlan = opts.plan ? readPlanFile(resolve(io.cwd, opts.plan)) : undefined;
   const store = openStateStore(io, opts);
   try {
     return await withEngine({ io, store, runbook, opts, ...(operator ? { operator } : {}) }, (deps) =>
@@ -204,4 +204,16 @@ function nextSteps(o: RunOutcome): string {
   }
   lines.push(`Inspect: hikkoshi status ${o.runId}   |   hikkoshi log ${o.runId}`);
   return lines.join("\n");
+}
+
+function readPlanFile(path: string): Plan {
+  let plan: Plan;
+  try {
+    plan = JSON.parse(readFileSync(path, "utf8")) as Plan;
+  } catch (err) {
+    throw new HikkoshiError("PLAN_FILE_UNREADABLE", `cannot read the saved plan ${path}: ${errorMessage(err)}`, {
+      hint: "make one with `hikkoshi plan FILE --out plan.json`",
+    });
+  }
+  return plan;
 }

@@ -22,7 +22,14 @@ for (const [label, args] of [
 
 mkdirSync(".tmp", { recursive: true });
 const extra = process.argv.slice(2);
-const code = npx("vitest", "run", "--reporter=default", "--reporter=json", "--outputFile.json=.tmp/vitest.json", ...extra);
+const code = npx(
+  "vitest",
+  "run",
+  "--reporter=default",
+  "--reporter=json",
+  "--outputFile.json=.tmp/vitest.json",
+  ...extra,
+);
 let summary = "0 passed, 1 failed";
 try {
   const r = JSON.parse(readFileSync(".tmp/vitest.json", "utf8"));

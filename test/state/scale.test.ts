@@ -25,6 +25,5 @@ describe(`a run of ${N} tasks on disk`, () => {
     const recovered = store.recoverInFlight("big");
     expect(recovered).toHaveLength(N / 2);
     expect(recovered[0]).toBe(`t${N / 2}`);
-
   });
 });

@@ -10,7 +10,17 @@ export interface CliIO {
   cwd: string;
 }
 
+/** A reader that went away (`hikkoshi log --json | head -1`, a pager quit early) ends us quietly. */
+function quietOnClosedPipe(stream: NodeJS.WriteStream): void {
+  stream.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
 export function processIO(): CliIO {
+  quietOnClosedPipe(process.stdout);
+  quietOnClosedPipe(process.stderr);
   const ci = Boolean(process.env.CI);
   return {
     out: (t) => process.stdout.write(t.endsWith("\n") ? t : `${t}\n`),

@@ -1,6 +1,6 @@
+export { parseDuration, tryParseDuration } from "../core/duration.js";
 export { RUNBOOK_CODES, type RunbookCode } from "./codes.js";
 export { diffRunbooks, type RunbookDiff } from "./diff.js";
-export { parseDuration, tryParseDuration } from "./duration.js";
 export { type Expr, ExprError, parseExpression } from "./expr.js";
 export { loadRunbook, parseRunbook } from "./load.js";
 export { evaluateCondition, type OutputLookup, type ResolveMode, resolveTaskParams } from "./runtime.js";

@@ -1,5 +1,5 @@
 import { isMap, isScalar, isSeq, type Node } from "yaml";
-import { tryParseDuration } from "./duration.js";
+import { tryParseDuration } from "../core/duration.js";
 import type { RawStep } from "./raw.js";
 import { type Entry, isNullNode, kindOf, type ReadCtx, readFields, readString, toJs } from "./yaml-read.js";
 

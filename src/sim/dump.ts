@@ -1,5 +1,7 @@
 import { aliasesOf } from "./kms/keys.js";
 import { snapshotStatus } from "./rds/model.js";
+import { type S3Dump, s3Dump } from "./s3/dump.js";
+import { type S3ControlJobDump, s3ControlDump } from "./s3control/dump.js";
 import type { RegionState, Snapshot, Tags, World } from "./world.js";
 
 /**
@@ -9,6 +11,10 @@ import type { RegionState, Snapshot, Tags, World } from "./world.js";
  */
 export interface WorldDump {
   accounts: Record<string, { name: string; roles: string[]; regions: Record<string, RegionDump> }>;
+  /** S3 is global: buckets (with their owner and region) and names waiting to free up. */
+  s3: S3Dump;
+  /** S3 Batch Operations jobs. */
+  s3control: { jobs: S3ControlJobDump[] };
 }
 
 export interface RegionDump {
@@ -144,5 +150,5 @@ export function buildWorldDump(world: World, now: number): WorldDump {
     if (Object.keys(regions).length === 0 && !Object.hasOwn(world.seed.accounts, account.id)) continue;
     accounts[account.id] = { name: account.name, roles: [...account.roles.keys()].sort(), regions };
   }
-  return { accounts };
+  return { accounts, s3: s3Dump(world), s3control: s3ControlDump(world) };
 }

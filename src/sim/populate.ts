@@ -3,6 +3,7 @@ import { upperIdFrom } from "./ids.js";
 import { aliasArn, createCustomerKey, kmsRegion, managedKey } from "./kms/keys.js";
 import { clusterFlavour, type Flavour, instanceFlavour, rdsArn } from "./rds/flavours.js";
 import { addSnapshot, durationFor } from "./rds/model.js";
+import { populateBucket } from "./s3/populate.js";
 import type { KeyRefSeed, RegionSeedData, Seed } from "./seed.js";
 import { accountState, emptyWorld, type RegionState, type World } from "./world.js";
 
@@ -36,8 +37,12 @@ export function populateWorld(seed: Seed, now: number): PopulateOutcome {
       populateDatabases(at, regionSeed, problem);
       populateSnapshots(at, instanceFlavour, regionSeed.dbSnapshots, problem);
       populateSnapshots(at, clusterFlavour, regionSeed.dbClusterSnapshots, problem);
+      for (const [i, b] of regionSeed.buckets.entries()) {
+        populateBucket(world, accountId, region, b, now, (p) => problem(`buckets.${i}: ${p}`));
+      }
     }
   }
+  world.s3.squatters = seed.s3NameSquatters.map((s) => ({ ...s }));
   return problems.length === 0 ? { ok: true, world } : { ok: false, problems };
 }
 

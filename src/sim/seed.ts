@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { FaultRuleSchema } from "./faults.js";
+import { BucketSeed, SquatterSeed } from "./s3/seed.js";
 
 const AccountId = z.string().regex(/^\d{12}$/, "an account id is 12 digits");
 const Tags = z.record(z.string(), z.string()).default({});
@@ -56,6 +57,8 @@ const RegionSeed = z.strictObject({
   dbClusters: z.array(DbClusterSeed).default([]),
   dbSnapshots: z.array(DbSnapshotSeed).default([]),
   dbClusterSnapshots: z.array(DbClusterSnapshotSeed).default([]),
+  /** S3 buckets living in this region (names are global across all accounts). */
+  buckets: z.array(BucketSeed).default([]),
 });
 
 const RoleSeed = z.strictObject({
@@ -63,6 +66,11 @@ const RoleSeed = z.strictObject({
   /** Accounts (id or `arn:aws:iam::<id>:root`) allowed to assume the role. */
   trust: z.array(z.string()).default([]),
   externalId: z.string().optional(),
+  /** AWS service principals allowed to assume the role, e.g. batchoperations.s3.amazonaws.com. */
+  trustService: z
+    .union([z.string(), z.array(z.string())])
+    .default([])
+    .transform((t) => (typeof t === "string" ? [t] : t)),
 });
 
 const AccountSeed = z.strictObject({
@@ -91,6 +99,14 @@ export const SeedSchema = z.strictObject({
   rdsMaxSharedAccounts: z.number().int().positive().default(20),
   /** true: sharing a snapshot on the AWS managed key fails at once; false: it succeeds and the copy fails. */
   refuseSharingAwsManagedKeySnapshots: z.boolean().default(false),
+  /** Virtual seconds a deleted bucket's name stays unavailable (CreateBucket answers OperationAborted). */
+  s3NameReleaseDelaySeconds: z.number().nonnegative().default(3600),
+  /** Accounts that take a bucket name as soon as it frees (plus afterSeconds). */
+  s3NameSquatters: z.array(SquatterSeed).default([]),
+  /** Batch Operations tasks a job runs per virtual second once Active. */
+  s3BatchTasksPerSecond: z.number().positive().default(50),
+  /** Virtual seconds a job spends Preparing (reading its manifest) before it runs. */
+  s3BatchPrepareSeconds: z.number().nonnegative().default(30),
   accounts: z.record(AccountId, AccountSeed).default({}),
   faults: z.array(FaultRuleSchema).default([]),
 });

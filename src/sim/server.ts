@@ -14,6 +14,7 @@ async function readRequest(req: IncomingMessage): Promise<RawRequest> {
   return {
     method: req.method ?? "GET",
     path: url.pathname,
+    rawPath: (req.url ?? "/").split("?")[0] ?? "/",
     query: url.searchParams,
     headers,
     body: bytes.toString("utf8"),
@@ -25,7 +26,10 @@ async function readRequest(req: IncomingMessage): Promise<RawRequest> {
 export async function listen(sim: Simulator, host: string, port: number): Promise<{ server: Server; port: number }> {
   const server = createServer((req, res) => {
     const respond = (reply: HttpReply) => {
-      res.writeHead(reply.status, { ...reply.headers, "content-length": Buffer.byteLength(reply.body) });
+      // A HEAD reply states the length of the body it does not send (S3 HeadObject's Content-Length).
+      const length = req.method === "HEAD" && reply.headers["content-length"] !== undefined;
+      const contentLength = length ? reply.headers["content-length"]! : Buffer.byteLength(reply.body);
+      res.writeHead(reply.status, { ...reply.headers, "content-length": contentLength });
       res.end(reply.body);
     };
     readRequest(req)

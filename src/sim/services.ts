@@ -3,6 +3,8 @@ import { createJsonProtocol } from "./protocol/json.js";
 import { createQueryProtocol } from "./protocol/query.js";
 import { defineService, type RawRequest, type Service } from "./protocol/types.js";
 import { rdsActions } from "./rds/handlers.js";
+import { createS3Service } from "./s3/service.js";
+import { createS3ControlService } from "./s3control/service.js";
 import { stsActions } from "./sts/handlers.js";
 
 /** Every simulated service. A new service is one module and one entry here. */
@@ -11,10 +13,12 @@ export function buildServices(): Service[] {
     defineService("sts", createQueryProtocol({ xmlns: "https://sts.amazonaws.com/doc/2011-06-15/" }), stsActions),
     defineService("kms", createJsonProtocol({ targetPrefix: "TrentService" }), kmsActions),
     defineService("rds", createQueryProtocol({ xmlns: "http://rds.amazonaws.com/doc/2014-10-31/" }), rdsActions),
+    createS3Service(),
+    createS3ControlService(),
   ];
 }
 
 /** The service a request is for: its signing name, then (for shared signing names) the service's own test. */
 export function serviceFor(services: readonly Service[], signingName: string, req: RawRequest): Service | undefined {
-  return services.find((s) => s.name === signingName && (s.matches?.(req) ?? true));
+  return services.find((s) => (s.signingName ?? s.name) === signingName && (s.matches?.(req) ?? true));
 }

@@ -1,3 +1,5 @@
+import { settleNames } from "./s3/names.js";
+import { settleJobs } from "./s3control/run.js";
 import type { World } from "./world.js";
 
 /**
@@ -5,6 +7,8 @@ import type { World } from "./world.js";
  * whose deletion window has ended is gone, with its aliases. Run before every call and every dump.
  */
 export function settleWorld(world: World, now: number): void {
+  settleNames(world, now);
+  settleJobs(world, now);
   for (const account of world.accounts.values()) {
     for (const region of account.regions.values()) {
       for (const key of region.keys.values()) {

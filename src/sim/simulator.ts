@@ -123,7 +123,10 @@ export class Simulator {
     if (fault && fault.delayMs > 0) await sleep(fault.delayMs);
     if (fault?.error) {
       const e = fault.error;
-      return failWith("throttle" in e ? { code: service.codes.throttle, message: e.message, status: 400 } : e);
+      const throttleStatus = service.codes.throttleStatus ?? 400;
+      return failWith(
+        "throttle" in e ? { code: service.codes.throttle, message: e.message, status: throttleStatus } : e,
+      );
     }
 
     const now = this.clock.now();

@@ -1,3 +1,5 @@
+import { emptyS3State, type S3State } from "./s3/model.js";
+import { emptyS3ControlState, type S3ControlState } from "./s3control/model.js";
 import type { Seed } from "./seed.js";
 
 /** A caller, as resolved from its access key. */
@@ -111,6 +113,8 @@ export interface Role {
   arn: string;
   trust: string[];
   externalId?: string;
+  /** AWS services allowed to assume the role, e.g. batchoperations.s3.amazonaws.com. */
+  trustService: string[];
 }
 
 export interface AccountState {
@@ -128,6 +132,10 @@ export interface World {
   sessions: Map<string, TempCredentials>;
   sessionCounter: number;
   requestCounter: number;
+  /** S3 is global: buckets are not kept per region. */
+  s3: S3State;
+  /** S3 Batch Operations jobs (regional, per account; kept together for the token index). */
+  s3control: S3ControlState;
 }
 
 export function emptyWorld(seed: Seed): World {
@@ -138,6 +146,8 @@ export function emptyWorld(seed: Seed): World {
     sessions: new Map(),
     sessionCounter: 0,
     requestCounter: 0,
+    s3: emptyS3State(),
+    s3control: emptyS3ControlState(),
   };
 }
 

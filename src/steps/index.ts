@@ -11,6 +11,11 @@ import { rdsMoveSnapshot } from "./rds-move-snapshot.js";
 import { rdsShareSnapshot } from "./rds-share-snapshot.js";
 import { rdsWaitSnapshot } from "./rds-wait-snapshot.js";
 import { createRegistry, DEFAULT_CONCURRENCY_LIMITS, type StepRegistry } from "./registry.js";
+import { s3CaptureConfig } from "./s3-capture-config.js";
+import { s3CreateBucket } from "./s3-create-bucket.js";
+import { s3DeleteBucket } from "./s3-delete-bucket.js";
+import { s3EmptyBucket } from "./s3-empty-bucket.js";
+import { s3WaitBucketName } from "./s3-wait-bucket-name.js";
 import { sleep } from "./sleep.js";
 
 export const builtinSteps: AnyStepDefinition[] = [
@@ -22,6 +27,11 @@ export const builtinSteps: AnyStepDefinition[] = [
   rdsDeleteSnapshot,
   rdsMoveSnapshot,
   rdsMoveClusterSnapshot,
+  s3CaptureConfig,
+  s3CreateBucket,
+  s3WaitBucketName,
+  s3EmptyBucket,
+  s3DeleteBucket,
   manual,
   noop,
   sleep,
@@ -41,4 +51,9 @@ export { rdsMoveClusterSnapshotParams } from "./rds-move-cluster-snapshot.js";
 export { rdsMoveSnapshotParams } from "./rds-move-snapshot.js";
 export { rdsShareSnapshotParams } from "./rds-share-snapshot.js";
 export { rdsWaitSnapshotParams } from "./rds-wait-snapshot.js";
+export { s3CaptureConfigParams } from "./s3-capture-config.js";
+export { s3CreateBucketParams } from "./s3-create-bucket.js";
+export { s3DeleteBucketParams } from "./s3-delete-bucket.js";
+export { s3EmptyBucketParams } from "./s3-empty-bucket.js";
+export { s3WaitBucketNameParams } from "./s3-wait-bucket-name.js";
 export { sleepParams } from "./sleep.js";

@@ -4,6 +4,11 @@ import type { Principal, World } from "../world.js";
 export interface RawRequest {
   method: string;
   path: string;
+  /**
+   * The path exactly as sent (still percent-encoded, dot segments kept): S3 keys such as `./a` or `a/../b`
+   * are names, not paths to normalise.
+   */
+  rawPath: string;
   query: URLSearchParams;
   headers: Record<string, string | undefined>;
   /** The body as UTF-8 text (query and JSON protocols). */
@@ -39,13 +44,22 @@ export interface Protocol<I> {
   success(action: string, output: Record<string, unknown>, requestId: string): HttpReply;
   failure(error: AwsError, requestId: string): HttpReply;
   /** Error codes this protocol's services use for the common cases. */
-  codes: { throttle: string; unknownAction: string; unknownKey: string; unknownKeyStatus: number };
+  codes: {
+    throttle: string;
+    /** HTTP status of the throttling error (S3 answers SlowDown with 503). Default 400. */
+    throttleStatus?: number;
+    unknownAction: string;
+    unknownKey: string;
+    unknownKeyStatus: number;
+  };
 }
 
 /** One AWS service of the simulator: a signing name, a protocol and its action handlers. */
 export interface Service {
-  /** SigV4 signing name, e.g. "rds". */
+  /** Service name in stats and fault rules, e.g. "rds". Also the SigV4 signing name unless `signingName` says. */
   name: string;
+  /** SigV4 signing name when it differs from `name` (S3 Control signs as "s3"). */
+  signingName?: string;
   /**
    * For services that share a signing name (S3 and S3 Control both sign as "s3"): does this request belong
    * to this service? Absent = every request with the signing name.

@@ -1,4 +1,4 @@
-import { HikkoshiError } from "../core/errors.js";
+import { HikkoshiError } from "./errors.js";
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 const WHOLE = /^(\d+(?:\.\d+)?(?:ms|s|m|h|d))+$/;

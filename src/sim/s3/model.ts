@@ -1,0 +1,115 @@
+import type { Body } from "./body.js";
+import type { ObjectStore } from "./store.js";
+
+/** How a bucket's versioning stands: a bucket that was never versioned differs from a suspended one. */
+export type Versioning = "Unversioned" | "Enabled" | "Suspended";
+
+/** Server-side encryption of one object version. */
+export interface Sse {
+  algorithm: "AES256" | "aws:kms";
+  /** KMS key ARN (aws:kms only). */
+  kmsKeyArn?: string;
+}
+
+/** One entry of a key's history: an object version or a delete marker. */
+export interface Version {
+  key: string;
+  /** "null" for versions written while the bucket was unversioned or suspended. */
+  versionId: string;
+  deleteMarker: boolean;
+  /** Absent for delete markers. */
+  body?: Body;
+  size: number;
+  /** Quoted, as on the wire: `"<md5>"` or `"<md5-of-md5s>-<parts>"`. */
+  etag: string;
+  lastModified: number;
+  contentType?: string;
+  metadata?: Record<string, string>;
+  sse?: Sse;
+  /** Account that wrote it. */
+  owner: string;
+}
+
+export interface UploadPart {
+  partNumber: number;
+  body: Body;
+  etag: string;
+  lastModified: number;
+}
+
+export interface MultipartUpload {
+  uploadId: string;
+  key: string;
+  initiated: number;
+  owner: string;
+  contentType?: string;
+  metadata?: Record<string, string>;
+  sse?: Sse;
+  parts: Map<number, UploadPart>;
+}
+
+/**
+ * Settings a bucket keeps as documents: the XML body (or policy JSON) as the SDK sent it, answered back
+ * as is by the matching Get. Names are the S3 subresources.
+ */
+export const CONFIG_NAMES = [
+  "encryption",
+  "lifecycle",
+  "tagging",
+  "cors",
+  "website",
+  "ownershipControls",
+  "publicAccessBlock",
+  "policy",
+  "notification",
+  "replication",
+  "object-lock",
+  "logging",
+  "requestPayment",
+  "acl",
+  "accelerate",
+] as const;
+export type ConfigName = (typeof CONFIG_NAMES)[number];
+
+export interface Bucket {
+  name: string;
+  owner: string;
+  region: string;
+  createdAt: number;
+  versioning: Versioning;
+  objectLockEnabled: boolean;
+  configs: Map<ConfigName, string>;
+  objects: ObjectStore;
+  uploads: Map<string, MultipartUpload>;
+}
+
+/** A deleted bucket's name: unavailable (OperationAborted) until `freeAt`. */
+export interface PendingName {
+  name: string;
+  previousOwner: string;
+  deletedAt: number;
+  freeAt: number;
+}
+
+/** S3 is global: one namespace of bucket names across every simulated account. */
+export interface S3State {
+  buckets: Map<string, Bucket>;
+  pendingNames: Map<string, PendingName>;
+  /** Seeded accounts waiting to take a name the moment it frees (plus their delay). */
+  squatters: { bucket: string; account: string; region: string; afterSeconds: number }[];
+  versionCounter: number;
+  uploadCounter: number;
+}
+
+export function emptyS3State(): S3State {
+  return { buckets: new Map(), pendingNames: new Map(), squatters: [], versionCounter: 0, uploadCounter: 0 };
+}
+
+/** 5 GiB: the largest CopyObject source and the largest single PUT. */
+export const MAX_COPY_SOURCE = 5 * 1024 * 1024 * 1024;
+
+export const S3_XMLNS = "http://s3.amazonaws.com/doc/2006-03-01/";
+
+export function bucketArn(name: string): string {
+  return `arn:aws:s3:::${name}`;
+}

@@ -1,0 +1,64 @@
+import { z } from "zod";
+import { CONFIG_NAMES } from "./model.js";
+
+const Spread = z.union([
+  z.number().int().nonnegative(),
+  z.strictObject({ min: z.number().int().nonnegative(), max: z.number().int().nonnegative() }),
+]);
+
+/** Lazily generated objects: nothing is stored until a key is written to. */
+const GeneratedSeed = z.strictObject({
+  keys: z.number().int().nonnegative(),
+  prefix: z.string().default("gen/"),
+  versionsPerKey: Spread.default(1),
+  /** Every K-th key ends in a delete marker (0 = none). */
+  deleteMarkerEvery: z.number().int().nonnegative().default(0),
+  sizeBytes: Spread.default(1024),
+  seed: z.string().default("sim"),
+});
+
+const VersionSeed = z.strictObject({
+  /** Literal content (UTF-8). */
+  body: z.string().optional(),
+  /** Synthesized content of this size (any size, over 5 GB too: nothing is allocated). */
+  sizeBytes: z.number().int().nonnegative().optional(),
+  deleteMarker: z.boolean().default(false),
+  contentType: z.string().optional(),
+});
+
+const ObjectSeed = z.strictObject({
+  key: z.string().min(1),
+  /** Oldest first; the last is the latest. */
+  versions: z.array(VersionSeed).min(1),
+});
+
+export const BucketSeed = z.strictObject({
+  name: z.string().min(3),
+  versioning: z.enum(["Unversioned", "Enabled", "Suspended"]).default("Unversioned"),
+  objectLock: z.boolean().default(false),
+  /** Default encryption. kmsKey: `aws/s3` (default), `alias/<name>` of this region, or a key ARN. */
+  encryption: z
+    .strictObject({ algorithm: z.enum(["AES256", "aws:kms"]), kmsKey: z.string().default("aws/s3") })
+    .optional(),
+  /** Bucket policy as an object or JSON text. */
+  policy: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
+  tags: z.record(z.string(), z.string()).default({}),
+  /** Other settings as the XML documents S3 Put* would receive, by subresource name. */
+  configs: z.partialRecord(z.enum(CONFIG_NAMES), z.string()).default({}),
+  /** A bucket from before April 2023: no default ownership controls or public access block. */
+  legacy: z.boolean().default(false),
+  objects: z.array(ObjectSeed).default([]),
+  generated: GeneratedSeed.optional(),
+  /** Keys with an incomplete multipart upload (one empty part). */
+  incompleteUploads: z.array(z.string().min(1)).default([]),
+});
+
+export const SquatterSeed = z.strictObject({
+  bucket: z.string().min(3),
+  account: z.string().regex(/^\d{12}$/),
+  region: z.string().default("us-east-1"),
+  /** Seconds after the name frees (deletion + s3NameReleaseDelaySeconds) when this account takes it. */
+  afterSeconds: z.number().nonnegative().default(0),
+});
+
+export type BucketSeedData = z.output<typeof BucketSeed>;

@@ -1,0 +1,130 @@
+/**
+ * Copy a manifest wave by wave, strictly in order (wave n+1 starts only when wave n is complete), so
+ * each key's newest version is copied last and ends as the latest. Each wave goes through one engine
+ * (Batch Operations or direct CopyObject); the wave's versions over 5 GB are then copied by multipart
+ * copy, in the same turn. Progress per wave lives in one checkpoint object.
+ */
+import type { JsonObject } from "../../core/json.js";
+import type { RunContext } from "../define.js";
+import { type BatchSettings, runBatchWave, type WaveProgress, type WaveResult } from "./s3-batch-wave.js";
+import { type DirectProgress, runDirectWave } from "./s3-copy-direct.js";
+import { copyLarge, type LargeCurrent } from "./s3-copy-large.js";
+import { parseManifestRow } from "./s3-manifest-csv.js";
+import { readLines } from "./s3-manifest-io.js";
+import { type Manifest, type Wave, waveIndexes } from "./s3-manifest-types.js";
+
+export type Engine = "batch" | "direct";
+
+export interface LargeProgress {
+  /** Byte offset in the large-object list after the last version of this wave copied. */
+  offset: number;
+  copied: number;
+  current?: LargeCurrent;
+  done?: boolean;
+}
+
+export interface CopyProgress {
+  engine: Engine;
+  batch: Record<string, WaveProgress>;
+  direct: Record<string, DirectProgress>;
+  large: Record<string, LargeProgress>;
+}
+
+export interface CopySettings {
+  engine: Engine;
+  sourceBucket: string;
+  destinationBucket: string;
+  concurrency: number;
+  /** Required when engine is "batch". */
+  batch?: BatchSettings;
+}
+
+export interface CopyReport {
+  engine: Engine;
+  jobs: WaveResult[];
+  copied: { versions: number; bytes: number };
+  large: { versions: number; bytes: number };
+}
+
+export function loadCopyProgress(saved: JsonObject | undefined, engine: Engine): CopyProgress {
+  const p = saved as unknown as CopyProgress | undefined;
+  // An engine decided by an earlier attempt stays: switching mid-copy would copy waves twice.
+  if (p && (p.engine === "batch" || p.engine === "direct")) return p;
+  return { engine, batch: {}, direct: {}, large: {} };
+}
+
+async function copyLargeWave(
+  ctx: RunContext,
+  s: CopySettings,
+  manifest: Manifest,
+  index: number,
+  lp: LargeProgress,
+  save: () => void,
+): Promise<void> {
+  if (lp.done || !manifest.large) return;
+  for await (const { line, end } of readLines(
+    ctx.aws,
+    ctx.account.alias,
+    manifest.manifestBucket,
+    manifest.large.key,
+    lp.offset,
+  )) {
+    const row = parseManifestRow(line);
+    if (!row || Number(row.extra[0]) !== index) {
+      if (!lp.current) lp.offset = end;
+      continue;
+    }
+    const item = { key: row.key, versionId: row.versionId, wave: index, size: Number(row.extra[1]) };
+    if (lp.current && (lp.current.key !== item.key || lp.current.versionId !== item.versionId)) delete lp.current;
+    lp.current ??= { key: item.key, versionId: item.versionId };
+    await copyLarge(ctx, s, item, lp.current, save);
+    delete lp.current;
+    lp.offset = end;
+    lp.copied++;
+    save();
+  }
+  lp.done = true;
+  save();
+}
+
+export async function copyWaves(
+  ctx: RunContext,
+  manifest: Manifest,
+  s: CopySettings,
+  p: CopyProgress,
+  save: () => void,
+): Promise<CopyReport> {
+  const byIndex = new Map<number, Wave>(manifest.waves.map((w) => [w.index, w]));
+  const largeWaves = new Set(manifest.large?.waves ?? []);
+  const jobs: WaveResult[] = [];
+  for (const index of waveIndexes(manifest)) {
+    ctx.signal.throwIfAborted();
+    const wave = byIndex.get(index);
+    const id = String(index);
+    if (wave && p.engine === "batch") {
+      if (!s.batch) throw new Error("batch settings missing");
+      p.batch[id] ??= { jobs: [] };
+      jobs.push(await runBatchWave(ctx, s.batch, wave, p.batch[id]!, save));
+    } else if (wave) {
+      p.direct[id] ??= { rows: 0, offset: 0 };
+      await runDirectWave(ctx, { ...s, manifestBucket: manifest.manifestBucket }, wave, p.direct[id]!, save);
+    }
+    if (largeWaves.has(index)) {
+      p.large[id] ??= { offset: 0, copied: 0 };
+      await copyLargeWave(ctx, s, manifest, index, p.large[id]!, save);
+    }
+    ctx.log.info(`wave ${index} copied`);
+  }
+  let versions = 0;
+  let bytes = 0;
+  for (const w of manifest.waves) {
+    versions += w.objects;
+    bytes += w.bytes;
+  }
+  return {
+    engine: p.engine,
+    jobs,
+    copied: { versions, bytes },
+    large: { versions: manifest.large?.count ?? 0, bytes: manifest.large?.bytes ?? 0 },
+  };
+}

@@ -1,0 +1,164 @@
+/**
+ * The streaming manifest: one pass over ListObjectVersions, one key's versions in memory at a time.
+ * S3 lists a key newest first, so a key's wave numbers (rank from the oldest) are known once the key
+ * ends: the oldest version goes to wave 0, the newest to wave n-1. Rows go to per-wave spill files,
+ * delete markers (with their position among the versions) and versions over 5 GB to their own files.
+ * Checkpoints are taken at key boundaries: the last finished key + the spill files' sizes + counters.
+ */
+import type { JsonObject } from "../../core/json.js";
+import type { AwsReader } from "../define.js";
+import { listVersions, positionAfterKey } from "./s3-list.js";
+import { largeRow, markerRow, waveRow } from "./s3-manifest-csv.js";
+import type { Spill } from "./s3-manifest-spill.js";
+import { MAX_SINGLE_COPY_BYTES } from "./s3-manifest-types.js";
+
+export const MARKERS_FILE = "delete-markers.csv";
+export const LARGE_FILE = "large.csv";
+export function waveFile(index: number): string {
+  return `wave-${String(index).padStart(6, "0")}.csv`;
+}
+
+/** Storage classes whose objects must be restored before they can be copied. */
+const ARCHIVED = new Set(["GLACIER", "DEEP_ARCHIVE"]);
+
+/** Everything the listing has counted so far; JSON so it can be checkpointed as is. */
+export interface BuildState {
+  /** Last key fully written (resume lists the keys after it); null before the first. */
+  after: string | null;
+  listed: boolean;
+  files: Record<string, number>;
+  /** Per wave index: [batch objects, batch bytes]. */
+  waves: Array<[number, number]>;
+  markers: { count: number; latest: number };
+  large: { count: number; bytes: number; waves: number[] };
+  totals: { versions: number; deleteMarkers: number; bytes: number; keys: number; waves: number; archived: number };
+}
+
+export function emptyState(): BuildState {
+  return {
+    after: null,
+    listed: false,
+    files: {},
+    waves: [],
+    markers: { count: 0, latest: 0 },
+    large: { count: 0, bytes: 0, waves: [] },
+    totals: { versions: 0, deleteMarkers: 0, bytes: 0, keys: 0, waves: 0, archived: 0 },
+  };
+}
+
+interface Pending {
+  versionId: string;
+  deleteMarker: boolean;
+  isLatest: boolean;
+  size: number;
+  storageClass: string;
+}
+
+export interface BuildOptions {
+  aws: AwsReader;
+  alias: string;
+  bucket: string;
+  prefix?: string;
+  spill: Spill;
+  state: BuildState;
+  /** Checkpoint after at least this many listed entries (at the next key boundary). */
+  checkpointEvery?: number;
+  onCheckpoint(state: BuildState): void;
+  signal?: AbortSignal;
+  pageSize?: number;
+}
+
+/** Writes one finished key's rows; mutates `state`. */
+function finishKey(spill: Spill, state: BuildState, bucket: string, key: string, entries: Pending[]): void {
+  let remaining = 0;
+  for (const e of entries) if (!e.deleteMarker) remaining++;
+  const versions = remaining;
+  const t = state.totals;
+  if (versions > 0) t.keys++;
+  if (versions > t.waves) t.waves = versions;
+  for (const e of entries) {
+    if (e.deleteMarker) {
+      t.deleteMarkers++;
+      state.markers.count++;
+      if (e.isLatest && versions > 0) state.markers.latest++;
+      spill.write(MARKERS_FILE, markerRow(bucket, key, e.versionId, remaining, e.isLatest, versions));
+      continue;
+    }
+    const wave = remaining - 1;
+    remaining--;
+    t.versions++;
+    t.bytes += e.size;
+    if (ARCHIVED.has(e.storageClass)) t.archived++;
+    if (e.size > MAX_SINGLE_COPY_BYTES) {
+      state.large.count++;
+      state.large.bytes += e.size;
+      if (!state.large.waves.includes(wave)) state.large.waves.push(wave);
+      spill.write(LARGE_FILE, largeRow(bucket, key, e.versionId, wave, e.size));
+      continue;
+    }
+    const counts = state.waves[wave] ?? [0, 0];
+    counts[0]++;
+    counts[1] += e.size;
+    state.waves[wave] = counts;
+    spill.write(waveFile(wave), waveRow(bucket, key, e.versionId));
+  }
+}
+
+/** Lists the bucket from `state.after` to the end, spilling rows; `state.listed` is true after. */
+export async function buildManifest(o: BuildOptions): Promise<BuildState> {
+  const { spill, state } = o;
+  const every = o.checkpointEvery ?? 100_000;
+  const checkpoint = (key: string) => {
+    spill.flush();
+    state.files = spill.sizes();
+    state.after = key;
+    o.onCheckpoint(state);
+  };
+  let current: string | undefined;
+  let entries: Pending[] = [];
+  let sinceCheckpoint = 0;
+  const listing = listVersions(o.aws, o.alias, o.bucket, {
+    ...(o.prefix ? { prefix: o.prefix } : {}),
+    ...(o.pageSize ? { pageSize: o.pageSize } : {}),
+    ...(state.after !== null ? { startAfter: positionAfterKey(state.after) } : {}),
+  });
+  for await (const e of listing) {
+    if (e.key !== current) {
+      if (current !== undefined) {
+        finishKey(spill, state, o.bucket, current, entries);
+        if (sinceCheckpoint >= every) {
+          o.signal?.throwIfAborted();
+          checkpoint(current);
+          sinceCheckpoint = 0;
+        }
+      }
+      current = e.key;
+      entries = [];
+    }
+    entries.push({
+      versionId: e.versionId,
+      deleteMarker: e.deleteMarker,
+      isLatest: e.isLatest,
+      size: e.size,
+      storageClass: e.storageClass,
+    });
+    sinceCheckpoint++;
+  }
+  if (current !== undefined) finishKey(spill, state, o.bucket, current, entries);
+  state.large.waves.sort((a, b) => a - b);
+  state.listed = true;
+  spill.flush();
+  state.files = spill.sizes();
+  if (current !== undefined) state.after = current;
+  o.onCheckpoint(state);
+  return state;
+}
+
+export function stateFromJson(value: unknown): BuildState | undefined {
+  if (typeof value !== "object" || value === null || !("totals" in value) || !("files" in value)) return undefined;
+  return value as BuildState;
+}
+
+export function stateToJson(state: BuildState): JsonObject {
+  return state as unknown as JsonObject;
+}

@@ -1,0 +1,70 @@
+/**
+ * Two listings walked side by side, one key at a time: memory holds one key's entries per side. Each
+ * side reads one page ahead, so the two buckets are listed concurrently.
+ */
+import { compareKeys, type VersionEntry } from "./s3-list.js";
+
+export interface KeyGroup {
+  key: string;
+  /** Newest first, as S3 lists them. */
+  entries: VersionEntry[];
+}
+
+export interface KeyPair {
+  key: string;
+  source: VersionEntry[];
+  destination: VersionEntry[];
+}
+
+async function* groupByKey(entries: AsyncIterable<VersionEntry>): AsyncGenerator<KeyGroup> {
+  let current: KeyGroup | undefined;
+  for await (const e of entries) {
+    if (current && current.key === e.key) {
+      current.entries.push(e);
+      continue;
+    }
+    if (current) yield current;
+    current = { key: e.key, entries: [e] };
+  }
+  if (current) yield current;
+}
+
+/** Keeps the next group's promise in flight while the consumer works on the current one. */
+function readAhead<T>(it: AsyncIterator<T>): () => Promise<IteratorResult<T>> {
+  // A read-ahead that fails after the consumer stopped must not become an unhandled rejection; the
+  // consumer still sees the error when it awaits that read.
+  const guard = (p: Promise<IteratorResult<T>>) => {
+    p.catch(() => undefined);
+    return p;
+  };
+  let pending = guard(it.next());
+  return () => {
+    const current = pending;
+    pending = guard(current.then((r) => (r.done ? r : it.next())));
+    return current;
+  };
+}
+
+export async function* mergeByKey(
+  source: AsyncIterable<VersionEntry>,
+  destination: AsyncIterable<VersionEntry>,
+): AsyncGenerator<KeyPair> {
+  const nextA = readAhead(groupByKey(source));
+  const nextB = readAhead(groupByKey(destination));
+  let a = await nextA();
+  let b = await nextB();
+  while (!a.done || !b.done) {
+    const order = a.done ? 1 : b.done ? -1 : compareKeys(a.value.key, b.value.key);
+    if (order === 0 && !a.done && !b.done) {
+      yield { key: a.value.key, source: a.value.entries, destination: b.value.entries };
+      a = await nextA();
+      b = await nextB();
+    } else if (order < 0 && !a.done) {
+      yield { key: a.value.key, source: a.value.entries, destination: [] };
+      a = await nextA();
+    } else if (!b.done) {
+      yield { key: b.value.key, source: [], destination: b.value.entries };
+      b = await nextB();
+    }
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * s3.verify: list the source and the destination side by side (one key in memory per side) and compare
+ * every key: delete state of its latest entry, number of versions, size and ETag of the latest version
+ * and of the older ones by position, and the totals. Any mismatch fails the task (VERIFY_FAILED) with
+ * the first mismatches and the report's location, so its outputs — which the destructive steps demand
+ * as `verification` — exist only for a bucket pair that matched.
+ */
+import { z } from "zod";
+import { HikkoshiError } from "../core/errors.js";
+import type { Json } from "../core/json.js";
+import { defineStep, type PlanResult } from "./define.js";
+import { describeValue, known, planParams } from "./lib/plan.js";
+import { listVersions } from "./lib/s3-list.js";
+import { taskPrefix } from "./lib/s3-manifest-types.js";
+import { compareKey, type EtagMode, emptyTotals } from "./lib/s3-verify-compare.js";
+import { mergeByKey } from "./lib/s3-verify-merge.js";
+import { describeMismatches, MismatchReport } from "./lib/s3-verify-report.js";
+
+export const s3VerifyParams = z.strictObject({
+  source: z.string().min(3).max(63).describe("Bucket copied from."),
+  destination: z.string().min(3).max(63).describe("Bucket copied to."),
+  manifestBucket: z
+    .string()
+    .min(3)
+    .max(63)
+    .optional()
+    .describe("Bucket of this step's account for the report (mismatches CSV + summary JSON)."),
+  prefix: z.string().optional().describe("Compare only keys under this prefix (as the manifest did)."),
+  sourceAccount: z.string().min(1).optional().describe("Account alias to list the source with (default: the step's)."),
+  destinationAccount: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("Account alias to list the destination with (default: the step's)."),
+  etags: z
+    .enum(["compare", "size-only"])
+    .default("compare")
+    .describe(
+      "size-only when ETags cannot match (e.g. the destination encrypts with SSE-KMS: its ETags are not MD5s). Multipart ETags are always compared by size.",
+    ),
+});
+export type S3VerifyParams = z.infer<typeof s3VerifyParams>;
+
+export const s3Verify = defineStep<S3VerifyParams>({
+  type: "s3.verify",
+  description:
+    "Compare two buckets version by version; fails on any mismatch (a passed verify gates the destructive S3 steps).",
+  params: s3VerifyParams,
+  outputs: {
+    passed: "true (the task fails otherwise)",
+    source: "the bucket that was verified as copied",
+    destination: "the bucket it was compared with",
+    keys: "keys with at least one version",
+    versions: "versions compared",
+    bytes: "bytes of all versions",
+    deleteMarkers: "delete markers in the source",
+    etagsCompared: "latest versions whose ETags matched",
+    sizeOnly: "latest versions compared by size only (multipart ETags, or etags: size-only)",
+    reportKey: "key of the mismatch report in manifestBucket (null without one)",
+  },
+  accountParams: { single: ["sourceAccount", "destinationAccount"] },
+
+  async plan(ctx, raw): Promise<PlanResult> {
+    const { params, problems } = planParams<S3VerifyParams>(s3VerifyParams, raw);
+    const report = known(params.manifestBucket)
+      ? `; report to s3://${params.manifestBucket}/${taskPrefix(ctx)}verify/`
+      : "";
+    return {
+      action: "noop",
+      summary: `verify s3://${describeValue(params.destination)} against s3://${describeValue(params.source)}${report}`,
+      resources: [`s3://${describeValue(params.source)}`, `s3://${describeValue(params.destination)}`],
+      preconditions: problems,
+      predictedOutputs: {
+        passed: true,
+        ...(known(params.source) ? { source: params.source } : {}),
+        ...(known(params.destination) ? { destination: params.destination } : {}),
+      },
+    };
+  },
+
+  async run(ctx, params) {
+    const totals = emptyTotals();
+    const report = new MismatchReport(ctx.token("verify"));
+    const list = (alias: string | undefined, bucket: string) =>
+      listVersions(ctx.aws, alias ?? ctx.account.alias, bucket, params.prefix ? { prefix: params.prefix } : {});
+    const mode: EtagMode = params.etags;
+    try {
+      const pairs = mergeByKey(
+        list(params.sourceAccount, params.source),
+        list(params.destinationAccount, params.destination),
+      );
+      for await (const pair of pairs) {
+        for (const m of compareKey(pair.key, pair.source, pair.destination, totals, mode)) report.add(m);
+      }
+      if (totals.source.bytes !== totals.destination.bytes && report.count === 0) {
+        report.add({
+          key: "",
+          kind: "history",
+          source: `${totals.source.bytes} bytes in all`,
+          destination: `${totals.destination.bytes} bytes in all`,
+        });
+      }
+      const where = params.manifestBucket
+        ? await report.upload(ctx, params.manifestBucket, taskPrefix(ctx), {
+            source: params.source,
+            destination: params.destination,
+            totals,
+          })
+        : undefined;
+      if (report.count > 0) {
+        const at = where ? ` Report: s3://${params.manifestBucket}/${where.csv}` : "";
+        throw new HikkoshiError(
+          "VERIFY_FAILED",
+          `s3://${params.destination} does not match s3://${params.source}: ${report.count} mismatch(es), first: ${describeMismatches(report.first)}.${at}`,
+          {
+            hint: "the source stays untouched. Find the cause (a copy that failed, writes to either bucket during the move), fix the destination and resume: verify runs again",
+            resource: params.destination,
+          },
+        );
+      }
+      if (totals.sizeOnly > 0) {
+        ctx.log.info(
+          `${totals.sizeOnly} latest version(s) compared by size only (multipart ETags or etags: size-only)`,
+        );
+      }
+      const outputs: Record<string, Json> = {
+        passed: true,
+        source: params.source,
+        destination: params.destination,
+        keys: totals.source.keys,
+        versions: totals.source.versions,
+        bytes: totals.source.bytes,
+        deleteMarkers: totals.source.deleteMarkers,
+        etagsCompared: totals.etagsCompared,
+        sizeOnly: totals.sizeOnly,
+        reportKey: where?.csv ?? null,
+      };
+      return outputs;
+    } finally {
+      report.remove();
+    }
+  },
+});

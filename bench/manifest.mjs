@@ -119,8 +119,9 @@ function startSim(seedFile) {
 function runChild(m, url, out) {
   const heap = m === "naive" ? Number(process.env.BENCH_NAIVE_HEAP_MB ?? 4096) : 1024;
   const args = [`--max-old-space-size=${heap}`, fileURLToPath(import.meta.url), "child", m, url, out];
+  // The naive child's out-of-memory report is not worth printing: its last progress line says enough.
   const proc = spawn(process.execPath, args, {
-    stdio: ["ignore", "pipe", "inherit"],
+    stdio: ["ignore", "pipe", m === "naive" ? "ignore" : "inherit"],
     env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
   });
   let text = "";
@@ -130,13 +131,19 @@ function runChild(m, url, out) {
   });
   return new Promise((resolve) => {
     proc.once("exit", (code) => {
+      let last = {};
       try {
-        resolve(JSON.parse(text.trim().split("\n").pop() ?? ""));
+        last = JSON.parse(text.trim().split("\n").pop() || "{}");
       } catch {
-        resolve({
-          error: `exit code ${code} after ${((Date.now() - started) / 1000).toFixed(0)} s (${m === "naive" ? "out of memory" : "crashed"}?)`,
-        });
+        // a cut line: the child died mid-write
       }
+      if (last.entries !== undefined || last.error !== undefined) return resolve(last);
+      const seconds = ((Date.now() - started) / 1000).toFixed(0);
+      const listed =
+        last.progress === undefined
+          ? ""
+          : `; it had listed ${last.progress.toLocaleString("en-US")} entries, RSS ${mb(last.rss)} MB`;
+      resolve({ error: `exit code ${code} after ${seconds} s${listed} (out of memory at a ${heap} MB heap)` });
     });
   });
 }
@@ -219,12 +226,14 @@ async function naive(endpoint, out) {
   const { S3Client, ListObjectVersionsCommand, PutObjectCommand } = await import("@aws-sdk/client-s3");
   const s3 = new S3Client({ endpoint, region: REGION, forcePathStyle: true });
   const all = [];
+  let pages = 0;
   let KeyMarker;
   let VersionIdMarker;
   do {
     const page = await s3.send(new ListObjectVersionsCommand({ Bucket: SOURCE, KeyMarker, VersionIdMarker }));
     for (const v of page.Versions ?? []) all.push({ ...v, marker: false });
     for (const d of page.DeleteMarkers ?? []) all.push({ ...d, marker: true });
+    if (++pages % 100 === 0) console.log(JSON.stringify({ progress: all.length, rss: process.memoryUsage().rss }));
     KeyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
     VersionIdMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;
   } while (KeyMarker);

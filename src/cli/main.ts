@@ -171,6 +171,7 @@ export function buildProgram(io: CliIO, setCode: (code: number) => void): Comman
   program
     .command("demo")
     .description("run the RDS move on the built-in simulator, end to end")
+    .option("--full", "the whole night: RDS and 29 S3 buckets moved with their names kept (runbooks/demo-split.yaml)")
     .option("--json", "NDJSON events")
     .option("--speed <n>", "virtual clock speed", "7200")
     .option("--parallel <n>", "tasks at once", "4")

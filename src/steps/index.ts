@@ -11,10 +11,16 @@ import { rdsMoveSnapshot } from "./rds-move-snapshot.js";
 import { rdsShareSnapshot } from "./rds-share-snapshot.js";
 import { rdsWaitSnapshot } from "./rds-wait-snapshot.js";
 import { createRegistry, DEFAULT_CONCURRENCY_LIMITS, type StepRegistry } from "./registry.js";
+import { s3BatchCopy } from "./s3-batch-copy.js";
 import { s3CaptureConfig } from "./s3-capture-config.js";
+import { s3Copy } from "./s3-copy.js";
 import { s3CreateBucket } from "./s3-create-bucket.js";
 import { s3DeleteBucket } from "./s3-delete-bucket.js";
 import { s3EmptyBucket } from "./s3-empty-bucket.js";
+import { s3Manifest } from "./s3-manifest.js";
+import { s3MoveBucket } from "./s3-move-bucket.js";
+import { s3RestoreDeleteMarkers } from "./s3-restore-delete-markers.js";
+import { s3Verify } from "./s3-verify.js";
 import { s3WaitBucketName } from "./s3-wait-bucket-name.js";
 import { sleep } from "./sleep.js";
 
@@ -32,6 +38,12 @@ export const builtinSteps: AnyStepDefinition[] = [
   s3WaitBucketName,
   s3EmptyBucket,
   s3DeleteBucket,
+  s3Manifest,
+  s3BatchCopy,
+  s3Copy,
+  s3RestoreDeleteMarkers,
+  s3Verify,
+  s3MoveBucket,
   manual,
   noop,
   sleep,
@@ -51,9 +63,15 @@ export { rdsMoveClusterSnapshotParams } from "./rds-move-cluster-snapshot.js";
 export { rdsMoveSnapshotParams } from "./rds-move-snapshot.js";
 export { rdsShareSnapshotParams } from "./rds-share-snapshot.js";
 export { rdsWaitSnapshotParams } from "./rds-wait-snapshot.js";
+export { s3BatchCopyParams } from "./s3-batch-copy.js";
 export { s3CaptureConfigParams } from "./s3-capture-config.js";
+export { s3CopyParams } from "./s3-copy.js";
 export { s3CreateBucketParams } from "./s3-create-bucket.js";
 export { s3DeleteBucketParams } from "./s3-delete-bucket.js";
 export { s3EmptyBucketParams } from "./s3-empty-bucket.js";
+export { s3ManifestParams } from "./s3-manifest.js";
+export { s3MoveBucketParams } from "./s3-move-bucket.js";
+export { s3RestoreDeleteMarkersParams } from "./s3-restore-delete-markers.js";
+export { s3VerifyParams } from "./s3-verify.js";
 export { s3WaitBucketNameParams } from "./s3-wait-bucket-name.js";
 export { sleepParams } from "./sleep.js";

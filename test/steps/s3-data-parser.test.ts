@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { compareKeys } from "../../src/steps/lib/s3-list.js";
+import type { AwsReader } from "../../src/steps/define.js";
+import { compareKeys, listVersions } from "../../src/steps/lib/s3-list.js";
 import { parseEntries, parseTop } from "../../src/steps/lib/s3-manifest-list-parser.js";
 
 const owner = "<Owner><ID>abc</ID><DisplayName>Key &amp; ID</DisplayName></Owner>";
@@ -61,5 +62,40 @@ describe("ListObjectVersions fast path", () => {
     const keys = ["😀", "～", "a", "Z", "é"];
     const bytes = [...keys].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
     expect([...keys].sort(compareKeys)).toEqual(bytes);
+  });
+});
+
+describe("listVersions with the SDK's own output", () => {
+  it("merges Versions and DeleteMarkers back into S3's order and follows the markers", async () => {
+    const t = (h: number) => new Date(Date.UTC(2026, 10, 22, h));
+    const pages = [
+      {
+        IsTruncated: true,
+        NextKeyMarker: "b",
+        NextVersionIdMarker: "b1",
+        Versions: [
+          { Key: "a", VersionId: "a2", IsLatest: false, LastModified: t(2), Size: 1, ETag: '"x"' },
+          { Key: "a", VersionId: "a1", IsLatest: false, LastModified: t(1), Size: 1, ETag: '"y"' },
+          { Key: "b", VersionId: "b1", IsLatest: true, LastModified: t(1), Size: 2, ETag: '"z"' },
+        ],
+        DeleteMarkers: [{ Key: "a", VersionId: "am", IsLatest: true, LastModified: t(3) }],
+      },
+      {
+        IsTruncated: false,
+        Versions: [{ Key: "c", VersionId: "c1", IsLatest: true, LastModified: t(1), Size: 3, ETag: '"w"' }],
+      },
+    ];
+    const seen: Array<Record<string, unknown>> = [];
+    const aws = {
+      read: async (_alias: string, _service: string, command: { input: Record<string, unknown> }) => {
+        seen.push(command.input);
+        return pages[seen.length - 1];
+      },
+    } as unknown as AwsReader;
+    const out = [];
+    for await (const e of listVersions(aws, "x", "bucket"))
+      out.push(`${e.key}:${e.versionId}${e.deleteMarker ? "(m)" : ""}`);
+    expect(out).toEqual(["a:am(m)", "a:a2", "a:a1", "b:b1", "c:c1"]);
+    expect(seen[1]).toMatchObject({ KeyMarker: "b", VersionIdMarker: "b1" });
   });
 });

@@ -13,6 +13,8 @@ import { runCommand } from "./run.js";
 export const PACKAGE_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 
 export interface DemoOptions {
+  /** The whole night: RDS plus 29 buckets (runbooks/demo-split.yaml). */
+  full?: boolean;
   state?: string;
   json?: boolean;
   speed?: string;
@@ -20,8 +22,8 @@ export interface DemoOptions {
 }
 
 export async function demoCommand(io: CliIO, opts: DemoOptions): Promise<number> {
-  const seed = `${PACKAGE_ROOT}runbooks/sim/demo-world.yaml`;
-  const runbookPath = `${PACKAGE_ROOT}runbooks/demo-rds.yaml`;
+  const seed = `${PACKAGE_ROOT}runbooks/sim/${opts.full ? "demo-split-world" : "demo-world"}.yaml`;
+  const runbookPath = `${PACKAGE_ROOT}runbooks/${opts.full ? "demo-split" : "demo-rds"}.yaml`;
   const sim = await startSimulator({ seed, port: 0, speed: Number(opts.speed ?? 7200) });
   // The simulator maps access keys "AKSIM<account>" to accounts; the target is reached by AssumeRole,
   // exactly as an operator would with a real role.
@@ -32,7 +34,7 @@ export async function demoCommand(io: CliIO, opts: DemoOptions): Promise<number>
   try {
     if (!opts.json) {
       io.out(
-        `hikkoshi demo: simulator on ${sim.url} (virtual clock ×${opts.speed ?? 7200}), runbook runbooks/demo-rds.yaml`,
+        `hikkoshi demo: simulator on ${sim.url} (virtual clock ×${opts.speed ?? 7200}), runbook runbooks/${opts.full ? "demo-split" : "demo-rds"}.yaml`,
       );
       io.out("Manual steps are auto-approved and destructive steps auto-confirmed because this is the simulator.\n");
     }

@@ -163,6 +163,9 @@ function mergeNewestFirst(a: VersionEntry[], b: VersionEntry[]): VersionEntry[] 
   return out;
 }
 
+/** Entries yielded between two turns of the event loop. */
+const YIELD_EVERY = 100;
+
 function request(bucket: string, options: ListOptions, position: ListPosition | undefined) {
   return withFastListing(
     new ListObjectVersionsCommand({
@@ -216,6 +219,11 @@ export async function* listVersions(
     }
     entries ??= entriesOf(out, page);
     position = page.next;
-    yield* entries;
+    // A consumer of an async generator runs in one microtask chain and never gives the event loop a
+    // turn; without these pauses the next request would leave only after this page is consumed.
+    for (let i = 0; i < entries.length; i += YIELD_EVERY) {
+      if (i > 0) await new Promise((resolve) => setImmediate(resolve));
+      yield* entries.slice(i, i + YIELD_EVERY);
+    }
   }
 }

@@ -3,8 +3,9 @@
  * per 1,000-entry page (measured with client-s3 3.11xx), which caps a listing at ~25,000 entries/s on
  * the client alone. This scanner reads the few fields hikkoshi needs in one pass, in document order —
  * so versions and delete markers also keep their interleaving, which the SDK's output (two arrays)
- * loses. It is attached to one command instance as middleware: successful responses are parsed here
- * and the SDK's deserializer gets an empty document; errors go through the SDK untouched.
+ * loses. It is attached to one command instance as middleware: successful responses are read here
+ * (the top-level fields at once, so the caller can send the next request; the entries on demand) and
+ * the SDK's deserializer gets an empty document; errors and anything unexpected go through the SDK.
  */
 import type { ListObjectVersionsCommand, ListObjectVersionsCommandOutput } from "@aws-sdk/client-s3";
 
@@ -70,7 +71,6 @@ function etagOf(text: string): string {
   return decode(text).replace(/^"|"$/g, "");
 }
 
-const GT = 62; // ">"
 const SLASH = 47; // "/"
 
 /** Which field the element name at `at` (up to the ">" at `gt`) is, if one hikkoshi reads. */
@@ -197,8 +197,13 @@ export function withFastListing(command: ListObjectVersionsCommand): ListObjectV
       const result = await next(args);
       const response = result.response as RawResponse;
       if (response.statusCode >= 200 && response.statusCode < 300) {
-        (context as Record<symbol, unknown>)[STASH] = parseTop(await bodyBytes(response.body));
-        response.body = EMPTY;
+        const bytes = await bodyBytes(response.body);
+        if (bytes.includes("<ListVersionsResult")) {
+          (context as Record<symbol, unknown>)[STASH] = parseTop(bytes);
+          response.body = EMPTY;
+        } else {
+          response.body = new Uint8Array(bytes);
+        }
       }
       return result;
     },

@@ -100,8 +100,10 @@ export function settingFindings(actions: readonly SettingAction[], config: Bucke
       continue;
     }
     if (a.action !== "apply") continue;
-    if (a.changes.length > 0) {
-      out.push(warning("S3_CONFIG_REWRITTEN", `${a.setting} rewritten: ${describeChanges(a.changes)}`));
+    // The bucket's own ARNs follow its new name as a matter of course; only account-id rewrites are findings.
+    const accountChanges = a.changes.filter((c) => JSON.stringify(c.before).includes(config.sourceAccountId));
+    if (accountChanges.length > 0) {
+      out.push(warning("S3_CONFIG_REWRITTEN", `${a.setting} rewritten: ${describeChanges(accountChanges)}`));
     }
     if (a.sourceMentions > 0) {
       out.push(

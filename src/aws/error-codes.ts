@@ -121,6 +121,7 @@ export const CODES_BY_CATEGORY: Record<AwsErrorCategory, string[]> = {
     "InvalidBucketState",
     "PreconditionFailed",
     "Conflict",
+    "Idempotency", // CreateJob: the same ClientRequestToken with different parameters
   ],
   fatal: [
     "InvalidParameterValue",
@@ -147,6 +148,9 @@ export const CODES_BY_CATEGORY: Record<AwsErrorCategory, string[]> = {
     "AuthorizationHeaderMalformed",
     "EntityTooLarge",
     "MethodNotAllowed",
+    "EntityTooSmall",
+    "InvalidPart",
+    "InvalidPartOrder",
     "AbortError",
   ],
 };

@@ -4,6 +4,7 @@
  * `startRun` and `resumeRun` share `drive`.
  */
 import { randomBytes, randomUUID } from "node:crypto";
+import { setMaxListeners } from "node:events";
 import { hostname } from "node:os";
 import { createAwsAccess } from "../aws/access.js";
 import { verifyAccounts } from "../aws/guard.js";
@@ -277,6 +278,8 @@ async function drive(
   const started = clock.now();
   const confirmed = new Set<string>();
   const abort = new AbortController();
+  // Every task in a wait listens on this signal: hundreds at once is normal, not a leak.
+  setMaxListeners(0, abort.signal);
   const onAbort = () => abort.abort(deps.signal.reason);
   deps.signal.addEventListener("abort", onAbort, { once: true });
   const beat = setInterval(() => {

@@ -34,7 +34,7 @@ export const s3CreateBucket = defineStep<S3CreateBucketParams>({
     const bucket = params.bucket;
     const presence = await observePresence(ctx, bucket);
     const name = known(bucket) ? bucket : describeValue(bucket);
-    const settings = await planConfig(ctx, name, params.config, params.rewriteAccountIds ?? false);
+    const settings = await planConfig(ctx, name, params.config, params.rewriteAccountIds ?? false, params.only);
     const verb = presence?.state === "ours" ? `adopt ${name} (already in ${ctx.account.alias})` : `create ${name}`;
     return {
       action: presence?.state !== "ours" ? "create" : params.config === undefined ? "already-done" : "modify",

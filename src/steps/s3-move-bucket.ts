@@ -19,6 +19,8 @@ import { roleArnSchema } from "./lib/s3-batch-params.js";
 
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const TEMP_SUFFIX = "-hk-tmp";
+/** What a temporary bucket keeps of the source's settings: protection, not behaviour (no lifecycle, events, replication). */
+const TEMP_SETTINGS = ["ownershipControls", "publicAccessBlock", "versioning", "encryption", "tags"] as const;
 
 export const s3MoveBucketParams = z
   .strictObject({
@@ -195,7 +197,7 @@ export const s3MoveBucket = defineRecipe<S3MoveBucketParams>({
         localId: "temp",
         type: "s3.create-bucket",
         account: to,
-        with: { bucket: tempOf(withRaw), config, rewriteAccountIds: true },
+        with: { bucket: tempOf(withRaw), config, rewriteAccountIds: true, only: [...TEMP_SETTINGS] },
         description: "create the temporary bucket",
       },
       ...copyLeg(

@@ -57,7 +57,7 @@ export const s3WaitBucketName = defineStep<S3WaitBucketNameParams>({
     const { params, problems } = planParams<S3WaitBucketNameParams>(s3WaitBucketNameParams, raw);
     const name = known(params.bucket) ? params.bucket : describeValue(params.bucket);
     const presence = await observePresence(ctx, params.bucket);
-    const settings = await planConfig(ctx, name, params.config, params.rewriteAccountIds ?? false);
+    const settings = await planConfig(ctx, name, params.config, params.rewriteAccountIds ?? false, params.only);
     const timeout = known(params.timeout) ? params.timeout : "72h";
     const now =
       presence?.state === "ours"

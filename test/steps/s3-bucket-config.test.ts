@@ -147,6 +147,31 @@ const codes = (plan: { preconditions: Array<{ code: string; ok: boolean }> }) =>
   plan.preconditions.filter((p) => !p.ok).map((p) => p.code);
 
 describe("s3.capture-config → s3.create-bucket", () => {
+  it("with `only`, a temporary bucket gets protection settings and no lifecycle, notifications or policy", async () => {
+    await richBucket();
+    const captured = await world.h.run(s3CaptureConfig, "source", { bucket: BUCKET });
+    const only = ["ownershipControls", "publicAccessBlock", "versioning", "encryption", "tags"];
+    const params = { bucket: "hk-photos-tmp", config: captured.config, rewriteAccountIds: true, only };
+    const plan = await world.h.plan(s3CreateBucket, "target", params);
+    // Left out on purpose: not reported as settings that could not follow.
+    expect(plan.preconditions.filter((p) => p.code === "S3_SETTING_NOT_REAPPLIED")).toEqual([]);
+    const made = await world.h.run(s3CreateBucket, "target", params);
+    expect(new Set(made.applied as string[])).toEqual(
+      new Set(
+        ["versioning", "encryption", "tags", "ownershipControls", "publicAccessBlock"].filter(
+          (s) => (captured.config as Record<string, unknown>)[s] !== null,
+        ),
+      ),
+    );
+    expect(made.skipped).toEqual(expect.arrayContaining(["lifecycle", "policy", "notifications"]));
+    const after = await world.h.run(s3CaptureConfig, "target", { bucket: "hk-photos-tmp" }, "capture-tmp");
+    const config = after.config as unknown as BucketConfig;
+    expect(config.lifecycle).toBeNull();
+    expect(config.notifications).toBeNull();
+    expect(config.policy).toBeNull();
+    expect(config.versioning).not.toBeNull();
+  });
+
   it("captures every setting and re-creates them in the other account, account ids rewritten", async () => {
     await richBucket();
     world.sim.resetStats();

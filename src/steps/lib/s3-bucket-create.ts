@@ -9,7 +9,7 @@ import { describeValue, failed, known } from "./plan.js";
 import { type BucketPresence, bucketArn, bucketNameSchema, bucketPresence } from "./s3-bucket.js";
 import { type ApplyResult, applySettings, loggingTargetProblem } from "./s3-bucket-apply.js";
 import { type SettingAction, settingActions, settingFindings, summarizeActions } from "./s3-bucket-settings.js";
-import { type BucketConfig, bucketConfigSchema, type Setting } from "./s3-config.js";
+import { type BucketConfig, bucketConfigSchema, SETTINGS, type Setting } from "./s3-config.js";
 
 export const createParamsShape = {
   bucket: bucketNameSchema,
@@ -21,6 +21,12 @@ export const createParamsShape = {
     .default(false)
     .describe(
       "Replace the source account id (recorded in `config`) with this step's account id in the policy and the other JSON settings.",
+    ),
+  only: z
+    .array(z.enum(SETTINGS))
+    .optional()
+    .describe(
+      "Apply only these settings of `config`. s3.move-bucket gives its temporary bucket only versioning, encryption, ownership controls, public access block and tags: no lifecycle rule that could expire data during a long name wait, no notifications or replication firing at the source's targets.",
     ),
 };
 
@@ -42,8 +48,16 @@ export function actionsFor(
   bucket: string,
   config: BucketConfig | undefined,
   rewrite: boolean,
+  only?: readonly Setting[],
 ): SettingAction[] {
-  return config ? settingActions(config, { accountId: ctx.account.id, bucket, rewriteAccountIds: rewrite }) : [];
+  if (!config) return [];
+  const actions = settingActions(config, { accountId: ctx.account.id, bucket, rewriteAccountIds: rewrite });
+  if (!only) return actions;
+  return actions.map((a) =>
+    a.action === "absent" || only.includes(a.setting)
+      ? a
+      : { ...a, action: "skip", filtered: true, note: "left out by `only` (a temporary bucket)" },
+  );
 }
 
 export interface ConfigPlan {
@@ -61,13 +75,20 @@ export async function planConfig(
   bucket: string,
   planned: unknown,
   rewrite: unknown,
+  only?: unknown,
 ): Promise<ConfigPlan> {
   if (planned === undefined) return { summary: "no settings", preconditions: [], observations: {} };
   if (!known(planned) || !known(rewrite)) {
     return { summary: `settings from ${describeValue(planned)}`, preconditions: [], observations: {} };
   }
   const config = planned as BucketConfig;
-  const actions = actionsFor(ctx, bucket, config, rewrite === true);
+  const actions = actionsFor(
+    ctx,
+    bucket,
+    config,
+    rewrite === true,
+    Array.isArray(only) ? (only as Setting[]) : undefined,
+  );
   const preconditions = settingFindings(actions, config);
   const logging = actions.find((a) => a.setting === "logging" && a.action === "apply");
   const problem = logging && (await loggingTargetProblem(ctx.aws, ctx.account, bucket, logging.value));
@@ -129,10 +150,10 @@ export function savedApplied(state: JsonObject): string[] {
 export async function configureAndReport(
   ctx: RunContext,
   state: JsonObject,
-  params: { bucket: string; config?: unknown; rewriteAccountIds: boolean },
+  params: { bucket: string; config?: unknown; rewriteAccountIds: boolean; only?: readonly Setting[] | undefined },
 ): Promise<Record<string, Json>> {
   const config = asConfig(params.config);
-  const actions = actionsFor(ctx, params.bucket, config, params.rewriteAccountIds);
+  const actions = actionsFor(ctx, params.bucket, config, params.rewriteAccountIds, params.only);
   const result: ApplyResult = await applySettings(
     ctx,
     params.bucket,

@@ -17,6 +17,8 @@ export interface SettingAction {
   /** Source-account references left in the value as applied (rewriteAccountIds off). */
   sourceMentions: number;
   note?: string;
+  /** Left out on purpose by the step's `only` list: not a finding. */
+  filtered?: boolean;
 }
 
 export interface ApplyTarget {
@@ -96,6 +98,7 @@ export function settingFindings(actions: readonly SettingAction[], config: Bucke
   const out: Precondition[] = [];
   for (const a of actions) {
     if (a.action === "skip") {
+      if (a.filtered) continue;
       out.push(warning("S3_SETTING_NOT_REAPPLIED", `${a.setting}: ${a.note ?? "not re-applied"}`));
       continue;
     }

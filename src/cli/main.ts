@@ -2,6 +2,7 @@
  * The `hikkoshi` command line. Parses arguments, runs one command, formats errors, returns an exit code.
  * Nothing below the CLI calls process.exit.
  */
+import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import { HikkoshiError } from "../core/errors.js";
 import { EXIT, exitCodeForError } from "./exit-codes.js";
@@ -30,9 +31,15 @@ Exit codes:
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+  return pkg.version;
+}
+
 export function buildProgram(io: CliIO, setCode: (code: number) => void): Command {
   const program = new Command("hikkoshi")
     .description("Move data between AWS accounts with validated, planned, checkpointed and resumable runbooks.")
+    .version(packageVersion(), "-V, --version", "print the version")
     .option("--state <path>", "state file (default: $HIKKOSHI_STATE or state/hikkoshi.db)")
     .option("--endpoint <url>", "send every AWS call to this endpoint (simulator, LocalStack)")
     .addHelpText("after", EXIT_CODES_HELP)

@@ -2,6 +2,7 @@
  * The command line itself: `validate` diagnostics, `schema`, `--help` of every command, and the
  * documented exit codes for usage mistakes, missing runs, missing credentials and NDJSON output.
  */
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { SimulatorHandle } from "../../src/sim/index.js";
@@ -88,6 +89,13 @@ describe("--help", () => {
     expect(r.code, r.all).toBe(0);
     expect(r.out).toContain(`Usage: hikkoshi ${command}`);
     expect(r.out).toContain("Example");
+  });
+
+  it("hikkoshi --version prints the package version", async () => {
+    const ws = new Workspace(sim);
+    const r = await ws.cli("--version");
+    expect(r.code).toBe(0);
+    expect(r.out.trim()).toBe(JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).version);
   });
 
   it("hikkoshi --help lists every command and the exit codes", async () => {

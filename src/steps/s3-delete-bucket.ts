@@ -16,6 +16,12 @@ import { PLAN_MAX_PAGES } from "./s3-empty-bucket.js";
 export const s3DeleteBucketParams = z.strictObject({
   bucket: bucketNameSchema.describe("Bucket in the step's account to delete (it must be empty: s3.empty-bucket)."),
   verification: verificationSchema,
+  temporary: z
+    .boolean()
+    .default(false)
+    .describe(
+      "A bucket this run made as a detour (s3.move-bucket's temporary bucket): its name does not matter, so the plan does not warn that it can be taken.",
+    ),
 });
 export type S3DeleteBucketParams = z.infer<typeof s3DeleteBucketParams>;
 
@@ -44,7 +50,7 @@ export const s3DeleteBucket = defineStep<S3DeleteBucketParams>({
       ...(gate.problem
         ? [...problems.filter((p) => !p.message.startsWith("with.verification")), gate.problem]
         : problems),
-      nameWarning(name),
+      ...(raw.temporary === true ? [] : [nameWarning(name)]),
     ];
     const base = {
       action: "delete" as const,

@@ -249,7 +249,7 @@ export const s3MoveBucket = defineRecipe<S3MoveBucketParams>({
         localId: "delete-temp",
         type: "s3.delete-bucket",
         account: to,
-        with: { bucket: temp, verification: verification(selfRef, "verify-final") },
+        with: { bucket: temp, verification: verification(selfRef, "verify-final"), temporary: true },
         needs: ["empty-temp"],
         description: "delete the temporary bucket",
       },

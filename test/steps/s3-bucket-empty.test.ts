@@ -64,6 +64,10 @@ describe("s3.empty-bucket and s3.delete-bucket", () => {
     expect(warning).toMatchObject({ severity: "warning" });
     expect(warning?.message).toContain("ANY AWS account");
     expect(del.summary).toContain("must be emptied first");
+    // A temporary bucket's name does not matter: still destructive, no name warning.
+    const temp = await world.h.plan(s3DeleteBucket, "source", { bucket: "hk-history", verification, temporary: true });
+    expect(temp).toMatchObject({ action: "delete", destructive: true, irreversible: true });
+    expect(temp.preconditions.map((p) => p.code)).not.toContain("BUCKET_NAME_CAN_BE_TAKEN");
     expect(world.sim.stats().mutating).toBe(0);
   });
 

@@ -5,33 +5,15 @@
  */
 import { hostname, userInfo } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { SimulatorHandle } from "../../src/sim/index.js";
 import { type JournalEntry, openStore } from "../../src/state/index.js";
-import {
-  FIXTURES,
-  ndjson,
-  PROD,
-  REGION,
-  runIdOf,
-  STAGING,
-  startWorld,
-  useSimulatorCredentials,
-  Workspace,
-} from "./helpers.js";
+import { FIXTURES, ndjson, PROD, REGION, runIdOf, STAGING, useSimulatorWorld, Workspace } from "./helpers.js";
 
 let sim: SimulatorHandle;
-let restoreEnv: () => void;
-
-beforeAll(async () => {
-  restoreEnv = useSimulatorCredentials();
-  sim = await startWorld(join(FIXTURES, "world.yaml"));
+useSimulatorWorld(join(FIXTURES, "world.yaml"), (s) => {
+  sim = s;
 });
-afterAll(async () => {
-  await sim?.close();
-  restoreEnv();
-});
-beforeEach(() => sim.reset());
 
 /** What the CLI records as the operator: user@host. */
 function operator(): string {

@@ -4,23 +4,15 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { SimulatorHandle } from "../../src/sim/index.js";
 import { builtinRegistry } from "../../src/steps/index.js";
-import { FIXTURES, ndjson, runIdOf, startWorld, useSimulatorCredentials, Workspace } from "./helpers.js";
+import { FIXTURES, ndjson, runIdOf, useSimulatorWorld, Workspace } from "./helpers.js";
 
 let sim: SimulatorHandle;
-let restoreEnv: () => void;
-
-beforeAll(async () => {
-  restoreEnv = useSimulatorCredentials();
-  sim = await startWorld(join(FIXTURES, "world.yaml"));
+useSimulatorWorld(join(FIXTURES, "world.yaml"), (s) => {
+  sim = s;
 });
-afterAll(async () => {
-  await sim?.close();
-  restoreEnv();
-});
-beforeEach(() => sim.reset());
 
 const COMMANDS = ["validate", "plan", "run", "resume", "status", "runs", "approve", "log", "schema", "sim", "demo"];
 

@@ -3,23 +3,15 @@
  * succeeds, the simulator's stats show the retried calls, and nothing is created twice.
  */
 import { join } from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { SimulatorHandle } from "../../src/sim/index.js";
 import type { JournalEntry } from "../../src/state/index.js";
-import { FIXTURES, ndjson, PROD, REGION, runIdOf, startWorld, useSimulatorCredentials, Workspace } from "./helpers.js";
+import { FIXTURES, ndjson, PROD, REGION, runIdOf, useSimulatorWorld, Workspace } from "./helpers.js";
 
 let sim: SimulatorHandle;
-let restoreEnv: () => void;
-
-beforeAll(async () => {
-  restoreEnv = useSimulatorCredentials();
-  sim = await startWorld(join(FIXTURES, "world.yaml"));
+useSimulatorWorld(join(FIXTURES, "world.yaml"), (s) => {
+  sim = s;
 });
-afterAll(async () => {
-  await sim?.close();
-  restoreEnv();
-});
-beforeEach(() => sim.reset());
 
 /** Errors answered by the simulator, without the NotFound answers a step's observation expects. */
 function injected(errors: Record<string, number>): Record<string, number> {

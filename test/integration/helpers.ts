@@ -3,10 +3,12 @@
  * simulator. Every test gets a fresh temp dir (cwd, state file, runbook copies); the simulator is one
  * per test file and `reset()` between tests.
  */
+
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, isAbsolute, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, beforeEach } from "vitest";
 import { main } from "../../src/cli/main.js";
 import { type SimStats, type SimulatorHandle, startSimulator } from "../../src/sim/index.js";
 
@@ -52,6 +54,25 @@ export function useSimulatorCredentials(account = PROD): () => void {
 
 export function startWorld(seed: string, speed = FAST): Promise<SimulatorHandle> {
   return startSimulator({ seed, port: 0, speed });
+}
+
+/**
+ * One simulator per test file with the production account's credentials in the environment, back to its
+ * seed before every test. `onStart` receives the handle once it listens.
+ */
+export function useSimulatorWorld(seed: string, onStart: (sim: SimulatorHandle) => void): void {
+  let sim: SimulatorHandle | undefined;
+  let restoreEnv: () => void = () => {};
+  beforeAll(async () => {
+    restoreEnv = useSimulatorCredentials();
+    sim = await startWorld(seed);
+    onStart(sim);
+  });
+  afterAll(async () => {
+    await sim?.close();
+    restoreEnv();
+  });
+  beforeEach(() => sim?.reset());
 }
 
 export interface CliResult {

@@ -3,7 +3,7 @@
  * and an Aurora cluster leave production for staging; the manual steps are approved with `approve` and
  * the run continued with `resume`, as an operator without a terminal would.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { SimulatorHandle, WorldDump } from "../../src/sim/index.js";
 import type { JournalEntry } from "../../src/state/index.js";
 import {
@@ -14,8 +14,7 @@ import {
   REGION,
   runIdOf,
   STAGING,
-  startWorld,
-  useSimulatorCredentials,
+  useSimulatorWorld,
   Workspace,
 } from "./helpers.js";
 
@@ -25,17 +24,9 @@ const SOURCE_ARN = `arn:aws:iam::${PROD}:user/sim-user`;
 const TARGET_ROLE_SESSION = `arn:aws:sts::${STAGING}:assumed-role/hikkoshi-migrator/`;
 
 let sim: SimulatorHandle;
-let restoreEnv: () => void;
-
-beforeAll(async () => {
-  restoreEnv = useSimulatorCredentials();
-  sim = await startWorld(DEMO_WORLD);
+useSimulatorWorld(DEMO_WORLD, (s) => {
+  sim = s;
 });
-afterAll(async () => {
-  await sim?.close();
-  restoreEnv();
-});
-beforeEach(() => sim.reset());
 
 function region(dump: WorldDump, account: string) {
   const r = dump.accounts[account]?.regions[REGION];

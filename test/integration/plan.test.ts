@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { CreateAliasCommand, CreateKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import { CreateDBSnapshotCommand, RDSClient } from "@aws-sdk/client-rds";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Plan } from "../../src/engine/index.js";
 import type { SimulatorHandle } from "../../src/sim/index.js";
 import { builtinRegistry } from "../../src/steps/index.js";
@@ -17,23 +17,14 @@ import {
   PROD,
   REGION,
   STAGING,
-  startWorld,
-  useSimulatorCredentials,
+  useSimulatorWorld,
   Workspace,
 } from "./helpers.js";
 
 let sim: SimulatorHandle;
-let restoreEnv: () => void;
-
-beforeAll(async () => {
-  restoreEnv = useSimulatorCredentials();
-  sim = await startWorld(join(FIXTURES, "world.yaml"));
+useSimulatorWorld(join(FIXTURES, "world.yaml"), (s) => {
+  sim = s;
 });
-afterAll(async () => {
-  await sim?.close();
-  restoreEnv();
-});
-beforeEach(() => sim.reset());
 
 const prodClients = () => {
   const config = {

@@ -4,33 +4,15 @@
  * message an operator can act on, and zero mutating calls in the simulator.
  */
 import { join } from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Plan } from "../../src/engine/index.js";
 import type { SimulatorHandle } from "../../src/sim/index.js";
-import {
-  FIXTURES,
-  mutatingCalls,
-  PROD,
-  REGION,
-  runIdOf,
-  STAGING,
-  startWorld,
-  useSimulatorCredentials,
-  Workspace,
-} from "./helpers.js";
+import { FIXTURES, mutatingCalls, PROD, REGION, runIdOf, STAGING, useSimulatorWorld, Workspace } from "./helpers.js";
 
 let sim: SimulatorHandle;
-let restoreEnv: () => void;
-
-beforeAll(async () => {
-  restoreEnv = useSimulatorCredentials();
-  sim = await startWorld(join(FIXTURES, "world.yaml"));
+useSimulatorWorld(join(FIXTURES, "world.yaml"), (s) => {
+  sim = s;
 });
-afterAll(async () => {
-  await sim?.close();
-  restoreEnv();
-});
-beforeEach(() => sim.reset());
 
 /** plan --json: the plan and its blocking preconditions by task. */
 async function planOf(ws: Workspace, runbook: string) {

@@ -4,8 +4,8 @@
  */
 import type { MetadataBearer } from "@smithy/types";
 import { HikkoshiError } from "../core/errors.js";
-import type { AwsWriter } from "../steps/define.js";
-import { awsErrorFacts, toHikkoshiError } from "./errors.js";
+import type { AwsWriter, DryRunVerdict } from "../steps/define.js";
+import { awsCategory, awsErrorFacts, toHikkoshiError } from "./errors.js";
 import type { AwsSession } from "./session.js";
 import { type AwsCommand, actionName, isReadOnlyAction, type ServiceName } from "./types.js";
 
@@ -109,6 +109,29 @@ export function createAwsAccess(session: AwsSession, options: AwsAccessOptions):
         });
       }
       return send(alias, service, command, resourceOf(command), options.identities[alias]?.arn);
+    },
+
+    dryRun: async (alias, service, command): Promise<DryRunVerdict> => {
+      const action = actionName(command);
+      const input = (command as { input?: Record<string, unknown> }).input ?? {};
+      if (input.DryRun !== true) {
+        throw new HikkoshiError("AWS_DRYRUN_WITHOUT_FLAG", `${action} sent as a dry run without DryRun: true`, {
+          hint: "a step's dry run must set DryRun: true in the command input, or AWS would act",
+        });
+      }
+      try {
+        await send(alias, service, command, resourceOf(command), options.identities[alias]?.arn);
+      } catch (err) {
+        const cause = err instanceof HikkoshiError && err.cause !== undefined ? err.cause : err;
+        const facts = awsErrorFacts(cause);
+        if (facts.code === "DryRunOperation") return { verdict: "allowed" };
+        const denied = facts.code === "UnauthorizedOperation" || awsCategory(cause) === "access-denied";
+        return { verdict: denied ? "denied" : "inconclusive", code: facts.code, message: facts.message };
+      }
+      // A 2xx answer to a dry run means the endpoint ignored DryRun and acted: say so loudly.
+      throw new HikkoshiError("AWS_DRYRUN_ACTED", `${action} answered success to a dry run`, {
+        hint: "the endpoint ignored DryRun=true and may have acted; check the account and report this",
+      });
     },
 
     mutate: async <O extends MetadataBearer>(

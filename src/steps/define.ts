@@ -28,9 +28,23 @@ export function isUnresolved(v: unknown): v is Unresolved {
   return typeof v === "object" && v !== null && "$unresolved" in v;
 }
 
+/**
+ * What an EC2 `DryRun=true` call said. AWS answers a permitted dry run with the error `DryRunOperation`
+ * (HTTP 412) and a refused one with `UnauthorizedOperation`; any other error (the snapshot does not exist
+ * yet, a bad parameter) says nothing about permission and is "inconclusive".
+ */
+export type DryRunVerdict =
+  | { verdict: "allowed" }
+  | { verdict: "denied" | "inconclusive"; code: string; message: string };
+
 /** Read-only AWS access. Mutating commands are refused (plan is strictly read-only). */
 export interface AwsReader {
   read<O extends MetadataBearer>(alias: string, service: ServiceName, command: AwsCommand<O>): Promise<O>;
+  /**
+   * Send an EC2 command whose input has `DryRun: true` (refused otherwise): AWS checks permissions and
+   * parameters and acts on nothing. Allowed in plan; never journaled.
+   */
+  dryRun(alias: string, service: "ec2", command: AwsCommand<MetadataBearer>): Promise<DryRunVerdict>;
 }
 
 /** Journaled AWS access: every mutating call records intent before and outcome after. */

@@ -131,6 +131,9 @@ export const noAws: AwsWriter = {
   mutate: async () => {
     throw new Error("no AWS in engine tests");
   },
+  dryRun: async () => {
+    throw new Error("no AWS in engine tests");
+  },
 };
 
 export const quietOperator = (over: Partial<Operator> = {}): Operator => ({

@@ -17,6 +17,7 @@ import { s3Copy } from "./s3-copy.js";
 import { s3CreateBucket } from "./s3-create-bucket.js";
 import { s3DeleteBucket } from "./s3-delete-bucket.js";
 import { s3EmptyBucket } from "./s3-empty-bucket.js";
+import { s3GrantRead } from "./s3-grant-read.js";
 import { s3Manifest } from "./s3-manifest.js";
 import { s3MoveBucket } from "./s3-move-bucket.js";
 import { s3RestoreDeleteMarkers } from "./s3-restore-delete-markers.js";
@@ -35,6 +36,7 @@ export const builtinSteps: AnyStepDefinition[] = [
   rdsMoveClusterSnapshot,
   s3CaptureConfig,
   s3CreateBucket,
+  s3GrantRead,
   s3WaitBucketName,
   s3EmptyBucket,
   s3DeleteBucket,
@@ -69,6 +71,7 @@ export { s3CopyParams } from "./s3-copy.js";
 export { s3CreateBucketParams } from "./s3-create-bucket.js";
 export { s3DeleteBucketParams } from "./s3-delete-bucket.js";
 export { s3EmptyBucketParams } from "./s3-empty-bucket.js";
+export { s3GrantReadParams } from "./s3-grant-read.js";
 export { s3ManifestParams } from "./s3-manifest.js";
 export { s3MoveBucketParams } from "./s3-move-bucket.js";
 export { s3RestoreDeleteMarkersParams } from "./s3-restore-delete-markers.js";

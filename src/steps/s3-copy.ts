@@ -24,6 +24,12 @@ export const s3CopyParams = z
       .describe("batch: S3 Batch Operations; direct: CopyObject by hikkoshi; auto: direct for small buckets."),
     roleArn: roleArnSchema.optional(),
     concurrency: z.number().int().min(1).max(64).default(8).describe("Direct engine: copies in flight."),
+    readGranted: z
+      .boolean()
+      .default(false)
+      .describe(
+        "An earlier step (s3.grant-read) lets this account read the source before the copy starts: the plan does not flag a read that is denied today.",
+      ),
     ...batchCommonParams,
     ...autoParams,
     ...pricingParams,

@@ -10,7 +10,9 @@
  *   stays untouched.
  *
  * Listing runs as `from` for the source (sourceAccount), every copy as `to`: the source bucket's policy
- * must let `to` (and the Batch Operations role) read its objects.
+ * must let `to` (and so its Batch Operations role) read its objects. `grantRead` (default) adds that
+ * statement after the settings were captured (so the new bucket does not inherit it) and, with
+ * keepName: false, removes it again once the copy is verified.
  */
 import { createHash } from "node:crypto";
 import { z } from "zod";
@@ -53,6 +55,12 @@ export const s3MoveBucketParams = z
     nameWaitTimeout: z.string().default("72h").describe("How long to wait for the name to become free again."),
     mode: z.enum(["auto", "batch", "direct"]).default("auto").describe("Copy engine (see s3.copy)."),
     concurrency: z.number().int().min(1).max(64).default(8).describe("Direct engine: copies in flight."),
+    grantRead: z
+      .boolean()
+      .default(true)
+      .describe(
+        "Add a statement to the source bucket's policy that lets `to` read every version (s3.grant-read), after capturing the settings; with keepName: false it is removed again after the verify. false: the policy already allows it.",
+      ),
   })
   .refine((p) => p.keepName || p.newName !== undefined, { message: "keepName: false needs newName", path: ["newName"] })
   .refine((p) => p.from !== p.to, { message: "from and to must be different accounts", path: ["to"] });
@@ -113,6 +121,7 @@ function copyLeg(
         concurrency: withRaw.concurrency ?? 8,
         reportBucket: withRaw.manifestBucket,
         ...(withRaw.batchRoleArn !== undefined ? { roleArn: withRaw.batchRoleArn } : {}),
+        ...(leg.sourceAccount && withRaw.grantRead !== false ? { readGranted: true } : {}),
         ...source,
       },
       description: "copy the versions wave by wave",
@@ -175,6 +184,19 @@ export const s3MoveBucket = defineRecipe<S3MoveBucketParams>({
       with: { bucket },
       description: "capture the bucket's settings",
     };
+    const granting = withRaw.grantRead !== false;
+    const grant = (revoke: boolean, needs: string[]): ExpandedStep => ({
+      localId: revoke ? "revoke-read" : "grant-read",
+      type: "s3.grant-read",
+      account: from,
+      with: { bucket, accounts: [to], ...(revoke ? { revoke: true } : {}) },
+      needs,
+      description: revoke
+        ? `remove ${to}'s read statement from the source's policy`
+        : `let ${to} read every version (bucket policy statement, after the capture)`,
+    });
+    const grantSteps = granting ? [grant(false, ["capture"])] : [];
+    const afterGrant = granting ? ["grant-read"] : [];
     if (withRaw.keepName === false) {
       const final: ExpandedStep = {
         localId: "final",
@@ -185,7 +207,13 @@ export const s3MoveBucket = defineRecipe<S3MoveBucketParams>({
       };
       const leg = { source: bucket, destination: selfRef("final", "bucket"), sourceAccount: from };
       const ids = { manifest: "manifest", copy: "copy", markers: "markers", verify: "verify-final" };
-      return [capture, final, ...copyLeg(withRaw, selfRef, leg, ids, [])];
+      return [
+        capture,
+        ...grantSteps,
+        final,
+        ...copyLeg(withRaw, selfRef, leg, ids, afterGrant),
+        ...(granting ? [grant(true, ["verify-final"])] : []),
+      ];
     }
 
     const temp = selfRef("temp", "bucket");
@@ -193,6 +221,7 @@ export const s3MoveBucket = defineRecipe<S3MoveBucketParams>({
     const back = { source: temp, destination: selfRef("final", "bucket") };
     return [
       capture,
+      ...grantSteps,
       {
         localId: "temp",
         type: "s3.create-bucket",
@@ -205,7 +234,7 @@ export const s3MoveBucket = defineRecipe<S3MoveBucketParams>({
         selfRef,
         there,
         { manifest: "manifest", copy: "copy", markers: "markers", verify: "verify" },
-        [],
+        afterGrant,
       ),
       {
         localId: "empty-source",

@@ -205,7 +205,7 @@ describe("public and oversized shares", () => {
       expect(r.code, `${cmd}: ${r.all}`).toBe(2);
       // `- id: share … accounts: [target, all]` — "all" is on line 20, column 26.
       expect(r.err).toContain(`${runbook}:20:26: error RB_INVALID_PARAM`);
-      expect(r.err).toContain('"all" would make the snapshot public');
+      expect(r.err).toContain('"all" would make it public');
       expect(r.err).toContain("nothing was run");
     }
     expect(sim.stats().total).toBe(0);

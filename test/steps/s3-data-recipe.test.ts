@@ -65,6 +65,7 @@ describe("s3.move-bucket", () => {
     const tasks = new Map(rb.tasks.map((t) => [local(t.id), t]));
     expect([...tasks.keys()]).toEqual([
       "capture",
+      "grant-read",
       "temp",
       "manifest",
       "copy",
@@ -103,6 +104,13 @@ describe("s3.move-bucket", () => {
       roleArn: expect.stringContaining("batch-ops"),
     });
     expect(at("final")).toMatchObject({ type: "s3.wait-bucket-name", with: { bucket: "assets", timeout: "72h" } });
+    // The read grant comes after the capture (the re-created bucket must not inherit it) and before
+    // the first copy; the copy's plan knows read is granted by then.
+    expect(at("grant-read")).toMatchObject({ type: "s3.grant-read", account: "old", with: { accounts: ["new"] } });
+    expect(at("grant-read").needs).toContain("move.capture");
+    expect(at("manifest").needs).toContain("move.grant-read");
+    expect(at("copy").with).toMatchObject({ readGranted: true });
+    expect(at("copy-back").with.readGranted).toBeUndefined();
     // Order: the source goes only after a verify; the name wait only after the delete; the way back
     // copies into the re-claimed bucket and verifies before the temporary bucket goes.
     expect(at("empty-source").needs).toContain("move.verify");
@@ -123,12 +131,26 @@ describe("s3.move-bucket", () => {
 `);
     expect(rb.tasks.map((t) => `${local(t.id)}:${t.type}@${t.account}`)).toEqual([
       "capture:s3.capture-config@old",
+      "grant-read:s3.grant-read@old",
       "final:s3.create-bucket@new",
       "manifest:s3.manifest@new",
       "copy:s3.copy@new",
       "markers:s3.restore-delete-markers@new",
       "verify-final:s3.verify@new",
+      "revoke-read:s3.grant-read@old",
     ]);
+    const revoke = rb.tasks.find((t) => local(t.id) === "revoke-read")!;
+    expect(revoke.with).toMatchObject({ revoke: true });
+    expect(revoke.needs).toContain("move.verify-final");
+  });
+
+  it("grantRead: false leaves the source policy to the operator", () => {
+    const rb = load(`  - id: move
+    type: s3.move-bucket
+    with: { from: old, to: new, bucket: assets, manifestBucket: hk-manifests, mode: direct, grantRead: false }
+`);
+    expect(rb.tasks.some((t) => t.type === "s3.grant-read")).toBe(false);
+    expect(rb.tasks.find((t) => local(t.id) === "copy")!.with.readGranted).toBeUndefined();
   });
 
   it("runs once per bucket with forEach", () => {

@@ -12,7 +12,7 @@ const ACCOUNT_ID = /^\d{12}$/;
 export const accountAliasOrId = z
   .string()
   .min(1)
-  .regex(/^(?!\s*[Aa][Ll][Ll]\s*$)/, '"all" would make the snapshot public; hikkoshi never shares publicly')
+  .regex(/^(?!\s*[Aa][Ll][Ll]\s*$)/, '"all" would make it public; hikkoshi never shares publicly')
   .describe("Account alias from `accounts:` or a 12-digit account id. Never `all`.");
 
 export interface ResolvedAccounts {

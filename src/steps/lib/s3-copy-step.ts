@@ -24,6 +24,7 @@ export interface CopyStepParams extends Pricing {
   concurrency: number;
   jobTimeoutHours: number;
   sourceAccount?: string | undefined;
+  readGranted?: boolean | undefined;
   autoMaxVersions: number;
   autoMaxBytes: number;
 }
@@ -97,7 +98,8 @@ export async function planCopy(
       ),
     );
   }
-  if (choice.engine === "direct" && counts?.first && known(params.sourceBucket)) {
+  const granted = known(params.readGranted) && params.readGranted === true;
+  if (choice.engine === "direct" && counts?.first && known(params.sourceBucket) && !granted) {
     const p = await readProblem(ctx, params.sourceBucket, counts.first);
     if (p) problems.push(p);
   }

@@ -9,7 +9,7 @@ import { z } from "zod";
 import { tryParseDuration } from "../core/duration.js";
 import type { JsonObject } from "../core/json.js";
 import { defineStep, type PlanResult } from "./define.js";
-import { describeValue, known, planParams, warning } from "./lib/plan.js";
+import { describeValue, known, planParams } from "./lib/plan.js";
 import { attemptCreateBucket, bucketArn, type CreateAttempt } from "./lib/s3-bucket.js";
 import {
   asConfig,
@@ -72,15 +72,10 @@ export const s3WaitBucketName = defineStep<S3WaitBucketNameParams>({
       preconditions: [
         ...problems,
         ...(presence ? presenceProblems(presence, name, ctx, "wait") : []),
-        warning(
-          "BUCKET_NAME_CAN_BE_TAKEN",
-          `while ${name} is free, any AWS account can take it; if one does, this step stops and the name is lost`,
-          "to avoid the risk, move the data to a new name instead (keepName: false)",
-        ),
         ...settings.preconditions,
       ],
       estimate: {
-        note: `AWS releases a deleted bucket name after a few hours, sometimes 48–72 h; gives up after ${timeout}`,
+        note: `AWS releases a deleted bucket name after a few hours, sometimes 48–72 h; gives up after ${timeout}; if another account takes the name meanwhile, this step stops and the name is lost`,
       },
       predictedOutputs: { bucket: name, arn: bucketArn(name, ctx.account.region), region: ctx.account.region },
       observations: { bucket: presence?.state ?? null, ...settings.observations },

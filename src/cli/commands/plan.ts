@@ -35,6 +35,9 @@ export function renderPlan(plan: Plan): string {
   lines.push("", "Accounts (verified with sts:GetCallerIdentity):");
   lines.push(table(Object.entries(plan.accounts).map(([alias, a]) => [`  ${alias}`, a.id, a.region, a.callerArn])));
   lines.push("", "Tasks (read-only observation; nothing has been changed):");
+  // A warning repeated word for word (the same role checked by 30 copies) is spelled out once.
+  const shown = new Map<string, string>();
+  const repeats = new Map<string, number>();
   for (const t of plan.tasks) {
     const flags = [t.destructive ? "DESTRUCTIVE" : "", t.irreversible ? "IRREVERSIBLE" : ""].filter(Boolean).join(" ");
     const est = t.estimate
@@ -43,6 +46,14 @@ export function renderPlan(plan: Plan): string {
     lines.push(`  ${t.id}  (${t.type} in ${t.account} ${t.accountId})`);
     lines.push(`      ${t.action.toUpperCase()}${flags ? ` ${flags}` : ""}: ${t.summary}${est}`);
     for (const p of t.preconditions) {
+      const key = `${p.severity}\n${p.code}\n${p.message}\n${p.hint ?? ""}`;
+      const first = shown.get(key);
+      if (p.severity === "warning" && first !== undefined) {
+        repeats.set(key, (repeats.get(key) ?? 0) + 1);
+        lines.push(`      ! warning ${p.code} (as for ${first})`);
+        continue;
+      }
+      shown.set(key, t.id);
       lines.push(`      ${p.severity === "error" ? "✗ BLOCKING" : "! warning"} ${p.code}: ${p.message}`);
       if (p.hint) lines.push(`          hint: ${p.hint}`);
     }
@@ -50,7 +61,7 @@ export function renderPlan(plan: Plan): string {
   const s = plan.summary;
   lines.push(
     "",
-    `Summary: ${s.tasks} task(s), ${s.destructive} destructive, ${s.irreversible} irreversible; ${s.blocking} blocking problem(s), ${s.warnings} warning(s).`,
+    `Summary: ${s.tasks} task(s), ${s.destructive} destructive, ${s.irreversible} irreversible; ${s.blocking} blocking problem(s), ${s.warnings} warning(s)${repeats.size > 0 ? ` (${s.warnings - [...repeats.values()].reduce((a, b) => a + b, 0)} distinct)` : ""}.`,
   );
   if (s.blocking > 0) lines.push("The run would be refused until the blocking problems are fixed.");
   return lines.join("\n");

@@ -256,10 +256,15 @@ function lock(deps: EngineDeps, runId: string, options: DriveOptions): string {
     );
   }
   if (result.tookOverFrom) {
+    const from = result.tookOverFrom;
+    const why =
+      from.reason === "dead-pid"
+        ? "which is no longer alive"
+        : `whose last heartbeat was at ${new Date(from.heartbeatAt).toISOString()} (stale)`;
     deps.bus.emit({
       type: "notice",
       level: "warn",
-      message: `took over the lock of run ${runId} from pid ${result.tookOverFrom.pid} on ${result.tookOverFrom.host}, which is no longer alive`,
+      message: `took over the lock of run ${runId} from pid ${from.pid} on ${from.host}, ${why}`,
     });
   }
   return token;

@@ -1,3 +1,4 @@
+import { type Ec2RegionDump, ec2RegionDump } from "./ec2/dump.js";
 import { aliasesOf } from "./kms/keys.js";
 import { snapshotStatus } from "./rds/model.js";
 import { type S3Dump, s3Dump } from "./s3/dump.js";
@@ -37,6 +38,8 @@ export interface RegionDump {
   }[];
   dbSnapshots: SnapshotDump[];
   dbClusterSnapshots: SnapshotDump[];
+  /** EBS volumes, snapshots and AMIs; absent when the region has none. */
+  ec2?: Ec2RegionDump;
 }
 
 export interface KmsKeyDump {
@@ -105,6 +108,7 @@ function snapshotDump(world: World, s: Snapshot, now: number): SnapshotDump {
 }
 
 function regionDump(world: World, state: RegionState, now: number): RegionDump {
+  const ec2 = ec2RegionDump(world, state.ec2, now, (arn) => keyAlias(world, arn));
   return {
     kmsKeys: [...state.keys.values()]
       .filter((k) => k.manager === "CUSTOMER")
@@ -136,6 +140,7 @@ function regionDump(world: World, state: RegionState, now: number): RegionDump {
     })),
     dbSnapshots: [...state.snapshots.values()].sort(byId).map((s) => snapshotDump(world, s, now)),
     dbClusterSnapshots: [...state.clusterSnapshots.values()].sort(byId).map((s) => snapshotDump(world, s, now)),
+    ...(ec2 ? { ec2 } : {}),
   };
 }
 
@@ -145,7 +150,7 @@ export function buildWorldDump(world: World, now: number): WorldDump {
     const regions: Record<string, RegionDump> = {};
     for (const name of [...account.regions.keys()].sort()) {
       const dump = regionDump(world, account.regions.get(name)!, now);
-      if (Object.values(dump).some((list) => list.length > 0)) regions[name] = dump;
+      if (Object.values(dump).some((list) => !Array.isArray(list) || list.length > 0)) regions[name] = dump;
     }
     if (Object.keys(regions).length === 0 && !Object.hasOwn(world.seed.accounts, account.id)) continue;
     accounts[account.id] = { name: account.name, roles: [...account.roles.keys()].sort(), regions };

@@ -1,4 +1,5 @@
 import { userPrincipal } from "./identity.js";
+import { populateEc2 } from "./ec2/populate.js";
 import { upperIdFrom } from "./ids.js";
 import { aliasArn, createCustomerKey, kmsRegion, managedKey } from "./kms/keys.js";
 import { clusterFlavour, type Flavour, instanceFlavour, rdsArn } from "./rds/flavours.js";
@@ -26,6 +27,7 @@ export function populateWorld(seed: Seed, now: number): PopulateOutcome {
   for (const [accountId, accountSeed] of Object.entries(seed.accounts)) {
     const account = accountState(world, accountId);
     account.name = accountSeed.name;
+    account.denyActions = new Set(accountSeed.denyActions);
     for (const role of accountSeed.roles) {
       account.roles.set(role.name, { ...role, arn: `arn:aws:iam::${accountId}:role/${role.name}` });
     }
@@ -37,6 +39,7 @@ export function populateWorld(seed: Seed, now: number): PopulateOutcome {
       populateDatabases(at, regionSeed, problem);
       populateSnapshots(at, instanceFlavour, regionSeed.dbSnapshots, problem);
       populateSnapshots(at, clusterFlavour, regionSeed.dbClusterSnapshots, problem);
+      populateEc2({ ...at, keyArn: (ref, where) => keyArnOf(at, ref, where, problem), problem }, regionSeed);
       for (const [i, b] of regionSeed.buckets.entries()) {
         populateBucket(world, accountId, region, b, now, (p) => problem(`buckets.${i}: ${p}`));
       }

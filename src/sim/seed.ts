@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
+import { DenyActions, EbsSnapshotSeed, ImageSeed, VolumeSeed } from "./ec2/seed.js";
 import { FaultRuleSchema } from "./faults.js";
 import { BucketSeed, SquatterSeed } from "./s3/seed.js";
 
@@ -59,6 +60,10 @@ const RegionSeed = z.strictObject({
   dbClusterSnapshots: z.array(DbClusterSnapshotSeed).default([]),
   /** S3 buckets living in this region (names are global across all accounts). */
   buckets: z.array(BucketSeed).default([]),
+  /** EBS volumes, snapshots of them and AMIs backed by them (see ec2/seed.ts). */
+  volumes: z.array(VolumeSeed).default([]),
+  ebsSnapshots: z.array(EbsSnapshotSeed).default([]),
+  images: z.array(ImageSeed).default([]),
 });
 
 const RoleSeed = z.strictObject({
@@ -78,6 +83,8 @@ const AccountSeed = z.strictObject({
   /** Extra access keys besides the AKSIM<account> convention. */
   accessKeys: z.array(z.strictObject({ id: z.string().min(16), user: z.string().default("sim-user") })).default([]),
   roles: z.array(RoleSeed).default([]),
+  /** Every principal of the account gets UnauthorizedOperation for these (EC2 only): `ec2:CopySnapshot`, `ec2:*`. */
+  denyActions: DenyActions,
   regions: z
     .record(
       z.string(),
@@ -89,6 +96,10 @@ const AccountSeed = z.strictObject({
 export const SeedSchema = z.strictObject({
   /** Virtual seconds per real second. */
   speed: z.number().nonnegative().default(1),
+  /** Virtual seconds to snapshot or copy one GB of EBS data. */
+  ebsSecondsPerGb: z.number().nonnegative().default(6),
+  /** Virtual seconds per GB for the snapshots behind a copied AMI. Default: ebsSecondsPerGb. */
+  amiSecondsPerGb: z.number().nonnegative().optional(),
   /** Virtual time at start (ISO 8601). Default: the real time at start. */
   startTime: z.iso.datetime().optional(),
   /** Virtual seconds to snapshot or copy one GB. */

@@ -1,4 +1,6 @@
+import { ec2Actions } from "./ec2/handlers.js";
 import { kmsActions } from "./kms/handlers.js";
+import { createEc2QueryProtocol } from "./protocol/ec2query.js";
 import { createJsonProtocol } from "./protocol/json.js";
 import { createQueryProtocol } from "./protocol/query.js";
 import { defineService, type RawRequest, type Service } from "./protocol/types.js";
@@ -13,6 +15,7 @@ export function buildServices(): Service[] {
     defineService("sts", createQueryProtocol({ xmlns: "https://sts.amazonaws.com/doc/2011-06-15/" }), stsActions),
     defineService("kms", createJsonProtocol({ targetPrefix: "TrentService" }), kmsActions),
     defineService("rds", createQueryProtocol({ xmlns: "http://rds.amazonaws.com/doc/2014-10-31/" }), rdsActions),
+    defineService("ec2", createEc2QueryProtocol(), ec2Actions),
     createS3Service(),
     createS3ControlService(),
   ];

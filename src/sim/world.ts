@@ -1,3 +1,4 @@
+import { type Ec2RegionState, emptyEc2RegionState } from "./ec2/model.js";
 import { emptyS3State, type S3State } from "./s3/model.js";
 import { emptyS3ControlState, type S3ControlState } from "./s3control/model.js";
 import type { Seed } from "./seed.js";
@@ -106,6 +107,8 @@ export interface RegionState {
   clusters: Map<string, DbCluster>;
   snapshots: Map<string, Snapshot>;
   clusterSnapshots: Map<string, Snapshot>;
+  /** EBS volumes, EBS snapshots and AMIs. */
+  ec2: Ec2RegionState;
 }
 
 export interface Role {
@@ -122,6 +125,8 @@ export interface AccountState {
   name: string;
   roles: Map<string, Role>;
   regions: Map<string, RegionState>;
+  /** IAM actions (`ec2:CopySnapshot`, `ec2:*`) every principal of the account is denied. */
+  denyActions: Set<string>;
 }
 
 export interface World {
@@ -154,7 +159,7 @@ export function emptyWorld(seed: Seed): World {
 export function accountState(world: World, id: string): AccountState {
   let account = world.accounts.get(id);
   if (!account) {
-    account = { id, name: "", roles: new Map(), regions: new Map() };
+    account = { id, name: "", roles: new Map(), regions: new Map(), denyActions: new Set() };
     world.accounts.set(id, account);
   }
   return account;
@@ -174,6 +179,7 @@ export function regionState(world: World, accountId: string, region: string): Re
       clusters: new Map(),
       snapshots: new Map(),
       clusterSnapshots: new Map(),
+      ec2: emptyEc2RegionState(),
     };
     account.regions.set(region, state);
   }

@@ -32,8 +32,8 @@ const S3_WORLD = join(FIXTURES, "s3-world.yaml");
 const S3_MOVE = join(FIXTURES, "s3-move.yaml");
 const MOVED = ["crash-s3-plain", "crash-s3-versioned"];
 const MANIFESTS = "hikkoshi-manifests-222222222222";
-/** Two move-bucket recipes of 15 tasks each. */
-const TASKS = 30;
+/** Two move-bucket recipes of 16 tasks each (grant-read included). */
+const TASKS = 32;
 const LANES = 3;
 const TEST_TIMEOUT = 90_000;
 

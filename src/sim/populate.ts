@@ -1,5 +1,5 @@
-import { userPrincipal } from "./identity.js";
 import { populateEc2 } from "./ec2/populate.js";
+import { userPrincipal } from "./identity.js";
 import { upperIdFrom } from "./ids.js";
 import { aliasArn, createCustomerKey, kmsRegion, managedKey } from "./kms/keys.js";
 import { clusterFlavour, type Flavour, instanceFlavour, rdsArn } from "./rds/flavours.js";

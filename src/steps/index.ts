@@ -1,5 +1,14 @@
 /** The built-in step types. Adding one = one file + one line here. */
 import type { AnyStepDefinition } from "./define.js";
+import { ec2CopyImage } from "./ec2-copy-image.js";
+import { ec2CopySnapshot } from "./ec2-copy-snapshot.js";
+import { ec2CreateSnapshot } from "./ec2-create-snapshot.js";
+import { ec2DeleteSnapshot } from "./ec2-delete-snapshot.js";
+import { ec2DeregisterImage } from "./ec2-deregister-image.js";
+import { ec2MoveImage } from "./ec2-move-image.js";
+import { ec2MoveSnapshot } from "./ec2-move-snapshot.js";
+import { ec2ShareImage } from "./ec2-share-image.js";
+import { ec2ShareSnapshot } from "./ec2-share-snapshot.js";
 import { kmsCreateKey } from "./kms-create-key.js";
 import { manual } from "./manual.js";
 import { noop } from "./noop.js";
@@ -34,6 +43,15 @@ export const builtinSteps: AnyStepDefinition[] = [
   rdsDeleteSnapshot,
   rdsMoveSnapshot,
   rdsMoveClusterSnapshot,
+  ec2CreateSnapshot,
+  ec2CopySnapshot,
+  ec2ShareSnapshot,
+  ec2ShareImage,
+  ec2CopyImage,
+  ec2DeleteSnapshot,
+  ec2DeregisterImage,
+  ec2MoveSnapshot,
+  ec2MoveImage,
   s3CaptureConfig,
   s3CreateBucket,
   s3GrantRead,
@@ -55,6 +73,15 @@ export function builtinRegistry(limits: Record<string, number> = DEFAULT_CONCURR
   return createRegistry(builtinSteps, limits);
 }
 
+export { ec2CopyImageParams } from "./ec2-copy-image.js";
+export { ec2CopySnapshotParams } from "./ec2-copy-snapshot.js";
+export { ec2CreateSnapshotParams } from "./ec2-create-snapshot.js";
+export { ec2DeleteSnapshotParams } from "./ec2-delete-snapshot.js";
+export { ec2DeregisterImageParams } from "./ec2-deregister-image.js";
+export { ec2MoveImageParams } from "./ec2-move-image.js";
+export { ec2MoveSnapshotParams } from "./ec2-move-snapshot.js";
+export { ec2ShareImageParams } from "./ec2-share-image.js";
+export { ec2ShareSnapshotParams } from "./ec2-share-snapshot.js";
 export { kmsCreateKeyParams } from "./kms-create-key.js";
 export { manualParams } from "./manual.js";
 export { noopParams } from "./noop.js";

@@ -5,6 +5,10 @@ export const DEFAULT_CONCURRENCY_LIMITS: Record<string, number> = {
   // RDS allows a handful of concurrent snapshot copies per destination region per account (AWS-FACTS).
   "rds-copy": 5,
   "rds-snapshot": 5,
+  // EBS: in-progress snapshot copies per destination region and account (20 commonly cited, 5 when
+  // cross-region; unconfirmed per AWS-FACTS): queue beyond, do not fail.
+  "ec2-copy": 20,
+  "ec2-copy-cross-region": 5,
 };
 
 export interface StepRegistry {

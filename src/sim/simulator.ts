@@ -6,6 +6,7 @@ import { principalForKey } from "./identity.js";
 import { uuidFrom } from "./ids.js";
 import type { AwsError } from "./outcome.js";
 import { populateWorld } from "./populate.js";
+import { QueryInput } from "./protocol/query.js";
 import type { HttpReply, RawRequest, Service } from "./protocol/types.js";
 import type { Seed } from "./seed.js";
 import { buildServices, serviceFor } from "./services.js";
@@ -104,7 +105,8 @@ export class Simulator {
     const read = service.readAction(req);
     if (!read.ok) return service.failure(read.error, requestId);
     const { action, input } = read.value;
-    this.stats.recordCall(service.name, action);
+    const dryRun = input instanceof QueryInput && input.bool("DryRun") === true;
+    this.stats.recordCall(service.name, action, dryRun);
     const failWith = (error: AwsError) => {
       this.stats.recordError(service.name, action, error.code);
       return service.failure(error, requestId);

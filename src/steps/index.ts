@@ -1,4 +1,6 @@
 /** The built-in step types. Adding one = one file + one line here. */
+
+import { cleanup } from "./cleanup.js";
 import type { AnyStepDefinition } from "./define.js";
 import { ec2CopyImage } from "./ec2-copy-image.js";
 import { ec2CopySnapshot } from "./ec2-copy-snapshot.js";
@@ -64,6 +66,7 @@ export const builtinSteps: AnyStepDefinition[] = [
   s3RestoreDeleteMarkers,
   s3Verify,
   s3MoveBucket,
+  cleanup,
   manual,
   noop,
   sleep,
@@ -73,6 +76,7 @@ export function builtinRegistry(limits: Record<string, number> = DEFAULT_CONCURR
   return createRegistry(builtinSteps, limits);
 }
 
+export { cleanupParams } from "./cleanup.js";
 export { ec2CopyImageParams } from "./ec2-copy-image.js";
 export { ec2CopySnapshotParams } from "./ec2-copy-snapshot.js";
 export { ec2CreateSnapshotParams } from "./ec2-create-snapshot.js";

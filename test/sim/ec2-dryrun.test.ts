@@ -24,6 +24,7 @@ describe("EC2 DryRun, deny lists, faults", () => {
   it("DryRun of an allowed, valid call answers DryRunOperation (412) and changes nothing", async () => {
     const ec2 = ec2Client(sim);
     const before = json(sim.dump());
+    sim.resetStats();
     const calls: (() => Promise<unknown>)[] = [
       () => ec2.send(new CreateSnapshotCommand({ VolumeId: VOL.api, DryRun: true })),
       () =>
@@ -63,6 +64,8 @@ describe("EC2 DryRun, deny lists, faults", () => {
       expect(err.$metadata?.httpStatusCode).toBe(412);
     }
     expect(json(sim.dump())).toBe(before);
+    // Dry runs are counted apart: "plan made no mutating call" stays a meaningful assertion.
+    expect(sim.stats()).toMatchObject({ mutating: 0, dryRuns: 5 });
     // The dry-run token was not recorded: a real call with it and other parameters succeeds.
     await ec2.send(
       new CopyImageCommand({ SourceImageId: AMI.app, SourceRegion: REGION, Name: "real", ClientToken: "dry-1" }),

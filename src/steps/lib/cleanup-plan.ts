@@ -1,0 +1,141 @@
+/**
+ * The cleanup step's plan, from the survey: one resource per target, counts per kind in the summary
+ * with the KMS waiting period said out loud, a CLEANUP_NOT_OURS error for anything not tagged by
+ * hikkoshi for this runbook, a passed note for what is already gone, and the key guard (a key that
+ * still encrypts a snapshot the step keeps is refused).
+ */
+import { isUnresolved, type PlanContext, type PlanResult, type Precondition } from "../define.js";
+import { ownerOf } from "./cleanup-ownership.js";
+import {
+  type CleanupParams,
+  cleanupParams,
+  collapseUnresolved,
+  KIND_OF,
+  LIST_FIELDS,
+  NOUNS,
+  type TargetKind,
+  type TargetRef,
+  targetsOf,
+} from "./cleanup-params.js";
+import { KEY_IN_USE_HINT, keyConflicts, REMOVAL_ORDER, type Surveyed, surveyAll } from "./cleanup-survey.js";
+import { failed, known, laterOutput, passed, planParams, warning } from "./plan.js";
+
+const PLURAL: Record<TargetKind, string> = {
+  image: "AMI(s)",
+  "ebs-snapshot": "EBS snapshot(s)",
+  "rds-snapshot": "RDS snapshot(s)",
+  objects: "object prefix(es) (every version)",
+  bucket: "bucket(s) (emptied: all versions, markers and uploads)",
+  "kms-key": "KMS key(s)",
+};
+
+interface Known {
+  targets: TargetRef[];
+  /** Per kind: how many items only a run will know (from other steps' outputs). */
+  later: Partial<Record<TargetKind, number>>;
+  problems: Precondition[];
+  windowDays: number;
+}
+
+/** The targets known at plan time, with items still to come from other steps counted apart. */
+function knownTargets(ctx: PlanContext, raw: Record<string, unknown>): Known {
+  const { params, problems } = planParams<CleanupParams>(cleanupParams, collapseUnresolved(raw));
+  const out: Known = { targets: [], later: {}, problems, windowDays: 30 };
+  if (known(params.keyDeletionWindowDays)) out.windowDays = params.keyDeletionWindowDays;
+  for (const field of LIST_FIELDS) {
+    const kind = KIND_OF[field];
+    const value: unknown = params[field];
+    if (value === undefined) continue;
+    if (!Array.isArray(value)) {
+      out.later[kind] = (out.later[kind] ?? 0) + 1;
+      continue;
+    }
+    const items = value.filter((v) => !isUnresolved(v));
+    if (items.length < value.length) {
+      out.later[kind] = (out.later[kind] ?? 0) + value.length - items.length;
+      // planParams leaves a list holding markers unvalidated: check the known items here.
+      const checked = cleanupParams.shape[field].safeParse(items);
+      if (!checked.success) {
+        problems.push(failed("PARAM_INVALID", `with.${field}: ${checked.error.issues[0]?.message ?? "invalid"}`));
+        continue;
+      }
+    }
+    out.targets.push(...targetsOf(field, items, ctx.account));
+  }
+  return out;
+}
+
+function preconditionsOf(surveyed: Surveyed[]): Precondition[] {
+  const out: Precondition[] = [];
+  for (const s of surveyed) {
+    if (s.verdict === "blocked" && s.problem) out.push(failed(s.problem.code, s.problem.message, s.problem.hint));
+    else if (s.kept) {
+      out.push(
+        warning(
+          "CLEANUP_BACKING_SNAPSHOT_KEPT",
+          `EBS snapshot ${s.id} backs AMI ${s.backingOf} but does not carry this run's tags: it is kept`,
+          "delete it by hand if it is garbage",
+        ),
+      );
+    } else if (s.verdict === "gone") {
+      out.push(passed("CLEANUP_ALREADY_GONE", `${NOUNS[s.kind]} ${s.id} is already gone: nothing to do`));
+    } else if (s.key?.state === "PendingDeletion") {
+      out.push(
+        passed(
+          "CLEANUP_KEY_ALREADY_SCHEDULED",
+          `KMS key ${s.key.arn} is already pending deletion (${s.key.deletionDate})`,
+        ),
+      );
+    }
+  }
+  for (const { key, snapshots } of keyConflicts(surveyed)) {
+    out.push(
+      failed(
+        "CLEANUP_KEY_STILL_IN_USE",
+        `KMS key ${key.arn} still encrypts ${snapshots.join(", ")}, which this cleanup does not delete: once the key is gone they can never be read`,
+        KEY_IN_USE_HINT,
+      ),
+    );
+  }
+  return out;
+}
+
+function summaryOf(surveyed: Surveyed[], later: Known["later"], windowDays: number): string {
+  const parts: string[] = [];
+  let keys = "";
+  for (const kind of REMOVAL_ORDER) {
+    const mine = surveyed.filter((s) => s.kind === kind && !s.kept && !s.backingOf);
+    const backing = surveyed.filter((s) => s.kind === kind && !s.kept && s.backingOf).length;
+    const total = mine.length + (later[kind] ?? 0);
+    if (total === 0 && backing === 0) continue;
+    const gone = mine.filter((s) => s.verdict === "gone").length;
+    const notes = [
+      ...(gone > 0 ? [`${gone} already gone`] : []),
+      ...(later[kind] ? [`${later[kind]} from other steps`] : []),
+      ...(backing > 0 ? [`+${backing} backing the AMIs`] : []),
+    ];
+    const text = `${total} ${PLURAL[kind]}${notes.length > 0 ? ` [${notes.join(", ")}]` : ""}`;
+    if (kind === "kms-key") keys = text;
+    else parts.push(text);
+  }
+  const deletes = parts.length > 0 ? `delete ${parts.join(", ")}` : "";
+  const schedule = keys
+    ? `schedule ${keys} for deletion LAST, after a ${windowDays}-day waiting period (cancellable until then with aws kms cancel-key-deletion)`
+    : "";
+  return [deletes, schedule].filter((s) => s).join("; then ") || "nothing to clean up";
+}
+
+export async function planCleanup(ctx: PlanContext, raw: Record<string, unknown>): Promise<PlanResult> {
+  const k = knownTargets(ctx, raw);
+  const surveyed = await surveyAll(ctx.aws, ctx.account, ownerOf(ctx), k.targets);
+  return {
+    action: "delete",
+    summary: summaryOf(surveyed, k.later, k.windowDays),
+    resources: surveyed.filter((s) => !s.kept).map((s) => s.key?.arn ?? s.arn),
+    destructive: true,
+    irreversible: true,
+    preconditions: [...k.problems, ...preconditionsOf(surveyed)],
+    predictedOutputs: { deleted: laterOutput(ctx, "deleted"), keysScheduled: laterOutput(ctx, "keysScheduled") },
+    observations: Object.fromEntries(surveyed.map((s) => [s.arn, s.kept ? "kept" : s.verdict])),
+  };
+}

@@ -163,7 +163,7 @@ describe("cleanup", () => {
       "arn:aws:s3:::hk-run1-tmp",
     ]);
     expect(world.h.logs.join("\n")).toContain(
-      `key ${made.keyArn} (alias alias/hikkoshi/cleanup-test) scheduled for deletion on ${deletionDate} (7 days); until then \`aws kms cancel-key-deletion --key-id ${made.keyId}\` undoes it`,
+      `key ${made.keyArn} (alias alias/hikkoshi/cleanup-test) scheduled for deletion on ${deletionDate} (7-day waiting period); until then \`aws kms cancel-key-deletion --key-id ${made.keyId}\` undoes it`,
     );
     // The key goes last, after everything that could still need it.
     expect(mutations(world.h).slice(-1)).toEqual(["kms:ScheduleKeyDeletion"]);

@@ -73,15 +73,27 @@ function worldSummary(dump: WorldDump): string {
   for (const [id, account] of Object.entries(dump.accounts)) {
     for (const [region, r] of Object.entries(account.regions)) {
       const manual = [...r.dbSnapshots, ...r.dbClusterSnapshots].filter((s) => s.type !== "automated");
-      lines.push(
-        `  ${id} (${account.name}) ${region}: ${manual.length} manual snapshot(s), ${r.kmsKeys.length} customer key(s)`,
-      );
+      const pending = r.kmsKeys.filter((k) => k.keyState === "PendingDeletion");
+      const ec2 = r.ec2;
+      const ebs = ec2 ? `, ${ec2.snapshots.length} EBS snapshot(s), ${ec2.images.length} AMI(s)` : "";
+      const keys = `${r.kmsKeys.length} customer key(s)${pending.length ? ` (${pending.length} pending deletion)` : ""}`;
+      lines.push(`  ${id} (${account.name}) ${region}: ${manual.length} manual DB snapshot(s)${ebs}, ${keys}`);
       for (const s of manual) {
         const shared = s.sharedWith.length ? `, shared with ${s.sharedWith.join(",")}` : "";
         lines.push(
           `    ${s.id.padEnd(44)} ${s.status.padEnd(10)} ${s.sizeGb} GB, key ${s.kmsKeyAlias ?? s.kmsKeyArn ?? "none"}${shared}`,
         );
       }
+      for (const image of ec2?.images ?? []) {
+        lines.push(`    ${`${image.id} ${image.name}`.padEnd(44)} ${image.state.padEnd(10)} AMI`);
+      }
+      for (const s of ec2?.snapshots ?? []) {
+        const shared = s.sharedWith.length ? `, shared with ${s.sharedWith.join(",")}` : "";
+        lines.push(
+          `    ${s.id.padEnd(44)} ${s.state.padEnd(10)} ${s.sizeGb} GB, key ${s.kmsKeyAlias ?? s.kmsKeyArn ?? "none"}${shared}`,
+        );
+      }
+      for (const k of pending) lines.push(`    key ${k.aliases.join(", ") || k.id} pending deletion (cancellable)`);
     }
   }
   return lines.join("\n");

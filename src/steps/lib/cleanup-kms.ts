@@ -77,6 +77,8 @@ export async function describeCleanupKey(
 export interface ScheduledKey {
   keyArn: string;
   deletionDate: string;
+  /** The waiting period this step asked for; absent when the key was already pending deletion. */
+  windowDays?: number;
 }
 
 /** Whole days from now until `iso`, for the message ("30 days"). */
@@ -88,7 +90,7 @@ export function scheduledMessage(key: KeyInfo, scheduled: ScheduledKey, now: num
   const alias = key.aliases.length > 0 ? key.aliases.join(", ") : "no alias";
   return (
     `key ${key.arn} (alias ${alias}) scheduled for deletion on ${scheduled.deletionDate} ` +
-    `(${daysUntil(scheduled.deletionDate, now)} days); until then ` +
+    `(${scheduled.windowDays !== undefined ? `${scheduled.windowDays}-day waiting period` : `about ${daysUntil(scheduled.deletionDate, now)} days from now`}); until then ` +
     `\`aws kms cancel-key-deletion --key-id ${key.keyId}\` undoes it`
   );
 }
@@ -111,7 +113,7 @@ export async function scheduleKeyDeletion(
       key.arn,
     );
     const date = out.DeletionDate ?? new Date(ctx.clock.now() + windowDays * DAY_MS);
-    return { keyArn: key.arn, deletionDate: date.toISOString() };
+    return { keyArn: key.arn, deletionDate: date.toISOString(), windowDays };
   } catch (err) {
     // Scheduled by an attempt that crashed before its checkpoint (KMSInvalidState), or gone meanwhile.
     const now = await describeCleanupKey(ctx.aws, ctx.account, key.keyId);

@@ -17,6 +17,8 @@ const TEMPLATE = /^\$\{\{ steps\.([\w.-]+)\.outputs\.(\w+) \}\}$/;
 /** Plan-time substitution: a predicted output, or an Unresolved marker when none was predicted. */
 function predicted(value: unknown, plans: Map<string, PlanResult>): unknown {
   if (typeof value === "string") {
+    const region = /^\$\{\{ accounts\.([\w-]+)\.region \}\}$/.exec(value);
+    if (region) return world.h.accounts[region[1]!]?.region;
     const m = TEMPLATE.exec(value);
     if (!m) return value;
     const out = plans.get(m[1]!)?.predictedOutputs?.[m[2]!];

@@ -118,12 +118,16 @@ export function succeededMutations(sim: SimulatorHandle): Record<string, number>
 
 const TEMPLATE = /^\$\{\{ steps\.([\w-]+)\.([\w-]+)\.outputs\.(\w+) \}\}$/;
 
-function substitute(value: unknown, outputs: Map<string, Record<string, Json>>): unknown {
+const ACCOUNT_REGION = /^\$\{\{ accounts\.([\w-]+)\.region \}\}$/;
+
+function substitute(value: unknown, outputs: Map<string, Record<string, Json>>, h?: StepHarness): unknown {
   if (typeof value === "string") {
+    const region = ACCOUNT_REGION.exec(value);
+    if (region && h) return h.accounts[region[1]!]?.region;
     const m = TEMPLATE.exec(value);
     return m ? outputs.get(m[2]!)?.[m[3]!] : value;
   }
-  if (Array.isArray(value)) return value.map((v) => substitute(v, outputs));
+  if (Array.isArray(value)) return value.map((v) => substitute(v, outputs, h));
   return value;
 }
 
@@ -135,7 +139,7 @@ export async function runExpanded(h: StepHarness, steps: ExpandedStep[]) {
   const outputs = new Map<string, Record<string, Json>>();
   for (const step of steps) {
     const def = registry.primitive(step.type) as StepDefinition<any>;
-    const params = Object.fromEntries(Object.entries(step.with).map(([k, v]) => [k, substitute(v, outputs)]));
+    const params = Object.fromEntries(Object.entries(step.with).map(([k, v]) => [k, substitute(v, outputs, h)]));
     outputs.set(step.localId, await h.run(def, step.account, params, `mv.${step.localId}`));
   }
   return outputs;

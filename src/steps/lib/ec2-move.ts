@@ -31,6 +31,11 @@ export const ec2MoveCommonParams = {
 
 type SelfRef = (localId: string, output: string) => string;
 
+/** `${{ accounts.<alias>.region }}`: resolved by the runbook layer like any other reference. */
+function regionOf(alias: string): string {
+  return `\${{ accounts.${alias}.region }}`;
+}
+
 export function expandSnapshotMove(withRaw: Record<string, unknown>, selfRef: SelfRef): ExpandedStep[] {
   const from = String(withRaw.from);
   const to = String(withRaw.to);
@@ -92,7 +97,8 @@ export function expandSnapshotMove(withRaw: Record<string, unknown>, selfRef: Se
       localId: "copy",
       type: "ec2.copy-snapshot",
       account: to,
-      with: { source: selfRef("share", "snapshotId"), kmsKeyId: withRaw.targetKey },
+      // The shared snapshot lives in `from`'s region; the copy may cross into `to`'s.
+      with: { source: selfRef("share", "snapshotId"), sourceRegion: regionOf(from), kmsKeyId: withRaw.targetKey },
       description: `copy into ${to} under the target key`,
     },
     ...cleanup,
@@ -136,6 +142,7 @@ export function expandImageMove(withRaw: Record<string, unknown>, selfRef: SelfR
       account: to,
       with: {
         source: selfRef("share", "imageId"),
+        sourceRegion: regionOf(from),
         kmsKeyId: withRaw.targetKey,
         ...(withRaw.name !== undefined ? { name: withRaw.name } : {}),
       },

@@ -7,7 +7,7 @@ import { awsCategory } from "../../aws/errors.js";
 import { CROSS_ACCOUNT_KEY_ACTIONS } from "../../aws/permissions.js";
 import type { AccountRef, AwsReader, Precondition } from "../define.js";
 import { checkShareKey } from "./key-checks.js";
-import { describeKey, isAwsManaged } from "./kms.js";
+import { describeKey, EBS_COPY_KEY_ACTIONS, isAwsManaged } from "./kms.js";
 import { failed } from "./plan.js";
 
 const KEY_ACTIONS = CROSS_ACCOUNT_KEY_ACTIONS.join(", ");
@@ -35,7 +35,7 @@ export async function ebsShareKeyProblems(
     ];
   }
   if (targetIds.length === 0) return [];
-  return (await checkShareKey(aws, account, keyId, targetIds)).problems;
+  return (await checkShareKey(aws, account, keyId, targetIds, EBS_COPY_KEY_ACTIONS)).problems;
 }
 
 /**

@@ -6,7 +6,7 @@ import type { KeyMetadata } from "@aws-sdk/client-kms";
 import { awsCategory } from "../../aws/errors.js";
 import { HikkoshiError } from "../../core/errors.js";
 import type { AccountRef, AwsReader, Precondition } from "../define.js";
-import { describeKey, getKeyPolicy, isAwsManaged, missingAccounts } from "./kms.js";
+import { describeKey, getKeyPolicy, isAwsManaged, missingAccounts, RDS_COPY_KEY_ACTIONS } from "./kms.js";
 import { failed, warning } from "./plan.js";
 
 const UNUSABLE = new Set(["Disabled", "PendingDeletion", "PendingReplicaDeletion", "Unavailable"]);
@@ -52,6 +52,7 @@ export async function checkShareKey(
   account: AccountRef,
   keyId: string,
   targetIds: readonly string[],
+  required: readonly string[] = RDS_COPY_KEY_ACTIONS,
 ): Promise<KeyCheck> {
   const meta = await describeKey(aws, account, keyId);
   if (!meta) {
@@ -70,14 +71,14 @@ export async function checkShareKey(
     };
   }
   try {
-    const missing = missingAccounts(await getKeyPolicy(aws, account, meta.KeyId ?? keyId), targetIds);
+    const missing = missingAccounts(await getKeyPolicy(aws, account, meta.KeyId ?? keyId), targetIds, required);
     if (missing.length === 0) return { meta, problems: [] };
     return {
       meta,
       problems: [
         failed(
           "KEY_POLICY_MISSING_ACCOUNTS",
-          `the key policy of ${meta.Arn ?? keyId} does not admit ${missing.join(", ")}: they could not copy the shared snapshot`,
+          `the key policy of ${meta.Arn ?? keyId} does not admit ${missing.join(", ")} for ${required.join(", ")}: they could not copy the shared snapshot`,
           `add them with kms.create-key (allowAccounts: [${missing.join(", ")}]) or a key policy statement allowing arn:aws:iam::<account>:root kms:Decrypt, kms:DescribeKey, kms:CreateGrant, kms:ReEncrypt*, kms:GenerateDataKey*`,
         ),
       ],

@@ -66,8 +66,13 @@ function actionMatches(pattern: string, action: string): boolean {
   return regex.test(action);
 }
 
-/** The actions without which another account cannot copy a snapshot encrypted with the key. */
-const REQUIRED_ACTIONS = ["kms:Decrypt", "kms:DescribeKey", "kms:CreateGrant"];
+/** The actions without which another account cannot copy an RDS snapshot encrypted with the key. */
+export const RDS_COPY_KEY_ACTIONS = ["kms:Decrypt", "kms:DescribeKey", "kms:CreateGrant"] as const;
+/**
+ * An EBS copy in another account re-encrypts from the source key: it needs kms:ReEncryptFrom too (AWS's
+ * key-sharing guide lists kms:ReEncrypt*; a key without it passes a share and fails the target's copy).
+ */
+export const EBS_COPY_KEY_ACTIONS = [...RDS_COPY_KEY_ACTIONS, "kms:ReEncryptFrom"] as const;
 
 function principalAdmits(principal: Statement["Principal"], accountId: string, condition: unknown): boolean {
   const values = principal === "*" ? ["*"] : asList(typeof principal === "object" ? principal.AWS : undefined);
@@ -78,18 +83,26 @@ function principalAdmits(principal: Statement["Principal"], accountId: string, c
 }
 
 /** Whether Allow statements (and no Deny) let `accountId` (its root or any of its principals) use the key. */
-export function policyAdmits(policy: KeyPolicy, accountId: string): boolean {
+export function policyAdmits(
+  policy: KeyPolicy,
+  accountId: string,
+  required: readonly string[] = RDS_COPY_KEY_ACTIONS,
+): boolean {
   const naming = (effect: string) =>
     policy.Statement.filter((s) => s.Effect === effect && principalAdmits(s.Principal, accountId, s.Condition));
   const covers = (statements: Statement[], action: string) =>
     statements.some((s) => asList(s.Action).some((pattern) => actionMatches(pattern, action)));
   const allowing = naming("Allow");
   const denying = naming("Deny");
-  return REQUIRED_ACTIONS.every((action) => covers(allowing, action) && !covers(denying, action));
+  return required.every((action) => covers(allowing, action) && !covers(denying, action));
 }
 
-export function missingAccounts(policy: KeyPolicy, accountIds: readonly string[]): string[] {
-  return accountIds.filter((id) => !policyAdmits(policy, id));
+export function missingAccounts(
+  policy: KeyPolicy,
+  accountIds: readonly string[],
+  required: readonly string[] = RDS_COPY_KEY_ACTIONS,
+): string[] {
+  return accountIds.filter((id) => !policyAdmits(policy, id, required));
 }
 
 function allowStatement(accountIds: readonly string[], region: string): Statement {

@@ -158,6 +158,8 @@ export const CODES_BY_CATEGORY: Record<AwsErrorCategory, string[]> = {
 /** EC2 codes are "<Thing>.<Problem>": the problem decides. */
 export const EC2_SUFFIX_CATEGORY: Record<string, AwsErrorCategory> = {
   NotFound: "not-found",
+  // InvalidAMIID.Unavailable: the AMI was deregistered (DescribeImages may still list it a while).
+  Unavailable: "not-found",
   Duplicate: "already-exists",
   InUse: "precondition",
   Malformed: "fatal",

@@ -128,6 +128,11 @@ export const ec2ShareImage = defineStep<Ec2ShareImageParams>({
         problems.push(
           ...(await ebsShareKeyProblems(ctx.aws, ctx.account, params.kmsKeyId, targets.ids, { noun, fix: FIX })),
         );
+      } else if (params.kmsKeyId !== undefined) {
+        // The key comes from a step of this run (kms.create-key plans its own policy): run checks it before sharing.
+        problems.push(
+          passed("SHARE_KEY_CHECKED_AT_RUN", `the key ${describeValue(params.kmsKeyId)} is checked before sharing`),
+        );
       } else {
         problems.push(
           warning(

@@ -132,6 +132,11 @@ export const ec2ShareSnapshot = defineStep<Ec2ShareSnapshotParams>({
     } else if (expected !== undefined) {
       const noun = `the snapshot ${describeValue(params.snapshot)} (key ${expected})`;
       problems.push(...(await ebsShareKeyProblems(ctx.aws, ctx.account, expected, targets.ids, { noun, fix: FIX })));
+    } else if (params.kmsKeyId !== undefined) {
+      // The key comes from a step of this run (kms.create-key plans its own policy): run checks it before sharing.
+      problems.push(
+        passed("SHARE_KEY_CHECKED_AT_RUN", `the key ${describeValue(params.kmsKeyId)} is checked before sharing`),
+      );
     } else {
       problems.push(
         warning(

@@ -29,6 +29,7 @@ const TABLE: Array<[string, unknown, AwsErrorCategory]> = [
   ["KMS alias exists", sdk("AlreadyExistsException"), "already-exists"],
   ["KMS key missing", sdk("NotFoundException", status(400)), "not-found"],
   ["EC2 dotted code", sdk("InvalidSnapshot.NotFound", status(400)), "not-found"],
+  ["EC2 deregistered AMI", sdk("InvalidAMIID.Unavailable", status(400)), "not-found"],
   ["EC2 duplicate", sdk("InvalidGroup.Duplicate", status(400)), "already-exists"],
   ["S3 bucket owned by you", sdk("BucketAlreadyOwnedByYou", status(409)), "already-exists"],
   ["S3 name taken by someone else", sdk("BucketAlreadyExists", status(409)), "precondition"],

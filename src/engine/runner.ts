@@ -111,7 +111,7 @@ export async function startRun(
       `${blocking.length} precondition(s) fail; nothing was changed:\n${blocking
         .map(
           (b) =>
-            `  - ${b.task}: ${b.precondition.message}${b.precondition.hint ? `\n    hint: ${b.precondition.hint}` : ""}`,
+            `  - ${b.task}: ${b.precondition.code}: ${b.precondition.message}${b.precondition.hint ? `\n    hint: ${b.precondition.hint}` : ""}`,
         )
         .join("\n")}`,
       { hint: "fix the problems above (`hikkoshi plan` shows them) and run again" },

@@ -18,6 +18,7 @@ import {
   FIXTURES,
   freezeBuild,
   killAll,
+  LanePool,
   logJson,
   normaliseWorld,
   peekState,
@@ -76,29 +77,6 @@ const isCall = (at: Point["at"]): at is Call => typeof at === "object" && "taskI
 function title(p: Point): string {
   if (isCall(p.at)) return `${p.name} ${p.at.taskId} ${p.at.action}${p.at.nth ? ` #${p.at.nth}` : ""} (--parallel 1)`;
   return `${p.name} ${typeof p.at === "string" ? p.at : `${Math.round(p.at.fraction * 100)}% in`}`;
-}
-
-class LanePool {
-  private readonly free: Sim[] = [];
-  private readonly waiters: Array<(sim: Sim) => void> = [];
-  acquire(): Promise<Sim> {
-    const sim = this.free.pop();
-    return sim ? Promise.resolve(sim) : new Promise((resolve) => this.waiters.push(resolve));
-  }
-  release(sim: Sim) {
-    const next = this.waiters.shift();
-    if (next) next(sim);
-    else this.free.push(sim);
-  }
-  async with<T>(body: (sim: Sim) => Promise<T>): Promise<T> {
-    const sim = await this.acquire();
-    try {
-      await sim.reset();
-      return await body(sim);
-    } finally {
-      this.release(sim);
-    }
-  }
 }
 
 /**

@@ -500,6 +500,33 @@ export async function eventually<T>(
 }
 
 /** Global options of every command that drives a run against `sim`. */
+/**
+ * Simulators shared by the lanes of a crash suite: a test takes one (reset to its seed), uses it alone,
+ * and gives it back; tests wait when every lane is busy.
+ */
+export class LanePool {
+  private readonly free: Sim[] = [];
+  private readonly waiters: Array<(sim: Sim) => void> = [];
+  acquire(): Promise<Sim> {
+    const sim = this.free.pop();
+    return sim ? Promise.resolve(sim) : new Promise((resolve) => this.waiters.push(resolve));
+  }
+  release(sim: Sim) {
+    const next = this.waiters.shift();
+    if (next) next(sim);
+    else this.free.push(sim);
+  }
+  async with<T>(body: (sim: Sim) => Promise<T>): Promise<T> {
+    const sim = await this.acquire();
+    try {
+      await sim.reset();
+      return await body(sim);
+    } finally {
+      this.release(sim);
+    }
+  }
+}
+
 export const driveArgs = (sim: Sim, state: string) => ["--endpoint", sim.url, "--state", state, "--render", "plain"];
 
 /** The mutating calls the simulator answered, per "service:Action" (AssumeRole and reads left out). */

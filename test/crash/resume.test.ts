@@ -16,6 +16,7 @@ import {
   type FailpointName,
   freezeBuild,
   killAll,
+  LanePool,
   MOVE,
   MOVE_EXPECTED,
   MOVE_SERIAL,
@@ -104,29 +105,6 @@ function title(p: Point): string {
         : p.pick;
   const what = p.expect ? `: ${p.expect.taskId} ${p.expect.action}` : "";
   return `${p.name} ${at}${p.serial ? " (--parallel 1)" : ""}${what}`;
-}
-
-class LanePool {
-  private readonly free: Sim[] = [];
-  private readonly waiters: Array<(sim: Sim) => void> = [];
-  acquire(): Promise<Sim> {
-    const sim = this.free.pop();
-    return sim ? Promise.resolve(sim) : new Promise((resolve) => this.waiters.push(resolve));
-  }
-  release(sim: Sim) {
-    const next = this.waiters.shift();
-    if (next) next(sim);
-    else this.free.push(sim);
-  }
-  async with<T>(body: (sim: Sim) => Promise<T>): Promise<T> {
-    const sim = await this.acquire();
-    try {
-      await sim.reset();
-      return await body(sim);
-    } finally {
-      this.release(sim);
-    }
-  }
 }
 
 const sims: Sim[] = [];

@@ -17,6 +17,7 @@ import {
   FIXTURES,
   freezeBuild,
   killAll,
+  LanePool,
   logJson,
   peekState,
   readCounts,
@@ -76,29 +77,6 @@ function title(p: Point): string {
         ? `${Math.round(pick.fraction * 100)}% in`
         : `${pick.serialCall} (--parallel 1)`;
   return `${p.name} ${at}`;
-}
-
-class LanePool {
-  private readonly free: Sim[] = [];
-  private readonly waiters: Array<(sim: Sim) => void> = [];
-  acquire(): Promise<Sim> {
-    const sim = this.free.pop();
-    return sim ? Promise.resolve(sim) : new Promise((resolve) => this.waiters.push(resolve));
-  }
-  release(sim: Sim) {
-    const next = this.waiters.shift();
-    if (next) next(sim);
-    else this.free.push(sim);
-  }
-  async with<T>(body: (sim: Sim) => Promise<T>): Promise<T> {
-    const sim = await this.acquire();
-    try {
-      await sim.reset();
-      return await body(sim);
-    } finally {
-      this.release(sim);
-    }
-  }
 }
 
 interface S3Summary {

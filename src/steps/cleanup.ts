@@ -5,7 +5,7 @@
  * a key is only scheduled, and `aws kms cancel-key-deletion` undoes that during its 7–30 day waiting
  * period. Refuses everything (before touching anything) when one resource is not this run's.
  */
-import { defineStep } from "./define.js";
+import { defineStep, type PlanContext } from "./define.js";
 import { type CleanupParams, cleanupParams } from "./lib/cleanup-params.js";
 import { planCleanup } from "./lib/cleanup-plan.js";
 import { runCleanup } from "./lib/cleanup-run.js";
@@ -26,6 +26,25 @@ export const cleanup = defineStep<CleanupParams>({
   destructive: true,
   // Everything but the KMS keys: those are only scheduled and can be cancelled until their deletion date.
   irreversible: true,
-  plan: planCleanup,
-  run: runCleanup,
+  plan: (ctx, raw) => planCleanup(ctx, withRunObjects(ctx, raw)),
+  run: (ctx, params) => runCleanup(ctx, withRunObjects(ctx, params) as CleanupParams),
 });
+
+/**
+ * `runObjects: [bucket]` → one `objects` entry per bucket with this run's key prefix: every task of a run
+ * writes under `hikkoshi/<runbook>/hk-<run>-<task>/` (s3.manifest, s3.copy, s3.verify), so
+ * `hikkoshi/<runbook>/hk-<run>-` holds exactly this run's objects.
+ */
+function withRunObjects<P extends Record<string, unknown>>(
+  ctx: Pick<PlanContext, "runbookName" | "tags">,
+  params: P,
+): P {
+  const buckets = params.runObjects;
+  if (!Array.isArray(buckets) || buckets.length === 0) return params;
+  const runbook = ctx.runbookName.replace(/[^A-Za-z0-9._-]+/g, "-") || "runbook";
+  const run = (ctx.tags()["hikkoshi:run"] ?? "run").toLowerCase().replace(/[^a-z0-9]+/g, "-");
+  const prefix = `hikkoshi/${runbook}/hk-${run}-`;
+  const objects = Array.isArray(params.objects) ? params.objects : [];
+  const { runObjects: _, ...rest } = params;
+  return { ...rest, objects: [...objects, ...buckets.map((bucket) => ({ bucket, prefix }))] } as unknown as P;
+}

@@ -223,6 +223,26 @@ describe("cleanup", () => {
     expect((await keyState(made.keyId))?.KeyState).toBe("Enabled");
   });
 
+  it("runObjects deletes exactly what this run wrote under hikkoshi/<runbook>/hk-<run>- and keeps the bucket", async () => {
+    await createBucket("ops-manifests");
+    const mine = [
+      "hikkoshi/step-tests/hk-run1-bucket-manifest-a/wave-1.csv",
+      "hikkoshi/step-tests/hk-run1-bucket-verify-a/verify/report.json",
+    ];
+    const others = [
+      "hikkoshi/step-tests/hk-run12-bucket-manifest-a/wave-1.csv",
+      "hikkoshi/other-book/hk-run1-x/y",
+      "ops/keep.txt",
+    ];
+    for (const key of [...mine, ...others]) await put(s3(), "ops-manifests", key, "x");
+    const plan = await world.h.plan(cleanup, "source", { runObjects: ["ops-manifests"] }, TASK);
+    expect(plan).toMatchObject({ action: "delete", destructive: true });
+    const out = await world.h.run(cleanup, "source", { runObjects: ["ops-manifests"] }, TASK);
+    expect(out.deleted).toHaveLength(1);
+    expect((await keysUnder("ops-manifests")).sort()).toEqual([...others].sort());
+    expect(await bucketExists("ops-manifests")).toBe(true);
+  });
+
   it("refuses an untagged bucket and a key of another region, and notes what is already gone", async () => {
     await createBucket("someones-bucket");
     const elsewhere = `arn:aws:kms:us-west-2:${PROD}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;

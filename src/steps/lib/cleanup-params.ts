@@ -51,6 +51,12 @@ export const cleanupParams = z
       .array(objectsItem)
       .optional()
       .describe("Prefixes (manifests, reports) whose every version is deleted; the bucket itself stays."),
+    runObjects: z
+      .array(bucketNameSchema)
+      .optional()
+      .describe(
+        "Buckets (e.g. the manifest bucket) where everything this run wrote — manifests, completion and verify reports, all under hikkoshi/<runbook>/hk-<run>-… — is deleted; the buckets stay. Put the step after the last copy and verify.",
+      ),
     kmsKeys: z
       .array(z.string().min(1))
       .optional()
@@ -65,12 +71,12 @@ export const cleanupParams = z
   })
   .refine(
     (p) =>
-      [p.rdsSnapshots, p.ebsSnapshots, p.images, p.buckets, p.objects, p.kmsKeys].some(
+      [p.rdsSnapshots, p.ebsSnapshots, p.images, p.buckets, p.objects, p.runObjects, p.kmsKeys].some(
         (list) => list !== undefined && list.length > 0,
       ),
     {
       message:
-        "name at least one thing to clean up: rdsSnapshots, ebsSnapshots, images, buckets, objects or kmsKeys (a cleanup step with empty lists does nothing)",
+        "name at least one thing to clean up: rdsSnapshots, ebsSnapshots, images, buckets, objects, runObjects or kmsKeys (a cleanup step with empty lists does nothing)",
     },
   );
 export type CleanupParams = z.infer<typeof cleanupParams>;

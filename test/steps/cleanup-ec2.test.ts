@@ -101,9 +101,13 @@ async function intermediates(options: { tagBackingSnapshots: boolean } = { tagBa
 describe("cleanup: EBS snapshots and AMIs", () => {
   it("deregisters the AMI, then deletes its tagged backing snapshots and the snapshot, then schedules the key", async () => {
     const made = await intermediates();
+    world.sim.resetStats();
     const plan = await world.h.plan(cleanup, "source", made.params, TASK);
     expect(plan.preconditions.filter((p) => !p.ok)).toEqual([]);
     expect(plan.summary).toContain("delete 1 AMI(s), 1 EBS snapshot(s) [+2 backing the AMIs]");
+    // The EC2 deletions were dry-run (permission preflight) and nothing changed.
+    expect(plan.preconditions.filter((p) => p.code === "EC2_DRY_RUN_ALLOWED")).toHaveLength(2);
+    expect(world.sim.stats()).toMatchObject({ mutating: 0, dryRuns: 2 });
 
     const out = await world.h.run(cleanup, "source", made.params, TASK);
     expect(mutations(world.h).slice(2)).toEqual([

@@ -4,6 +4,7 @@
  * hikkoshi for this runbook, a passed note for what is already gone, and the key guard (a key that
  * still encrypts a snapshot the step keeps is refused).
  */
+import { DeleteSnapshotCommand, DeregisterImageCommand } from "@aws-sdk/client-ec2";
 import { isUnresolved, type PlanContext, type PlanResult, type Precondition } from "../define.js";
 import { ownerOf } from "./cleanup-ownership.js";
 import {
@@ -18,6 +19,8 @@ import {
   targetsOf,
 } from "./cleanup-params.js";
 import { KEY_IN_USE_HINT, keyConflicts, REMOVAL_ORDER, type Surveyed, surveyAll } from "./cleanup-survey.js";
+import { dryRunPreflight } from "./ec2-dry-run.js";
+import { PLACEHOLDER } from "./ec2-share.js";
 import { failed, known, laterOutput, passed, planParams, warning } from "./plan.js";
 
 const PLURAL: Record<TargetKind, string> = {
@@ -125,9 +128,28 @@ function summaryOf(surveyed: Surveyed[], later: Known["later"], windowDays: numb
   return [deletes, schedule].filter((s) => s).join("; then ") || "nothing to clean up";
 }
 
+/** EC2 deletions are dry-run like every EC2 mutation: a missing permission blocks the plan, not the run. */
+async function ec2DryRuns(ctx: PlanContext, surveyed: Surveyed[], later: Known["later"]): Promise<Precondition[]> {
+  const out: Precondition[] = [];
+  // A snapshot behind an AMI answers InvalidSnapshot.InUse until the AMI goes: dry-run a free one.
+  const present = (kind: TargetKind) =>
+    surveyed.find((s) => s.kind === kind && s.verdict === "present" && !s.kept && !s.backingOf);
+  const wanted = (kind: TargetKind) => present(kind) !== undefined || (later[kind] ?? 0) > 0;
+  if (wanted("image")) {
+    const id = present("image")?.id ?? PLACEHOLDER.image;
+    out.push(await dryRunPreflight(ctx.aws, ctx.account, new DeregisterImageCommand({ ImageId: id, DryRun: true })));
+  }
+  if (wanted("ebs-snapshot") || wanted("image")) {
+    const id = present("ebs-snapshot")?.id ?? PLACEHOLDER.snapshot;
+    out.push(await dryRunPreflight(ctx.aws, ctx.account, new DeleteSnapshotCommand({ SnapshotId: id, DryRun: true })));
+  }
+  return out;
+}
+
 export async function planCleanup(ctx: PlanContext, raw: Record<string, unknown>): Promise<PlanResult> {
   const k = knownTargets(ctx, raw);
   const surveyed = await surveyAll(ctx.aws, ctx.account, ownerOf(ctx), k.targets);
+  k.problems.push(...(await ec2DryRuns(ctx, surveyed, k.later)));
   return {
     action: "delete",
     summary: summaryOf(surveyed, k.later, k.windowDays),

@@ -4,12 +4,14 @@
  * preflight refuses (a share on aws/ebs, an account whose IAM denies CopySnapshot, a public share, a
  * foreign key the target cannot use); and a copy that AWS accepts and then puts in state `error`.
  */
+
 import { join } from "node:path";
 import { DeleteSnapshotCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { KMSClient, PutKeyPolicyCommand } from "@aws-sdk/client-kms";
 import { describe, expect, it } from "vitest";
 import type { Plan } from "../../src/engine/index.js";
 import type { SimulatorHandle, WorldDump } from "../../src/sim/index.js";
+import { builtinRegistry } from "../../src/steps/index.js";
 import { FIXTURES, mutatingCalls, PROD, REGION, runIdOf, STAGING, useSimulatorWorld, Workspace } from "./helpers.js";
 
 const LOCKED = "333333333333";
@@ -120,6 +122,11 @@ describe("plan of EC2 moves is read-only", () => {
       accountId: STAGING,
       destructive: false,
     });
+    // Every EC2 step type of the registry is planned here (the RDS/KMS ones in plan.test.ts).
+    const ec2Types = builtinRegistry()
+      .types()
+      .filter((t) => t.startsWith("ec2.") && builtinRegistry().primitive(t));
+    expect(new Set(plan.tasks.map((t) => t.type).filter((t) => t.startsWith("ec2.")))).toEqual(new Set(ec2Types));
     for (const id of ["vol.cleanup-reencrypt", "vol.cleanup-snapshot", "ami.cleanup-reencrypt"]) {
       expect(byId.get(id), id).toMatchObject({ action: "delete", destructive: true, irreversible: true });
     }
@@ -169,7 +176,7 @@ describe("EC2 preflight: refused before anything changes", () => {
     expect(run.err).toContain("PRECONDITION_FAILED");
     expect(run.err).toContain("nothing was changed");
     expect(run.err).toMatch(
-      /share: snapshot snap-0b0b0b0b0b0b00001 is encrypted with the AWS managed key \S+ \(aws\/ebs\)/,
+      /share: EBS_SNAPSHOT_ON_AWS_MANAGED_KEY: snapshot snap-0b0b0b0b0b0b00001 is encrypted with the AWS managed key \S+ \(aws\/ebs\)/,
     );
     expect(sim.stats().mutating).toBe(0);
     expect(ec2Of(sim.dump(), PROD)?.snapshots.find((s) => s.id === "snap-0b0b0b0b0b0b00001")?.sharedWith).toEqual([]);
@@ -196,7 +203,7 @@ describe("EC2 preflight: refused before anything changes", () => {
     const run = await ws.cli("run", runbook, "--yes");
     expect(run.code, run.all).toBe(3);
     expect(run.err).toContain("PRECONDITION_FAILED");
-    expect(run.err).toContain(`vol.copy: locked (${LOCKED}) may not call CopySnapshot`);
+    expect(run.err).toContain(`vol.copy: EC2_PERMISSION_DENIED: locked (${LOCKED}) may not call CopySnapshot`);
     expect(sim.stats().mutating).toBe(0);
     expect(sim.dump()).toEqual(before);
   });

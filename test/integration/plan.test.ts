@@ -121,20 +121,23 @@ describe("plan is strictly read-only", () => {
       "move.cleanup-snapshot",
     ]);
     // Every RDS/KMS/utility step type of the registry appears (recipes through their primitives); the S3
-    // types' read-only plans are checked in test/steps/s3-*.
+    // types' read-only plans are checked in test/steps/s3-*, the EC2 ones in test/integration/ec2.test.ts.
     const primitives = builtinRegistry()
       .types()
-      .filter((t) => builtinRegistry().primitive(t) && !t.startsWith("s3."));
+      .filter((t) => builtinRegistry().primitive(t) && !t.startsWith("s3.") && !t.startsWith("ec2."));
     expect(new Set(plan.tasks.map((t) => t.type))).toEqual(new Set(primitives));
     // move's cleanup: two deletes, flagged destructive and irreversible.
     const deletes = plan.tasks.filter((t) => t.type === "rds.delete-snapshot");
     expect(deletes.map((t) => t.id)).toEqual(["move.cleanup-reencrypt", "move.cleanup-snapshot"]);
     for (const t of deletes) expect(t).toMatchObject({ action: "delete", destructive: true, irreversible: true });
-    expect(plan.tasks.filter((t) => t.destructive).length).toBe(2);
+    // …and the cleanup step that retires the new key: destructive, the waiting period in its summary.
+    expect(byId.get("tidy")).toMatchObject({ action: "delete", destructive: true, irreversible: true });
+    expect(byId.get("tidy")?.summary).toContain("7-day waiting period");
+    expect(plan.tasks.filter((t) => t.destructive).length).toBe(3);
     expect(plan.summary).toEqual({
       tasks: plan.tasks.length,
-      destructive: 2,
-      irreversible: 2,
+      destructive: 3,
+      irreversible: 3,
       blocking: 0,
       warnings: 1,
     });

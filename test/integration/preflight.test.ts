@@ -47,7 +47,7 @@ describe("a snapshot on the AWS managed key is never shared", () => {
     expect(run.code, run.all).toBe(3);
     expect(run.err).toContain("PRECONDITION_FAILED");
     expect(run.err).toContain("nothing was changed");
-    expect(run.err).toContain("share: the snapshot is encrypted with the AWS managed key");
+    expect(run.err).toContain("share: SNAPSHOT_ON_AWS_MANAGED_KEY: the snapshot is encrypted with the AWS managed key");
     expect(run.err).toContain("hint: copy it first");
 
     expect(mutatingCalls(sim.stats())).toEqual({});
@@ -109,7 +109,9 @@ describe("the share key must admit the target account", () => {
 
     const run = await ws.cli("run", runbook, "--yes");
     expect(run.code, run.all).toBe(3);
-    expect(run.err).toContain(`orders.share: the key policy of arn:aws:kms:${REGION}:${PROD}:key/`);
+    expect(run.err).toContain(
+      `orders.share: KEY_POLICY_MISSING_ACCOUNTS: the key policy of arn:aws:kms:${REGION}:${PROD}:key/`,
+    );
     expect(sim.stats().mutating).toBe(0);
   });
 

@@ -1,9 +1,10 @@
-import { CopySnapshotCommand, DescribeSnapshotsCommand } from "@aws-sdk/client-ec2";
+import { CopySnapshotCommand, CreateSnapshotCommand, DescribeSnapshotsCommand } from "@aws-sdk/client-ec2";
 import { DescribeKeyCommand } from "@aws-sdk/client-kms";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { taskTags } from "../../src/engine/names.js";
 import { ec2CopySnapshot } from "../../src/steps/ec2-copy-snapshot.js";
 import { ec2CreateSnapshot } from "../../src/steps/ec2-create-snapshot.js";
+import { VISIBILITY_GRACE_MS } from "../../src/steps/lib/ec2-write.js";
 import { tagList } from "../../src/steps/lib/ownership.js";
 import { type Ec2World, mutations, PROD, SEED, STAGING, startEc2World, succeededMutations } from "./ec2-setup.js";
 
@@ -43,6 +44,48 @@ describe("ec2.create-snapshot", () => {
     expect(mutations(world.h)).toEqual(["ec2:CreateSnapshot"]);
     // The plan's dry run is a CreateSnapshot call too, answered DryRunOperation: only one acted.
     expect(succeededMutations(world.sim)).toEqual({ "ec2:CreateSnapshot": 1 });
+  });
+
+  it("after a recorded intent, looks again for a while before a second CreateSnapshot (EC2 lists eventually)", async () => {
+    const params = { volumeId: SEED.volSharedKey };
+    const ec2 = world.h.session.client("source", "ec2");
+    const base = world.h.runContext("source", "vol.snap");
+    // An earlier attempt recorded its intent and sent CreateSnapshot; the snapshot shows up in the
+    // listing only while this attempt is already looking (the first sleep of the grace period).
+    world.h.progress.set("vol.snap", { intentAt: base.clock.now() });
+    let appeared: string | undefined;
+    const ctx = {
+      ...world.h.runContext("source", "vol.snap"),
+      clock: {
+        now: () => base.clock.now(),
+        sleep: async (ms: number) => {
+          if (!appeared) {
+            const tags = tagList(base.tags()).map((t) => ({ ...t }));
+            const out = await ec2.send(
+              new CreateSnapshotCommand({
+                VolumeId: SEED.volSharedKey,
+                TagSpecifications: [{ ResourceType: "snapshot", Tags: tags }],
+              }),
+            );
+            appeared = out.SnapshotId;
+          }
+          await base.clock.sleep(ms);
+        },
+      },
+    };
+    const out = await ec2CreateSnapshot.run(ctx, ec2CreateSnapshot.params.parse(params));
+    expect(out.snapshotId).toBe(appeared);
+    expect(mutations(world.h)).toEqual([]); // this attempt sent nothing: it adopted the earlier one
+    expect(succeededMutations(world.sim)).toEqual({ "ec2:CreateSnapshot": 1 });
+
+    // An intent older than the grace period (the usual resume, minutes later) does not wait.
+    world.h.progress.set("other.snap", { intentAt: base.clock.now() - VISIBILITY_GRACE_MS - 60_000 });
+    let sleeps = 0;
+    const other = world.h.runContext("source", "other.snap");
+    const counting = { ...other, clock: { now: () => base.clock.now(), sleep: async () => void sleeps++ } };
+    await ec2CreateSnapshot.run(counting, ec2CreateSnapshot.params.parse(params));
+    expect(sleeps).toBe(0);
+    expect(mutations(world.h)).toEqual(["ec2:CreateSnapshot"]);
   });
 
   it("plan fails on a volume that does not exist", async () => {

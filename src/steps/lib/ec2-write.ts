@@ -107,13 +107,40 @@ export async function adoptOrStartSnapshot(
     ctx.saveProgress({ ...(ctx.progress ?? {}), snapshotId: chosen.id });
     return { id: chosen.id, adopted: true };
   }
+  const late = await lookAgainAfterIntent(ctx, ours);
+  if (late) {
+    ctx.log.info(`EBS snapshot ${late.id} of an earlier attempt became visible: adopting it`);
+    ctx.saveProgress({ ...(ctx.progress ?? {}), snapshotId: late.id });
+    return { id: late.id, adopted: true };
+  }
   let intent: JsonObject = {};
   const id = await start((value) => {
-    intent = value;
-    ctx.saveProgress(value);
+    intent = { ...value, intentAt: ctx.clock.now() };
+    ctx.saveProgress(intent);
   });
   ctx.saveProgress({ ...intent, snapshotId: id });
   return { id, adopted: false };
+}
+
+/**
+ * EC2's Describe calls are eventually consistent: a snapshot created a moment ago may not be listed by
+ * its tags yet. When an earlier attempt recorded its intent (it may have sent CreateSnapshot /
+ * CopySnapshot and died before saving the id) less than this long ago, look again before starting a
+ * second one. Resumes that come later than that (the usual case) do not wait at all.
+ */
+export const VISIBILITY_GRACE_MS = 20_000;
+
+async function lookAgainAfterIntent(ctx: RunContext, ours: Record<string, string>): Promise<EbsSnapshot | undefined> {
+  const intentAt = ctx.progress?.intentAt;
+  if (typeof intentAt !== "number") return undefined;
+  const until = intentAt + VISIBILITY_GRACE_MS;
+  while (ctx.clock.now() < until) {
+    await ctx.clock.sleep(Math.min(2_000, until - ctx.clock.now()), ctx.signal);
+    const tagged = await findTaggedSnapshots(ctx.aws, ctx.account, ours);
+    const chosen = tagged.find((s) => s.state !== "error") ?? tagged[0];
+    if (chosen) return chosen;
+  }
+  return undefined;
 }
 
 /** Same for AMIs (CopyImage also has a ClientToken, which makes AWS answer the same ImageId again). */

@@ -1,3 +1,4 @@
+import { CreateSnapshotCommand, DescribeSnapshotsCommand } from "@aws-sdk/client-ec2";
 import { CreateAliasCommand, CreateKeyCommand, DescribeKeyCommand } from "@aws-sdk/client-kms";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAwsAccess, type JournalEntry, type JournalOutcome } from "../../src/aws/access.js";
@@ -43,6 +44,28 @@ describe("AWS access", () => {
       code: "PLAN_READ_ONLY",
     });
     expect(sim.stats().total).toBe(0);
+  });
+
+  it("dryRun is allowed in plan, never journaled, and refuses a command without DryRun: true", async () => {
+    const journal = memoryJournal();
+    const reader = createAwsAccess(session, { readOnly: true, identities, journal: journal.sink });
+    sim.resetStats();
+    await expect(
+      reader.dryRun("source", "ec2", new CreateSnapshotCommand({ VolumeId: "vol-0123456789abcdef0" })),
+    ).rejects.toMatchObject({ code: "AWS_DRYRUN_WITHOUT_FLAG" });
+    expect(sim.stats().total).toBe(0);
+
+    const allowed = await reader.dryRun("source", "ec2", new DescribeSnapshotsCommand({ DryRun: true }));
+    expect(allowed).toEqual({ verdict: "allowed" });
+    // A dry run that fails on the resource (made by an earlier task) says nothing about permission.
+    const unknown = await reader.dryRun(
+      "source",
+      "ec2",
+      new CreateSnapshotCommand({ VolumeId: "vol-0123456789abcdef0", DryRun: true }),
+    );
+    expect(unknown).toMatchObject({ verdict: "inconclusive", code: "InvalidVolume.NotFound" });
+    expect(sim.stats()).toMatchObject({ mutating: 0, dryRuns: 2 });
+    expect(journal.rows).toEqual([]);
   });
 
   it("read sends only read-only actions", async () => {

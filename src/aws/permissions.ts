@@ -3,6 +3,7 @@ import type { ServiceName } from "./types.js";
 /** IAM action prefix per SDK service (S3 Control actions are `s3:` actions). */
 const IAM_PREFIX: Record<ServiceName, string> = {
   sts: "sts",
+  iam: "iam",
   kms: "kms",
   rds: "rds",
   ec2: "ec2",

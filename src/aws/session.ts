@@ -4,6 +4,7 @@
  */
 import { userInfo } from "node:os";
 import { EC2Client } from "@aws-sdk/client-ec2";
+import { IAMClient } from "@aws-sdk/client-iam";
 import { KMSClient } from "@aws-sdk/client-kms";
 import { RDSClient } from "@aws-sdk/client-rds";
 import { S3Client } from "@aws-sdk/client-s3";
@@ -17,6 +18,8 @@ import type { ServiceName } from "./types.js";
 
 export interface ServiceClients {
   sts: STSClient;
+  /** Read-only use: plan checks roles hikkoshi is given (it never creates IAM resources). */
+  iam: IAMClient;
   kms: KMSClient;
   rds: RDSClient;
   ec2: EC2Client;
@@ -51,6 +54,7 @@ export interface AwsSession {
 /** How the SDK names each service in `AWS_ENDPOINT_URL_<SERVICE>`. */
 const ENDPOINT_ENV_SUFFIX: Record<ServiceName, string> = {
   sts: "STS",
+  iam: "IAM",
   kms: "KMS",
   rds: "RDS",
   ec2: "EC2",
@@ -123,6 +127,7 @@ function fixedEndpointProvider(url: string, region: string): () => EndpointV2 {
 type Constructors = { [S in ServiceName]: new (config: any) => ServiceClients[S] };
 const CONSTRUCTORS: Constructors = {
   sts: STSClient,
+  iam: IAMClient,
   kms: KMSClient,
   rds: RDSClient,
   ec2: EC2Client,

@@ -1,4 +1,5 @@
 import { ec2Actions } from "./ec2/handlers.js";
+import { iamActions } from "./iam/handlers.js";
 import { kmsActions } from "./kms/handlers.js";
 import { createEc2QueryProtocol } from "./protocol/ec2query.js";
 import { createJsonProtocol } from "./protocol/json.js";
@@ -13,6 +14,7 @@ import { stsActions } from "./sts/handlers.js";
 export function buildServices(): Service[] {
   return [
     defineService("sts", createQueryProtocol({ xmlns: "https://sts.amazonaws.com/doc/2011-06-15/" }), stsActions),
+    defineService("iam", createQueryProtocol({ xmlns: "https://iam.amazonaws.com/doc/2010-05-08/" }), iamActions),
     defineService("kms", createJsonProtocol({ targetPrefix: "TrentService" }), kmsActions),
     defineService("rds", createQueryProtocol({ xmlns: "http://rds.amazonaws.com/doc/2014-10-31/" }), rdsActions),
     defineService("ec2", createEc2QueryProtocol(), ec2Actions),

@@ -87,7 +87,7 @@ export async function planCopy(
   };
   const choice = chooseEngine(mode, counts, limits);
   const mayBatch = choice.engine !== "direct";
-  if (mayBatch && known(params.roleArn)) problems.push(...roleProblems(params.roleArn, ctx.account));
+  if (mayBatch && known(params.roleArn)) problems.push(...(await roleProblems(ctx.aws, params.roleArn, ctx.account)));
   if (mayBatch && params.roleArn === undefined) {
     const code = choice.engine === "batch" ? failed : warning;
     problems.push(

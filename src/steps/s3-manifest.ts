@@ -17,9 +17,9 @@ import {
   emptyState,
   LARGE_FILE,
   MARKERS_FILE,
+  manifestWaves,
   stateFromJson,
   stateToJson,
-  waveFile,
 } from "./lib/s3-manifest-build.js";
 import { abortUpload, uploadFile } from "./lib/s3-manifest-io.js";
 import { DEFAULT_PLAN_LIST_LIMIT, describeSample, samplePlan } from "./lib/s3-manifest-sample.js";
@@ -96,11 +96,7 @@ function outputsOf(params: S3ManifestParams, prefix: string, p: Progress): Recor
 function manifestOf(params: S3ManifestParams, prefix: string, p: Progress): Manifest {
   const { state, uploaded } = p;
   const etag = (name: string) => uploaded[name] ?? "";
-  const waves = state.waves.flatMap((counts, index) =>
-    counts && counts[0] > 0
-      ? [{ index, key: prefix + waveFile(index), etag: etag(waveFile(index)), objects: counts[0], bytes: counts[1] }]
-      : [],
-  );
+  const waves = manifestWaves(state, prefix, etag);
   const { archived: _archived, ...totals } = state.totals;
   return {
     manifestBucket: params.manifestBucket,

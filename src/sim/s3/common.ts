@@ -3,7 +3,7 @@ import { managedKey, resolveKey } from "../kms/keys.js";
 import type { CallContext } from "../protocol/types.js";
 import type { World } from "../world.js";
 import { authorize, checkRegion, findBucket } from "./access.js";
-import type { Bucket, Sse, Version } from "./model.js";
+import { type Bucket, type Sse, STORAGE_CLASSES, type StorageClass, type Version } from "./model.js";
 import type { S3Request } from "./request.js";
 import { parseXml, record, type S3Outcome, type S3Reply, s3Fail, text } from "./xml.js";
 
@@ -93,6 +93,22 @@ export function sseFor(world: World, bucket: Bucket, req: S3Request | undefined)
   if (key.ok) return { ok: true, value: { algorithm: "aws:kms", kmsKeyArn: key.value.arn } };
   if (ref.startsWith("arn:aws:kms:")) return { ok: true, value: { algorithm: "aws:kms", kmsKeyArn: ref } };
   return s3Fail("KMS.NotFoundException", `Invalid keyId ${ref}`, 400);
+}
+
+/** `x-amz-storage-class` of a write: absent → undefined (STANDARD), unknown → InvalidStorageClass. */
+export function storageClassOf(req: S3Request | undefined): S3Outcome<StorageClass | undefined> {
+  const raw = req?.headers["x-amz-storage-class"];
+  if (raw === undefined) return { ok: true, value: undefined };
+  if (!(STORAGE_CLASSES as readonly string[]).includes(raw))
+    return s3Fail("InvalidStorageClass", "The storage class you specified is not valid", 400, {
+      StorageClassRequested: raw,
+    });
+  return { ok: true, value: raw === "STANDARD" ? undefined : (raw as StorageClass) };
+}
+
+/** S3 answers `x-amz-storage-class` on GET/HEAD only for classes other than STANDARD. */
+export function storageClassHeaders(storageClass: StorageClass | undefined): Record<string, string> {
+  return storageClass && storageClass !== "STANDARD" ? { "x-amz-storage-class": storageClass } : {};
 }
 
 /** x-amz-meta-* request headers. */

@@ -8,11 +8,13 @@ import {
   type S3Handler,
   sseFor,
   sseHeaders,
+  storageClassHeaders,
+  storageClassOf,
   versionHeader,
   writeVersion,
 } from "./common.js";
-import { type Bucket, MAX_COPY_SOURCE, S3_XMLNS, type Version } from "./model.js";
-import { readableVersion } from "./objects.js";
+import { type Bucket, MAX_COPY_SOURCE, S3_XMLNS, type StorageClass, type Version } from "./model.js";
+import { archivedState, readableVersion } from "./objects.js";
 import type { S3Request } from "./request.js";
 import { type S3Outcome, s3Fail, xmlReply } from "./xml.js";
 
@@ -38,8 +40,8 @@ export function parseCopySource(header: string): CopySource | undefined {
 
 /**
  * The version a copy reads, checked the way S3 checks a copy source: the bucket exists, the principal
- * may read it (owner or bucket policy), the version exists and is not a delete marker, and its KMS key
- * (if any) is usable by the principal's account.
+ * may read it (owner or bucket policy), the version exists and is not a delete marker nor archived
+ * (GLACIER / DEEP_ARCHIVE: InvalidObjectState), and its KMS key (if any) is usable by the principal's account.
  */
 export function copySourceVersion(
   world: World,
@@ -61,6 +63,8 @@ export function copySourceVersion(
     }
     return { ok: false, error: { ...found.error, headers: undefined } };
   }
+  const archived = archivedState(found.value);
+  if (archived) return archived;
   const decrypt = checkDecrypt(world, found.value, principal.account);
   if (!decrypt.ok) return decrypt;
   return { ok: true, value: { bucket: bucket.value, version: found.value } };
@@ -83,8 +87,10 @@ function copiedEtag(source: Version): string {
 export interface CopyOptions {
   destKey: string;
   now: number;
-  /** The request, for metadata (REPLACE) and encryption headers; absent for Batch Operations. */
+  /** The request, for metadata (REPLACE), encryption and storage-class headers; absent for Batch Operations. */
   req?: S3Request;
+  /** Batch Operations' job-wide StorageClass (CopyObject reads `x-amz-storage-class` from `req`). */
+  storageClass?: StorageClass;
 }
 
 /** CopyObject's work, shared with Batch Operations' S3PutObjectCopy. */
@@ -101,12 +107,18 @@ export function copyInto(
   if (source.size > MAX_COPY_SOURCE) return tooLargeToCopy();
   const replace = (options.req?.headers["x-amz-metadata-directive"] ?? "COPY").toUpperCase() === "REPLACE";
   const changesEncryption = options.req?.headers["x-amz-server-side-encryption"] !== undefined;
+  // A copy does not inherit the source's class: absent means STANDARD, as on AWS.
+  const requested = options.req ? storageClassOf(options.req) : { ok: true as const, value: options.storageClass };
+  if (!requested.ok) return requested;
+  const storageClass = requested.value === "STANDARD" ? undefined : requested.value;
+  const changesClass = (storageClass ?? "STANDARD") !== (source.storageClass ?? "STANDARD");
   if (
     found.value.bucket === dest &&
     src.key === options.destKey &&
     src.versionId === undefined &&
     !replace &&
-    !changesEncryption
+    !changesEncryption &&
+    !changesClass
   ) {
     return s3Fail(
       "InvalidRequest",
@@ -126,6 +138,7 @@ export function copyInto(
     contentType: replace ? options.req?.headers["content-type"] : source.contentType,
     metadata: replace && options.req ? metadataOf(options.req) : source.metadata,
     sse: sse.value,
+    ...(storageClass ? { storageClass } : {}),
     owner: principal.account,
   });
   return { ok: true, value: { source, sourceBucket: found.value.bucket, version } };
@@ -149,6 +162,7 @@ const CopyObject: S3Handler = (ctx, req) => {
     ...reply.headers,
     ...versionHeader(dest.value, version),
     ...sseHeaders(version.sse),
+    ...storageClassHeaders(version.storageClass),
     ...(sourceBucket.versioning === "Unversioned" ? {} : { "x-amz-copy-source-version-id": source.versionId }),
   };
   return { ok: true, value: reply };

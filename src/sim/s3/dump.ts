@@ -5,8 +5,8 @@ import type { Bucket } from "./model.js";
 
 /**
  * A bucket as the world dump shows it: who owns it, where, its settings and what it holds. `digest` is a
- * SHA-256 over every key with its history in order (size, ETag and delete-marker flag of each entry, newest
- * first) — not version ids or times, which a copy does not keep — so two worlds holding the same data
+ * SHA-256 over every key with its history in order (size, ETag, storage class unless STANDARD and delete-marker
+ * flag of each entry, newest first) — not version ids or times, which a copy does not keep — so two worlds holding the same data
  * compare equal.
  */
 export interface S3BucketDump {
@@ -47,7 +47,10 @@ function bucketDump(b: Bucket): S3BucketDump {
       } else {
         versions += 1;
         bytes += v.size;
-        h.update(`${v.size}:${v.etag}\u0000`);
+        // The class only when not STANDARD: dumps of worlds without classes keep their digests.
+        h.update(
+          `${v.size}:${v.etag}${v.storageClass && v.storageClass !== "STANDARD" ? `:${v.storageClass}` : ""}\u0000`,
+        );
       }
     }
     h.update("\u0001");

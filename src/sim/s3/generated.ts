@@ -1,6 +1,6 @@
 import { md5, SyntheticBody, singlePartEtag } from "./body.js";
 import { compareKeys } from "./keys.js";
-import type { Version } from "./model.js";
+import type { StorageClass, Version } from "./model.js";
 
 export type Spread = number | { min: number; max: number };
 
@@ -12,6 +12,8 @@ export interface GeneratorSpec {
   deleteMarkerEvery: number;
   sizeBytes: Spread;
   seed: string;
+  /** Of every version; absent = STANDARD. */
+  storageClass?: StorageClass;
 }
 
 /** A small, fast integer hash (deterministic per seed and inputs) for per-key choices. */
@@ -136,6 +138,9 @@ export class ObjectGenerator {
         size,
         etag: singlePartEtag(body),
         lastModified,
+        ...(this.spec.storageClass && this.spec.storageClass !== "STANDARD"
+          ? { storageClass: this.spec.storageClass }
+          : {}),
         owner: this.owner,
       });
     }

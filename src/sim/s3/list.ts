@@ -151,7 +151,7 @@ const ListObjectVersions: S3Handler = (ctx, req) => {
       parts.push(
         v.deleteMarker
           ? `<DeleteMarker>${common}</DeleteMarker>`
-          : `<Version>${common}${el("ETag", v.etag)}${el("Size", v.size)}<StorageClass>STANDARD</StorageClass></Version>`,
+          : `<Version>${common}${el("ETag", v.etag)}${el("Size", v.size)}<StorageClass>${v.storageClass ?? "STANDARD"}</StorageClass></Version>`,
       );
       count += 1;
       last = { key: v.key, versionId: v.versionId };
@@ -223,7 +223,7 @@ const ListObjectsV2: S3Handler = (ctx, req) => {
       last = cp;
     } else {
       parts.push(
-        `<Contents>${el("Key", p.encode(key))}${el("LastModified", new Date(latest.lastModified).toISOString())}${el("ETag", latest.etag)}${el("Size", latest.size)}${fetchOwner ? owner(ctx.world, latest.owner) : ""}<StorageClass>STANDARD</StorageClass></Contents>`,
+        `<Contents>${el("Key", p.encode(key))}${el("LastModified", new Date(latest.lastModified).toISOString())}${el("ETag", latest.etag)}${el("Size", latest.size)}${fetchOwner ? owner(ctx.world, latest.owner) : ""}<StorageClass>${latest.storageClass ?? "STANDARD"}</StorageClass></Contents>`,
       );
       last = key;
     }

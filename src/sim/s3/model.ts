@@ -26,6 +26,8 @@ export interface Version {
   contentType?: string;
   metadata?: Record<string, string>;
   sse?: Sse;
+  /** Absent = STANDARD (the dump and listings treat both alike). */
+  storageClass?: StorageClass;
   /** Account that wrote it. */
   owner: string;
 }
@@ -45,6 +47,7 @@ export interface MultipartUpload {
   contentType?: string;
   metadata?: Record<string, string>;
   sse?: Sse;
+  storageClass?: StorageClass;
   parts: Map<number, UploadPart>;
 }
 
@@ -104,6 +107,22 @@ export interface S3State {
 export function emptyS3State(): S3State {
   return { buckets: new Map(), pendingNames: new Map(), squatters: [], versionCounter: 0, uploadCounter: 0 };
 }
+
+/** What `x-amz-storage-class` accepts on PutObject / CopyObject / CreateMultipartUpload. */
+export const STORAGE_CLASSES = [
+  "STANDARD",
+  "REDUCED_REDUNDANCY",
+  "STANDARD_IA",
+  "ONEZONE_IA",
+  "INTELLIGENT_TIERING",
+  "GLACIER",
+  "DEEP_ARCHIVE",
+  "GLACIER_IR",
+] as const;
+export type StorageClass = (typeof STORAGE_CLASSES)[number];
+
+/** Classes whose objects must be restored before GetObject / CopyObject can read them. */
+export const ARCHIVED_CLASSES: ReadonlySet<string> = new Set(["GLACIER", "DEEP_ARCHIVE"]);
 
 /** 5 GiB: the largest CopyObject source and the largest single PUT. */
 export const MAX_COPY_SOURCE = 5 * 1024 * 1024 * 1024;

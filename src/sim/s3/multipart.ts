@@ -8,6 +8,7 @@ import {
   type S3Handler,
   sseFor,
   sseHeaders,
+  storageClassOf,
   versionHeader,
   writeVersion,
 } from "./common.js";
@@ -42,6 +43,8 @@ const CreateMultipartUpload: S3Handler = (ctx, req) => {
   if (!bucket.ok) return bucket;
   const sse = sseFor(ctx.world, bucket.value, req);
   if (!sse.ok) return sse;
+  const storageClass = storageClassOf(req);
+  if (!storageClass.ok) return storageClass;
   ctx.world.s3.uploadCounter += 1;
   const uploadId = Buffer.from(digest("s3-upload", ctx.world.s3.uploadCounter), "hex").toString("base64url");
   bucket.value.uploads.set(uploadId, {
@@ -52,6 +55,7 @@ const CreateMultipartUpload: S3Handler = (ctx, req) => {
     contentType: req.headers["content-type"],
     metadata: metadataOf(req),
     sse: sse.value,
+    ...(storageClass.value ? { storageClass: storageClass.value } : {}),
     parts: new Map(),
   });
   const reply = xmlReply(
@@ -168,6 +172,7 @@ const CompleteMultipartUpload: S3Handler = (ctx, req) => {
     contentType: u.contentType,
     metadata: u.metadata,
     sse: u.sse,
+    ...(u.storageClass ? { storageClass: u.storageClass } : {}),
     owner: ctx.account,
   });
   bucket.value.uploads.delete(u.uploadId);
@@ -234,7 +239,7 @@ const ListMultipartUploads: S3Handler = (ctx, req) => {
           UploadId: u.uploadId,
           Initiator: ownerXml(ctx.world, u.owner),
           Owner: owner,
-          StorageClass: "STANDARD",
+          StorageClass: u.storageClass ?? "STANDARD",
           Initiated: isoDate(u.initiated),
         })),
       },
@@ -273,7 +278,7 @@ const ListParts: S3Handler = (ctx, req) => {
           ETag: p.etag,
           Size: p.body.size,
         })),
-        StorageClass: "STANDARD",
+        StorageClass: upload.value.storageClass ?? "STANDARD",
       },
       S3_XMLNS,
     ),

@@ -12,10 +12,12 @@ import {
   type S3Handler,
   sseFor,
   sseHeaders,
+  storageClassHeaders,
+  storageClassOf,
   versionHeader,
   writeVersion,
 } from "./common.js";
-import type { Bucket, Version } from "./model.js";
+import { ARCHIVED_CLASSES, type Bucket, type Version } from "./model.js";
 import type { S3Request } from "./request.js";
 import { type S3Outcome, type S3Reply, s3Fail } from "./xml.js";
 
@@ -58,8 +60,17 @@ function objectHeaders(bucket: Bucket, v: Version): Record<string, string> {
     "accept-ranges": "bytes",
     ...versionHeader(bucket, v),
     ...sseHeaders(v.sse),
+    ...storageClassHeaders(v.storageClass),
     ...metadataHeaders(v.metadata),
   };
+}
+
+/** GET / copy of an archived version (GLACIER, DEEP_ARCHIVE) not restored: 403 InvalidObjectState. */
+export function archivedState(v: Version): S3Outcome<never> | undefined {
+  if (!v.storageClass || !ARCHIVED_CLASSES.has(v.storageClass)) return undefined;
+  return s3Fail("InvalidObjectState", "The operation is not valid for the object's storage class", 403, {
+    StorageClass: v.storageClass,
+  });
 }
 
 /** `bytes=a-b`, `bytes=a-`, `bytes=-n` → [start, end) or undefined when unsatisfiable. */
@@ -101,6 +112,8 @@ function objectRead(ctx: CallContext, req: S3Request, head: boolean): S3Outcome<
   }
   if (head)
     return { ok: true, value: { status, headers: { ...headers, "content-length": String(range[1] - range[0]) } } };
+  const archived = archivedState(v);
+  if (archived) return archived;
   const decrypt = checkDecrypt(ctx.world, v, ctx.account);
   if (!decrypt.ok) return decrypt;
   if (range[1] - range[0] > MAX_SERVED_BODY) {
@@ -135,6 +148,8 @@ const PutObject: S3Handler = (ctx, req) => {
   }
   const sse = sseFor(ctx.world, bucket.value, req);
   if (!sse.ok) return sse;
+  const storageClass = storageClassOf(req);
+  if (!storageClass.ok) return storageClass;
   const body = new BytesBody(Buffer.from(req.body));
   const v = writeVersion(ctx.world, bucket.value, {
     key,
@@ -146,11 +161,19 @@ const PutObject: S3Handler = (ctx, req) => {
     contentType: req.headers["content-type"],
     metadata: metadataOf(req),
     sse: sse.value,
+    ...(storageClass.value ? { storageClass: storageClass.value } : {}),
     owner: ctx.account,
   });
   return {
     ok: true,
-    value: { headers: { etag: v.etag, ...versionHeader(bucket.value, v), ...sseHeaders(v.sse) } },
+    value: {
+      headers: {
+        etag: v.etag,
+        ...versionHeader(bucket.value, v),
+        ...sseHeaders(v.sse),
+        ...storageClassHeaders(v.storageClass),
+      },
+    },
   };
 };
 

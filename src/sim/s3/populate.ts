@@ -75,6 +75,7 @@ function populateObjects(
         etag: singlePartEtag(body),
         lastModified,
         contentType: v.contentType,
+        ...(v.storageClass && v.storageClass !== "STANDARD" ? { storageClass: v.storageClass } : {}),
         sse: sse.ok ? sse.value : undefined,
         owner: bucket.owner,
       });

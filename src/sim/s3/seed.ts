@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { CONFIG_NAMES } from "./model.js";
+import { CONFIG_NAMES, STORAGE_CLASSES } from "./model.js";
 
 const Spread = z.union([
   z.number().int().nonnegative(),
@@ -15,6 +15,8 @@ const GeneratedSeed = z.strictObject({
   deleteMarkerEvery: z.number().int().nonnegative().default(0),
   sizeBytes: Spread.default(1024),
   seed: z.string().default("sim"),
+  /** Storage class of every generated version (default STANDARD). */
+  storageClass: z.enum(STORAGE_CLASSES).optional(),
 });
 
 const VersionSeed = z.strictObject({
@@ -24,6 +26,8 @@ const VersionSeed = z.strictObject({
   sizeBytes: z.number().int().nonnegative().optional(),
   deleteMarker: z.boolean().default(false),
   contentType: z.string().optional(),
+  /** Default STANDARD. */
+  storageClass: z.enum(STORAGE_CLASSES).optional(),
 });
 
 const ObjectSeed = z.strictObject({

@@ -3,6 +3,8 @@
  * every job up to the virtual time of the next call (tasks due by then are executed, in the job's shuffled
  * order, each at its own virtual instant).
  */
+import type { StorageClass } from "../s3/model.js";
+
 export type JobStatus = "New" | "Preparing" | "Suspended" | "Ready" | "Active" | "Complete" | "Failed" | "Cancelled";
 
 export const TERMINAL: ReadonlySet<JobStatus> = new Set(["Complete", "Failed", "Cancelled"]);
@@ -41,6 +43,8 @@ export interface Job {
   failureReasons: { code: string; reason: string }[];
   /** Target bucket name of S3PutObjectCopy. */
   targetBucket: string;
+  /** S3PutObjectCopy.StorageClass: the class of every copy (absent = STANDARD). */
+  storageClass?: StorageClass;
   /** The request's Operation / Manifest / Report elements, answered back by DescribeJob. */
   operationXml: string;
   manifestXml: string;

@@ -25,7 +25,11 @@ function runTask(
   if (!allowed(dest.value, principal, "s3:PutObject", task.key)) {
     return { httpStatus: 403, code: "AccessDenied", message: "Access Denied" };
   }
-  const done = copyInto(world, principal, task, dest.value, { destKey: task.key, now: at });
+  const done = copyInto(world, principal, task, dest.value, {
+    destKey: task.key,
+    now: at,
+    ...(job.storageClass ? { storageClass: job.storageClass } : {}),
+  });
   return done.ok ? undefined : { httpStatus: done.error.status, code: done.error.code, message: done.error.message };
 }
 

@@ -3,7 +3,12 @@
  * and the job id right after; a resume with only the token calls CreateJob again with it, which returns
  * the same job), then watched through DescribeJob in an engine-owned wait.
  */
-import { CreateJobCommand, DescribeJobCommand, type JobDescriptor } from "@aws-sdk/client-s3-control";
+import {
+  CreateJobCommand,
+  DescribeJobCommand,
+  type JobDescriptor,
+  type S3StorageClass,
+} from "@aws-sdk/client-s3-control";
 import { partitionOf } from "../../aws/permissions.js";
 import { HikkoshiError } from "../../core/errors.js";
 import type { RunContext } from "../define.js";
@@ -23,6 +28,8 @@ export interface JobSpec {
   roleArn: string;
   reportBucket: string;
   reportPrefix: string;
+  /** S3PutObjectCopy.StorageClass of every copy; absent = STANDARD (AWS's default, not the source's class). */
+  storageClass?: string;
 }
 
 export interface JobResult {
@@ -54,7 +61,11 @@ export async function ensureJob(ctx: RunContext, ref: JobRef, spec: JobSpec, sav
       RoleArn: spec.roleArn,
       Description: spec.description.slice(0, 256),
       Operation: {
-        S3PutObjectCopy: { TargetResource: s3Arn(region, spec.destinationBucket), MetadataDirective: "COPY" },
+        S3PutObjectCopy: {
+          TargetResource: s3Arn(region, spec.destinationBucket),
+          MetadataDirective: "COPY",
+          ...(spec.storageClass ? { StorageClass: spec.storageClass as S3StorageClass } : {}),
+        },
       },
       Manifest: {
         Spec: { Format: "S3BatchOperations_CSV_20180820", Fields: ["Bucket", "Key", "VersionId"] },

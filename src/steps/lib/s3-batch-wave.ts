@@ -3,7 +3,8 @@
  * jobs[0] copies the wave's manifest; when tasks fail, the next job copies a manifest of just those
  * (from the completion report). A run retries failed tasks once; a job that itself fails (role, manifest)
  * is reported and re-created with a new token on resume, but only when none of its tasks succeeded —
- * re-copying tasks that succeeded would add versions.
+ * re-copying tasks that succeeded would add versions. A wave split by storage class runs one chain per
+ * class (each job copies in its class); STANDARD keeps the tokens it had before classes existed.
  */
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -22,7 +23,7 @@ import { collectFailures, describeFailures } from "./s3-batch-report.js";
 import { waveRow } from "./s3-manifest-csv.js";
 import { uploadFile } from "./s3-manifest-io.js";
 import { Spill } from "./s3-manifest-spill.js";
-import type { Wave } from "./s3-manifest-types.js";
+import { STANDARD, type WavePart } from "./s3-manifest-types.js";
 
 export interface ChainJob extends JobRef {
   kind: "wave" | "retry";
@@ -40,6 +41,8 @@ export interface WaveProgress {
 
 export interface WaveResult {
   wave: number;
+  /** Only for a class other than STANDARD. */
+  storageClass?: string;
   jobId: string;
   status: string;
   succeeded: number;
@@ -57,14 +60,17 @@ export interface BatchSettings {
   timeoutMs: number;
 }
 
-function tokenSuffix(wave: number, kind: ChainJob["kind"], index: number): string {
-  if (index === 0) return `wave-${wave}`;
-  if (index === 1 && kind === "retry") return `retry-${wave}`;
-  return `${kind}-${wave}-${index}`;
+/** Deterministic per wave, chain position and class; unchanged for STANDARD (runs resume as before). */
+export function tokenSuffix(wave: number, kind: ChainJob["kind"], index: number, storageClass = STANDARD): string {
+  const cls = storageClass === STANDARD ? "" : `-${storageClass}`;
+  if (index === 0) return `wave-${wave}${cls}`;
+  if (index === 1 && kind === "retry") return `retry-${wave}${cls}`;
+  return `${kind}-${wave}-${index}${cls}`;
 }
 
-function nextJob(ctx: RunContext, wave: number, jobs: ChainJob[], kind: ChainJob["kind"], key: string, etag: string) {
-  const job: ChainJob = { kind, key, etag, token: ctx.token(tokenSuffix(wave, kind, jobs.length)) };
+function nextJob(ctx: RunContext, part: WavePart, jobs: ChainJob[], kind: ChainJob["kind"], key: string, etag: string) {
+  const token = ctx.token(tokenSuffix(part.index, kind, jobs.length, part.storageClass));
+  const job: ChainJob = { kind, key, etag, token };
   jobs.push(job);
   return job;
 }
@@ -92,30 +98,32 @@ async function retryManifest(ctx: RunContext, s: BatchSettings, source: ChainJob
 export async function runBatchWave(
   ctx: RunContext,
   s: BatchSettings,
-  wave: Wave,
+  wave: WavePart,
   wp: WaveProgress,
   save: () => void,
 ): Promise<WaveResult> {
   if (wp.done) return wp.done;
   const n = wave.index;
+  const classed = wave.storageClass !== STANDARD;
+  const cls = classed ? `-${wave.storageClass}` : "";
   if (wp.jobs.length === 0) {
-    nextJob(ctx, n, wp.jobs, "wave", wave.key, wave.etag);
+    nextJob(ctx, wave, wp.jobs, "wave", wave.key, wave.etag);
     save();
   }
   let retried = false;
   for (;;) {
     let job = wp.jobs[wp.jobs.length - 1]!;
     if (job.ended === "failed-job") {
-      job = nextJob(ctx, n, wp.jobs, job.kind, job.key, job.etag);
+      job = nextJob(ctx, wave, wp.jobs, job.kind, job.key, job.etag);
       save();
     } else if (job.ended === "failed-tasks" || (job.result && job.result.failed > 0)) {
       const source = job;
       job = nextJob(
         ctx,
-        n,
+        wave,
         wp.jobs,
         "retry",
-        `${s.prefix}retry/wave-${String(n).padStart(6, "0")}-${wp.jobs.length}.csv`,
+        `${s.prefix}retry/wave-${String(n).padStart(6, "0")}${cls}-${wp.jobs.length}.csv`,
         "",
       );
       save();
@@ -139,7 +147,7 @@ export async function runBatchWave(
       job.etag = (await retryManifest(ctx, s, source, job)).etag;
       save();
     }
-    const what = `wave ${n}${job.kind === "retry" ? " (retry of failed tasks)" : ""}`;
+    const what = `wave ${n}${classed ? ` (${wave.storageClass})` : ""}${job.kind === "retry" ? " (retry of failed tasks)" : ""}`;
     const spec: JobSpec = {
       description: `hikkoshi ${ctx.taskId} ${what}`,
       manifestBucket: s.manifestBucket,
@@ -149,6 +157,7 @@ export async function runBatchWave(
       roleArn: s.roleArn,
       reportBucket: s.reportBucket,
       reportPrefix: `${s.prefix}reports`,
+      ...(classed ? { storageClass: wave.storageClass } : {}),
     };
     const jobId = await ensureJob(ctx, job, spec, save);
     const result = job.result ?? (await waitJob(ctx, jobId, what, s.timeoutMs));
@@ -174,6 +183,7 @@ export async function runBatchWave(
       const first = wp.jobs[0]!;
       wp.done = {
         wave: n,
+        ...(classed ? { storageClass: wave.storageClass } : {}),
         jobId: first.jobId ?? jobId,
         status: "Complete",
         succeeded: wp.jobs.reduce((sum, j) => sum + (j.result?.succeeded ?? 0), 0),

@@ -5,7 +5,7 @@
  * destination key's versions: after wave n a key has n+1 versions there, since a key takes part in
  * waves 0..n without gaps and delete markers are re-created only after every wave.
  */
-import { CopyObjectCommand } from "@aws-sdk/client-s3";
+import { CopyObjectCommand, type StorageClass } from "@aws-sdk/client-s3";
 import type { RunContext } from "../define.js";
 import { orderedPool } from "./s3-copy-pool.js";
 import { listVersions } from "./s3-list.js";
@@ -56,6 +56,7 @@ export async function copyObjectVersion(
   s: { sourceBucket: string; destinationBucket: string },
   key: string,
   versionId: string,
+  storageClass?: string,
 ): Promise<void> {
   await ctx.aws.mutate(
     ctx.account.alias,
@@ -66,6 +67,8 @@ export async function copyObjectVersion(
       CopySource: copySource(s.sourceBucket, key, versionId),
       MetadataDirective: "COPY",
       TaggingDirective: "COPY",
+      // A copy lands in STANDARD unless told: keep the source version's class.
+      ...(storageClass && storageClass !== "STANDARD" ? { StorageClass: storageClass as StorageClass } : {}),
     }),
     `s3://${s.destinationBucket}/${key}`,
   );
@@ -74,7 +77,7 @@ export async function copyObjectVersion(
 export async function runDirectWave(
   ctx: RunContext,
   s: DirectSettings,
-  wave: { index: number; key: string },
+  wave: { index: number; key: string; storageClass?: string },
   dp: DirectProgress,
   save: () => void,
 ): Promise<DirectProgress> {
@@ -102,7 +105,7 @@ export async function runDirectWave(
         const have = await versionCount(ctx, s.destinationBucket, row.key, wave.index + 1);
         if (have >= wave.index + 1) return;
       }
-      await copyObjectVersion(ctx, s, row.key, row.versionId);
+      await copyObjectVersion(ctx, s, row.key, row.versionId, wave.storageClass);
     },
     onAdvance: (count, end) => {
       dp.rows = start.rows + count;

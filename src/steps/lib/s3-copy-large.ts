@@ -11,6 +11,7 @@ import {
   HeadObjectCommand,
   ListMultipartUploadsCommand,
   ListPartsCommand,
+  type StorageClass,
   UploadPartCopyCommand,
 } from "@aws-sdk/client-s3";
 import { awsCategory } from "../../aws/errors.js";
@@ -28,6 +29,8 @@ export interface LargeItem {
   versionId: string;
   size: number;
   wave: number;
+  /** From the large-object list; the source's HEAD answers it too (lists from before classes lack it). */
+  storageClass?: string;
 }
 
 export interface LargeCurrent {
@@ -97,6 +100,7 @@ async function createUpload(ctx: RunContext, s: Settings, item: LargeItem): Prom
     new HeadObjectCommand({ Bucket: s.sourceBucket, Key: item.key, VersionId: item.versionId }),
   );
   const tagging = await sourceTags(ctx, s, item);
+  const storageClass = item.storageClass ?? head.StorageClass;
   const out = await ctx.aws.mutate(
     ctx.account.alias,
     "s3",
@@ -111,6 +115,8 @@ async function createUpload(ctx: RunContext, s: Settings, item: LargeItem): Prom
       ...(head.Expires ? { Expires: head.Expires } : {}),
       ...(head.Metadata && Object.keys(head.Metadata).length > 0 ? { Metadata: head.Metadata } : {}),
       ...(tagging ? { Tagging: tagging } : {}),
+      // A copy lands in STANDARD unless told: keep the source version's class.
+      ...(storageClass && storageClass !== "STANDARD" ? { StorageClass: storageClass as StorageClass } : {}),
     }),
     `s3://${s.destinationBucket}/${item.key}`,
   );

@@ -7,7 +7,7 @@ import type { AwsReader, Precondition } from "../define.js";
 import { known } from "./plan.js";
 import type { Engine } from "./s3-copy-waves.js";
 import { formatBytes, samplePlan } from "./s3-manifest-sample.js";
-import { batchTotals, manifestSchema } from "./s3-manifest-types.js";
+import { batchTotals, classTotals, describeClasses, manifestSchema } from "./s3-manifest-types.js";
 
 export interface CopyCounts {
   /** Versions the wave engines copy (large ones excluded). */
@@ -20,6 +20,8 @@ export interface CopyCounts {
   /** False when the figures are lower bounds (the plan's listing stopped early). */
   complete: boolean;
   from: "manifest" | "listing";
+  /** "2 classes: STANDARD 900, STANDARD_IA 100" when there is more than STANDARD (each copy keeps its class). */
+  classes?: string;
   /** A version of the source, to check the copying account can read it. */
   first?: { key: string; versionId: string };
 }
@@ -49,6 +51,7 @@ export async function copyCounts(
     if (parsed.success) {
       const m = parsed.data;
       const batch = batchTotals(m);
+      const classes = describeClasses(classTotals(m));
       return {
         counts: {
           ...batch,
@@ -58,6 +61,7 @@ export async function copyCounts(
           latestMarkers: m.deleteMarkers?.latest ?? 0,
           complete: true,
           from: "manifest",
+          ...(classes ? { classes } : {}),
         },
         problems: [],
       };
@@ -76,6 +80,7 @@ export async function copyCounts(
       latestMarkers: sample.latestMarkers,
       complete: sample.complete,
       from: "listing",
+      ...(sample.classes ? { classes: describeClasses(sample.classes) } : {}),
       ...(sample.first ? { first: sample.first } : {}),
     },
     problems: problems.filter((p) => p.code !== "S3_ARCHIVED_OBJECTS"),

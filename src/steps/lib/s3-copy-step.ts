@@ -124,8 +124,9 @@ export async function planCopy(
       : batchEstimate(counts.waves, counts.versions, counts.largeBytes, counts.large, pricing)
     : undefined;
   const large = counts && counts.large > 0 ? `; ${counts.large} version(s) over 5 GB by multipart copy` : "";
+  const classes = counts?.classes ? `; ${counts.classes}, each copy keeps its class` : "";
   const figures = counts
-    ? `${counts.complete ? "" : "at least "}${counts.versions.toLocaleString("en-US")} versions in ${counts.waves} wave(s)${large}`
+    ? `${counts.complete ? "" : "at least "}${counts.versions.toLocaleString("en-US")} versions in ${counts.waves} wave(s)${large}${classes}`
     : "counts known once the manifest exists";
   return {
     action: "copy",

@@ -2,7 +2,8 @@
  * Copy a manifest wave by wave, strictly in order (wave n+1 starts only when wave n is complete), so
  * each key's newest version is copied last and ends as the latest. Each wave goes through one engine
  * (Batch Operations or direct CopyObject); the wave's versions over 5 GB are then copied by multipart
- * copy, in the same turn. Progress per wave lives in one checkpoint object.
+ * copy, in the same turn. Progress per wave (per wave and class when the manifest split it by storage
+ * class) lives in one checkpoint object.
  */
 import type { JsonObject } from "../../core/json.js";
 import type { RunContext } from "../define.js";
@@ -11,7 +12,7 @@ import { type DirectProgress, runDirectWave } from "./s3-copy-direct.js";
 import { copyLarge, type LargeCurrent } from "./s3-copy-large.js";
 import { parseManifestRow } from "./s3-manifest-csv.js";
 import { readLines } from "./s3-manifest-io.js";
-import { type Manifest, type Wave, waveIndexes } from "./s3-manifest-types.js";
+import { type Manifest, type Wave, waveIndexes, waveParts } from "./s3-manifest-types.js";
 
 export type Engine = "batch" | "direct";
 
@@ -74,7 +75,13 @@ async function copyLargeWave(
       if (!lp.current) lp.offset = end;
       continue;
     }
-    const item = { key: row.key, versionId: row.versionId, wave: index, size: Number(row.extra[1]) };
+    const item = {
+      key: row.key,
+      versionId: row.versionId,
+      wave: index,
+      size: Number(row.extra[1]),
+      ...(row.extra[2] ? { storageClass: row.extra[2] } : {}),
+    };
     if (lp.current && (lp.current.key !== item.key || lp.current.versionId !== item.versionId)) delete lp.current;
     lp.current ??= { key: item.key, versionId: item.versionId };
     await copyLarge(ctx, s, item, lp.current, save);
@@ -101,13 +108,17 @@ export async function copyWaves(
     ctx.signal.throwIfAborted();
     const wave = byIndex.get(index);
     const id = String(index);
-    if (wave && p.engine === "batch") {
-      if (!s.batch) throw new Error("batch settings missing");
-      p.batch[id] ??= { jobs: [] };
-      jobs.push(await runBatchWave(ctx, s.batch, wave, p.batch[id]!, save));
-    } else if (wave) {
-      p.direct[id] ??= { rows: 0, offset: 0 };
-      await runDirectWave(ctx, { ...s, manifestBucket: manifest.manifestBucket }, wave, p.direct[id]!, save);
+    // A wave split by storage class: one pass per class (any order: a key appears once in a wave).
+    for (const part of wave ? waveParts(wave) : []) {
+      if (p.engine === "batch") {
+        if (!s.batch) throw new Error("batch settings missing");
+        p.batch[part.id] ??= { jobs: [] };
+        jobs.push(await runBatchWave(ctx, s.batch, part, p.batch[part.id]!, save));
+      } else {
+        p.direct[part.id] ??= { rows: 0, offset: 0 };
+        const dp = p.direct[part.id]!;
+        await runDirectWave(ctx, { ...s, manifestBucket: manifest.manifestBucket }, part, dp, save);
+      }
     }
     if (largeWaves.has(index)) {
       p.large[id] ??= { offset: 0, copied: 0 };

@@ -4,18 +4,23 @@
  * ends: the oldest version goes to wave 0, the newest to wave n-1. Rows go to per-wave spill files,
  * delete markers (with their position among the versions) and versions over 5 GB to their own files.
  * Checkpoints are taken at key boundaries: the last finished key + the spill files' sizes + counters.
+ * A wave holding a storage class other than STANDARD also gets one file per class (a Batch Operations
+ * job copies in one class); its full file stays, so an earlier version's resume reads it as before.
  */
 import type { JsonObject } from "../../core/json.js";
 import type { AwsReader } from "../define.js";
 import { listVersions, positionAfterKey } from "./s3-list.js";
 import { largeRow, markerRow, waveRow } from "./s3-manifest-csv.js";
 import type { Spill } from "./s3-manifest-spill.js";
-import { MAX_SINGLE_COPY_BYTES } from "./s3-manifest-types.js";
+import { MAX_SINGLE_COPY_BYTES, STANDARD, type Wave } from "./s3-manifest-types.js";
 
 export const MARKERS_FILE = "delete-markers.csv";
 export const LARGE_FILE = "large.csv";
 export function waveFile(index: number): string {
   return `wave-${String(index).padStart(6, "0")}.csv`;
+}
+export function classWaveFile(index: number, storageClass: string): string {
+  return `wave-${String(index).padStart(6, "0")}.${storageClass}.csv`;
 }
 
 /** Storage classes whose objects must be restored before they can be copied. */
@@ -29,6 +34,11 @@ export interface BuildState {
   files: Record<string, number>;
   /** Per wave index: [batch objects, batch bytes]. */
   waves: Array<[number, number]>;
+  /**
+   * Per wave index (as a string) that holds a class other than STANDARD: per class, [objects, bytes].
+   * Absent in states checkpointed before classes were recorded.
+   */
+  classes?: Record<string, Record<string, [number, number]>>;
   markers: { count: number; latest: number };
   large: { count: number; bytes: number; waves: number[] };
   totals: { versions: number; deleteMarkers: number; bytes: number; keys: number; waves: number; archived: number };
@@ -40,6 +50,7 @@ export function emptyState(): BuildState {
     listed: false,
     files: {},
     waves: [],
+    classes: {},
     markers: { count: 0, latest: 0 },
     large: { count: 0, bytes: 0, waves: [] },
     totals: { versions: 0, deleteMarkers: 0, bytes: 0, keys: 0, waves: 0, archived: 0 },
@@ -93,15 +104,73 @@ function finishKey(spill: Spill, state: BuildState, bucket: string, key: string,
       state.large.count++;
       state.large.bytes += e.size;
       if (!state.large.waves.includes(wave)) state.large.waves.push(wave);
-      spill.write(LARGE_FILE, largeRow(bucket, key, e.versionId, wave, e.size));
+      spill.write(LARGE_FILE, largeRow(bucket, key, e.versionId, wave, e.size, e.storageClass));
       continue;
     }
     const counts = state.waves[wave] ?? [0, 0];
+    const row = waveRow(bucket, key, e.versionId);
+    splitByClass(spill, state, wave, e, counts, row);
     counts[0]++;
     counts[1] += e.size;
     state.waves[wave] = counts;
-    spill.write(waveFile(wave), waveRow(bucket, key, e.versionId));
+    spill.write(waveFile(wave), row);
   }
+}
+
+/**
+ * The per-class files of a wave. They start with the wave's first row of a class other than STANDARD:
+ * every row before it was STANDARD, so the wave's file so far becomes its STANDARD file.
+ */
+function splitByClass(
+  spill: Spill,
+  state: BuildState,
+  wave: number,
+  e: Pending,
+  before: [number, number],
+  row: string,
+): void {
+  const storageClass = e.storageClass || STANDARD;
+  state.classes ??= {};
+  let split = state.classes[String(wave)];
+  if (!split) {
+    if (storageClass === STANDARD) return;
+    split = {};
+    state.classes[String(wave)] = split;
+    if (before[0] > 0) {
+      spill.copy(waveFile(wave), classWaveFile(wave, STANDARD));
+      split[STANDARD] = [before[0], before[1]];
+    }
+  }
+  const counts = split[storageClass] ?? [0, 0];
+  counts[0]++;
+  counts[1] += e.size;
+  split[storageClass] = counts;
+  spill.write(classWaveFile(wave, storageClass), row);
+}
+
+/** The manifest's waves from a finished state; `etag` gives a file's uploaded ETag. */
+export function manifestWaves(state: BuildState, prefix: string, etag: (file: string) => string): Wave[] {
+  return state.waves.flatMap((counts, index) => {
+    if (!counts || counts[0] === 0) return [];
+    const wave: Wave = {
+      index,
+      key: prefix + waveFile(index),
+      etag: etag(waveFile(index)),
+      objects: counts[0],
+      bytes: counts[1],
+    };
+    const split = state.classes?.[String(index)];
+    if (split) {
+      wave.classes = Object.keys(split)
+        .sort()
+        .map((storageClass) => {
+          const [objects, bytes] = split[storageClass]!;
+          const file = classWaveFile(index, storageClass);
+          return { storageClass, key: prefix + file, etag: etag(file), objects, bytes };
+        });
+    }
+    return [wave];
+  });
 }
 
 /** Lists the bucket from `state.after` to the end, spilling rows; `state.listed` is true after. */

@@ -33,9 +33,20 @@ export function parseManifestRow(line: string): ManifestRow | undefined {
   return { bucket, key: decodeKey(key), versionId, extra };
 }
 
-/** Large objects: `bucket,key,versionId,wave,size` (copied by hikkoshi in the wave's turn). */
-export function largeRow(bucket: string, key: string, versionId: string, wave: number, size: number): string {
-  return `${bucket},${encodeKey(key)},${versionId},${wave},${size}\n`;
+/**
+ * Large objects: `bucket,key,versionId,wave,size[,storageClass]` (copied by hikkoshi in the wave's turn);
+ * the class only when it is not STANDARD, so lists without classes read as before.
+ */
+export function largeRow(
+  bucket: string,
+  key: string,
+  versionId: string,
+  wave: number,
+  size: number,
+  storageClass = "STANDARD",
+): string {
+  const cls = storageClass && storageClass !== "STANDARD" ? `,${storageClass}` : "";
+  return `${bucket},${encodeKey(key)},${versionId},${wave},${size}${cls}\n`;
 }
 
 /**

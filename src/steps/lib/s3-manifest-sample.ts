@@ -21,6 +21,8 @@ export interface BucketSample {
   largeBytes: number;
   archived: number;
   maxVersionsPerKey: number;
+  /** Versions per storage class; only when a class other than STANDARD was seen. */
+  classes?: Record<string, number>;
   /** True when the listing reached the end: the figures are exact. */
   complete: boolean;
   /** The first version listed (a plan can check it is readable). */
@@ -50,6 +52,7 @@ export async function sampleBucket(
   let key: string | undefined;
   let perKey = 0;
   let latestMarker = false;
+  const classes: Record<string, number> = {};
   const endKey = () => {
     if (perKey > 0) s.keys++;
     if (perKey > 0 && latestMarker) s.latestMarkers++;
@@ -81,8 +84,11 @@ export async function sampleBucket(
       s.largeBytes += e.size;
     }
     if (e.storageClass === "GLACIER" || e.storageClass === "DEEP_ARCHIVE") s.archived++;
+    const cls = e.storageClass || "STANDARD";
+    classes[cls] = (classes[cls] ?? 0) + 1;
   }
   if (key !== undefined) endKey();
+  if (Object.keys(classes).some((c) => c !== "STANDARD")) s.classes = classes;
   return s;
 }
 

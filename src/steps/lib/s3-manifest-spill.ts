@@ -5,7 +5,16 @@
  * together pass a limit all are written and released — memory stays flat however many rows and files.
  * `sizes()` after `flush()` is a checkpoint; `restore` truncates the files back to one after a crash.
  */
-import { appendFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, truncateSync } from "node:fs";
+import {
+  appendFileSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  truncateSync,
+} from "node:fs";
 import { join } from "node:path";
 
 const DEFAULT_LIMIT = 8 * 1024 * 1024;
@@ -81,6 +90,15 @@ export class Spill {
   flush(): void {
     for (const [name, chunk] of this.chunks) this.append(name, chunk.bytes.subarray(0, chunk.used));
     this.chunks.clear();
+  }
+
+  /** `to` becomes a copy of `from` as written so far (buffered rows included). */
+  copy(from: string, to: string): void {
+    this.flush();
+    const size = this.sizes_.get(from) ?? 0;
+    if (size === 0) return;
+    copyFileSync(this.path(from), this.path(to));
+    this.sizes_.set(to, size);
   }
 
   /** Bytes on disk per file (call `flush` first for a checkpoint). */

@@ -9,14 +9,70 @@ export const MAX_SINGLE_COPY_BYTES = 5 * 1024 * 1024 * 1024;
 
 const count = z.number().int().nonnegative();
 
-export const waveSchema = z.object({
-  index: count.describe("Rank from the oldest version of each key: wave 0 holds every key's oldest version."),
-  key: z.string().describe("Manifest object key (CSV bucket,key,versionId)."),
-  etag: z.string().describe("The manifest object's ETag, without quotes."),
+/** One storage class of a wave: its own manifest, so that a Batch Operations job copies it in that class. */
+export const wavePartSchema = z.object({
+  storageClass: z.string().min(1),
+  key: z.string().describe("Manifest object key (CSV bucket,key,versionId) of this class's rows."),
+  etag: z.string(),
   objects: count,
   bytes: count,
 });
+export type WaveClassPart = z.infer<typeof wavePartSchema>;
+
+export const waveSchema = z.object({
+  index: count.describe("Rank from the oldest version of each key: wave 0 holds every key's oldest version."),
+  key: z.string().describe("Manifest object key (CSV bucket,key,versionId): every row of the wave."),
+  etag: z.string().describe("The manifest object's ETag, without quotes."),
+  objects: count,
+  bytes: count,
+  classes: z
+    .array(wavePartSchema)
+    .optional()
+    .describe(
+      "Only when the wave holds a class other than STANDARD: its rows again, one manifest per class (absent = all STANDARD).",
+    ),
+});
 export type Wave = z.infer<typeof waveSchema>;
+
+/** What one copy job / direct pass handles: a wave's rows of one storage class. */
+export interface WavePart {
+  index: number;
+  storageClass: string;
+  key: string;
+  etag: string;
+  objects: number;
+  bytes: number;
+  /** Progress id: the wave index as before classes existed, `<index>.<class>` for a split wave. */
+  id: string;
+}
+
+export const STANDARD = "STANDARD";
+
+/** A wave's parts, in class order: the wave itself (STANDARD) unless it was split by class. */
+export function waveParts(wave: Wave): WavePart[] {
+  if (!wave.classes || wave.classes.length === 0) {
+    const { classes: _classes, ...rest } = wave;
+    return [{ ...rest, storageClass: STANDARD, id: String(wave.index) }];
+  }
+  return wave.classes.map((c) => ({ ...c, index: wave.index, id: `${wave.index}.${c.storageClass}` }));
+}
+
+/** Versions per storage class over the batch-copyable waves (a wave without `classes` is STANDARD). */
+export function classTotals(manifest: Manifest): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const w of manifest.waves)
+    for (const p of waveParts(w)) out[p.storageClass] = (out[p.storageClass] ?? 0) + p.objects;
+  return out;
+}
+
+/** "2 classes: STANDARD 900, STANDARD_IA 100", or undefined when everything is STANDARD. */
+export function describeClasses(counts: Record<string, number>): string | undefined {
+  const names = Object.keys(counts)
+    .filter((c) => (counts[c] ?? 0) > 0)
+    .sort();
+  if (names.length === 0 || (names.length === 1 && names[0] === STANDARD)) return undefined;
+  return `${names.length} class${names.length === 1 ? "" : "es"}: ${names.map((c) => `${c} ${counts[c]}`).join(", ")}`;
+}
 
 export const markerListSchema = z.object({
   key: z.string(),

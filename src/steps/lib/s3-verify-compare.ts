@@ -4,6 +4,7 @@
  * only when both are plain MD5s: a multipart ETag ("…-N") depends on the part size, so a multipart copy
  * of the same bytes has another one — then size alone decides, and the report counts those keys.
  * A key with only delete markers is the same as an absent key (nothing readable, nothing to restore).
+ * The latest version's storage class must match too (a copy lands in STANDARD unless asked otherwise).
  */
 import type { VersionEntry } from "./s3-list.js";
 
@@ -15,6 +16,7 @@ export type MismatchKind =
   | "deleted-in-destination"
   | "latest-size"
   | "latest-etag"
+  | "latest-storage-class"
   | "history";
 
 export interface Mismatch {
@@ -96,6 +98,8 @@ export function compareKey(
     totals.etagsCompared++;
     if (a.etag !== b.etag) add("latest-etag", describe(a), describe(b));
   } else totals.sizeOnly++;
+  const [classA, classB] = [a.storageClass || "STANDARD", b.storageClass || "STANDARD"];
+  if (classA !== classB) add("latest-storage-class", classA, classB);
 
   if (src.length === dst.length) {
     // Oldest first: the first older version that differs (the latest is checked above).

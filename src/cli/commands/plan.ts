@@ -29,6 +29,13 @@ export async function planCommand(io: CliIO, file: string, opts: PlanOptions): P
   }
 }
 
+/** 200 GB, 1.5 GB, 0.03 GB, < 0.01 GB: a size an operator reads at a glance. */
+export function formatGb(gb: number): string {
+  if (gb >= 10) return `${Math.round(gb)} GB`;
+  if (gb >= 0.01) return `${Number(gb.toFixed(2))} GB`;
+  return gb > 0 ? "< 0.01 GB" : "0 GB";
+}
+
 export function renderPlan(plan: Plan): string {
   const lines: string[] = [];
   lines.push(`Plan for ${plan.runbook.name} (${plan.runbook.path}, sha256 ${plan.runbook.hash.slice(0, 12)})`);
@@ -41,7 +48,7 @@ export function renderPlan(plan: Plan): string {
   for (const t of plan.tasks) {
     const flags = [t.destructive ? "DESTRUCTIVE" : "", t.irreversible ? "IRREVERSIBLE" : ""].filter(Boolean).join(" ");
     const est = t.estimate
-      ? ` [${[t.estimate.sizeGb !== undefined ? `${t.estimate.sizeGb} GB` : "", t.estimate.durationSeconds !== undefined ? `~${formatDuration(t.estimate.durationSeconds * 1000)}` : "", t.estimate.note ?? ""].filter(Boolean).join(", ")}]`
+      ? ` [${[t.estimate.sizeGb !== undefined ? formatGb(t.estimate.sizeGb) : "", t.estimate.durationSeconds ? `~${formatDuration(t.estimate.durationSeconds * 1000)}` : "", t.estimate.note ?? ""].filter(Boolean).join(", ")}]`
       : "";
     lines.push(`  ${t.id}  (${t.type} in ${t.account} ${t.accountId})`);
     lines.push(`      ${t.action.toUpperCase()}${flags ? ` ${flags}` : ""}: ${t.summary}${est}`);

@@ -223,6 +223,31 @@ describe("cleanup", () => {
     expect((await keyState(made.keyId))?.KeyState).toBe("Enabled");
   });
 
+  it("will not schedule a key that still encrypts something else in the account (plan warns, run refuses)", async () => {
+    const made = await intermediates();
+    // A second copy under the same key that this cleanup does not list (another team's, or forgotten).
+    const other = await world.h.run(
+      rdsCopySnapshot,
+      "source",
+      { source: made.snapshots[0], kmsKeyId: made.keyArn, targetId: "orders-keep-me" },
+      "other.copy",
+    );
+    const plan = await world.h.plan(cleanup, "source", made.params, TASK);
+    const warned = plan.preconditions.find((p) => p.code === "CLEANUP_KEY_STILL_IN_USE");
+    expect(warned).toMatchObject({
+      severity: "warning",
+      message: expect.stringContaining("DB snapshot orders-keep-me"),
+    });
+
+    const err = await world.h.run(cleanup, "source", made.params, TASK).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "CLEANUP_KEY_STILL_IN_USE", message: expect.stringContaining("orders-keep-me") });
+    // The listed intermediates went; the key did not, and the unlisted copy is still readable.
+    expect(await snapshotExists(made.copyId)).toBe(false);
+    expect(await snapshotExists(String(other.snapshotId))).toBe(true);
+    expect((await keyState(made.keyId))?.KeyState).toBe("Enabled");
+    expect(mutations(world.h)).not.toContain("kms:ScheduleKeyDeletion");
+  });
+
   it("runObjects deletes exactly what this run wrote under hikkoshi/<runbook>/hk-<run>- and keeps the bucket", async () => {
     await createBucket("ops-manifests");
     const mine = [

@@ -6,6 +6,7 @@
  */
 import { DeleteSnapshotCommand, DeregisterImageCommand } from "@aws-sdk/client-ec2";
 import { isUnresolved, type PlanContext, type PlanResult, type Precondition } from "../define.js";
+import { keyUsers, shortList } from "./cleanup-key-users.js";
 import { ownerOf } from "./cleanup-ownership.js";
 import {
   type CleanupParams,
@@ -128,6 +129,29 @@ function summaryOf(surveyed: Surveyed[], later: Known["later"], windowDays: numb
   return [deletes, schedule].filter((s) => s).join("; then ") || "nothing to clean up";
 }
 
+/**
+ * Whatever else in the account a key to schedule still encrypts. A warning here (an earlier step of the
+ * run may delete it first, e.g. a recipe's cleanup); the run re-checks right before scheduling and refuses.
+ */
+async function keyUserWarnings(ctx: PlanContext, surveyed: Surveyed[]): Promise<Precondition[]> {
+  // What the step deletes is excluded; what it keeps is already a blocking CLEANUP_KEY_STILL_IN_USE.
+  const listed = new Set(surveyed.filter((s) => s.kind !== "kms-key").map((s) => s.id));
+  const out: Precondition[] = [];
+  for (const s of surveyed) {
+    if (s.kind !== "kms-key" || s.verdict !== "present" || !s.key || s.key.state === "PendingDeletion") continue;
+    const users = await keyUsers(ctx.aws, ctx.account, s.key, listed);
+    if (users.length === 0) continue;
+    out.push(
+      warning(
+        "CLEANUP_KEY_STILL_IN_USE",
+        `KMS key ${s.key.arn} still encrypts ${shortList(users)} in ${ctx.account.alias}: unless an earlier step deletes them, the run refuses to schedule the key`,
+        KEY_IN_USE_HINT,
+      ),
+    );
+  }
+  return out;
+}
+
 /** EC2 deletions are dry-run like every EC2 mutation: a missing permission blocks the plan, not the run. */
 async function ec2DryRuns(ctx: PlanContext, surveyed: Surveyed[], later: Known["later"]): Promise<Precondition[]> {
   const out: Precondition[] = [];
@@ -150,6 +174,7 @@ export async function planCleanup(ctx: PlanContext, raw: Record<string, unknown>
   const k = knownTargets(ctx, raw);
   const surveyed = await surveyAll(ctx.aws, ctx.account, ownerOf(ctx), k.targets);
   k.problems.push(...(await ec2DryRuns(ctx, surveyed, k.later)));
+  k.problems.push(...(await keyUserWarnings(ctx, surveyed)));
   return {
     action: "delete",
     summary: summaryOf(surveyed, k.later, k.windowDays),

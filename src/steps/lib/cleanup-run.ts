@@ -8,12 +8,13 @@ import { DeleteDBClusterSnapshotCommand, DeleteDBSnapshotCommand } from "@aws-sd
 import { HikkoshiError } from "../../core/errors.js";
 import type { Json, JsonObject } from "../../core/json.js";
 import type { RunContext } from "../define.js";
-import { deleteEbsSnapshot, deregisterImage, describeEbsSnapshot } from "./cleanup-ec2.js";
+import { deleteEbsSnapshot, deregisterImage } from "./cleanup-ec2.js";
+import { keyUsers } from "./cleanup-key-users.js";
 import { type ScheduledKey, scheduledMessage, scheduleKeyDeletion } from "./cleanup-kms.js";
 import { ownerOf } from "./cleanup-ownership.js";
 import { allTargets, type CleanupParams, NOUNS } from "./cleanup-params.js";
 import { deleteBucket, emptyPrefix } from "./cleanup-s3.js";
-import { encryptedWith, KEY_IN_USE_HINT, keyConflicts, type Surveyed, surveyAll } from "./cleanup-survey.js";
+import { KEY_IN_USE_HINT, keyConflicts, type Surveyed, surveyAll } from "./cleanup-survey.js";
 import { describeSnapshot, NOUN } from "./rds-read.js";
 
 const RDS_GONE_TIMEOUT_MS = 2 * 60 * 60 * 1000;
@@ -105,20 +106,15 @@ async function remove(ctx: RunContext, s: Surveyed): Promise<void> {
   }
 }
 
-/** Snapshots the step knows of (listed, or backing a listed AMI) that still exist under `key`. */
+/**
+ * Everything in the account (this region) still encrypted with `key`: snapshots the step knows of and
+ * kept, and anything else — databases, volumes, snapshots of other runs or of nobody's — which would
+ * become unreadable for good once the key is deleted.
+ */
 async function snapshotsUnder(ctx: RunContext, key: NonNullable<Surveyed["key"]>, snapshots: Surveyed[]) {
-  const remaining: string[] = [];
-  for (const s of snapshots) {
-    if (s.kind === "rds-snapshot") {
-      const info = await describeSnapshot(ctx.aws, ctx.account, s.rdsKind ?? "instance", s.id);
-      if (info && encryptedWith(info.kmsKeyId, key)) remaining.push(`${NOUN[s.rdsKind ?? "instance"]} ${s.id}`);
-    } else {
-      const info = await describeEbsSnapshot(ctx.aws, ctx.account, s.id);
-      if (info && encryptedWith(info.kmsKeyId, key))
-        remaining.push(`EBS snapshot ${s.id}${s.kept ? " (kept: not this run's)" : ""}`);
-    }
-  }
-  return remaining;
+  const kept = new Set(snapshots.filter((s) => s.kept).map((s) => s.id));
+  const users = await keyUsers(ctx.aws, ctx.account, key);
+  return users.map((u) => (kept.has(u.slice(u.lastIndexOf(" ") + 1)) ? `${u} (kept: not this run's)` : u));
 }
 
 async function scheduleKeys(ctx: RunContext, surveyed: Surveyed[], progress: Progress, windowDays: number) {

@@ -4,18 +4,11 @@
  * lists from the start of the prefix each time and deletes what it lists, one page per DeleteObjects:
  * what is deleted is no longer listed, so a resumed attempt simply starts again and needs no checkpoint.
  */
-import {
-  AbortMultipartUploadCommand,
-  DeleteBucketCommand,
-  DeleteObjectsCommand,
-  GetBucketTaggingCommand,
-  ListMultipartUploadsCommand,
-} from "@aws-sdk/client-s3";
-import { HikkoshiError } from "../../core/errors.js";
+import { DeleteBucketCommand, GetBucketTaggingCommand, ListMultipartUploadsCommand } from "@aws-sdk/client-s3";
 import type { AccountRef, AwsReader, RunContext } from "../define.js";
 import { tagMap } from "./ownership.js";
 import { bucketArn, isS3Error } from "./s3-bucket.js";
-import { PAGE_SIZE } from "./s3-bucket-empty.js";
+import { abortUpload, deleteBatch, PAGE_SIZE } from "./s3-bucket-empty.js";
 import { listVersions } from "./s3-list.js";
 
 export async function bucketTags(aws: AwsReader, account: AccountRef, bucket: string): Promise<Record<string, string>> {
@@ -30,33 +23,6 @@ export async function bucketTags(aws: AwsReader, account: AccountRef, bucket: st
     if (isS3Error(err, "NoSuchTagSet")) return {};
     throw err;
   }
-}
-
-async function deletePage(ctx: RunContext, bucket: string, objects: Array<{ Key: string; VersionId: string }>) {
-  const out = await ctx.aws.mutate(
-    ctx.account.alias,
-    "s3",
-    new DeleteObjectsCommand({
-      Bucket: bucket,
-      ExpectedBucketOwner: ctx.account.id,
-      Delete: { Objects: objects, Quiet: true },
-    }),
-    bucketArn(bucket, ctx.account.region),
-  );
-  const errors = out.Errors ?? [];
-  if (errors.length === 0) return;
-  const first = errors
-    .slice(0, 3)
-    .map((e) => `${e.Key} (${e.VersionId}): ${e.Code} ${e.Message ?? ""}`.trim())
-    .join("; ");
-  throw new HikkoshiError(
-    "S3_DELETE_FAILED",
-    `${errors.length} of ${objects.length} deletes in ${bucket} failed: ${first}`,
-    {
-      hint: "AccessDenied on a version usually means Object Lock retention or a legal hold (or MFA delete); clear them, then resume",
-      resource: bucket,
-    },
-  );
 }
 
 /** One listing page (≤ 1000) of versions and markers under `prefix`, from its start. */
@@ -80,7 +46,7 @@ export async function emptyPrefix(ctx: RunContext, bucket: string, prefix: strin
   for (;;) {
     const page = await firstPage(ctx, bucket, prefix);
     if (page.length === 0) break;
-    await deletePage(ctx, bucket, page);
+    await deleteBatch(ctx, bucket, page);
     count.versions += page.length;
   }
   for (;;) {
@@ -94,24 +60,7 @@ export async function emptyPrefix(ctx: RunContext, bucket: string, prefix: strin
       }),
     );
     const uploads = (out.Uploads ?? []).filter((u) => u.Key && u.UploadId);
-    for (const u of uploads) {
-      try {
-        await ctx.aws.mutate(
-          ctx.account.alias,
-          "s3",
-          new AbortMultipartUploadCommand({
-            Bucket: bucket,
-            Key: u.Key,
-            UploadId: u.UploadId,
-            ExpectedBucketOwner: ctx.account.id,
-          }),
-          `${bucketArn(bucket, ctx.account.region)}/${u.Key}`,
-        );
-        count.uploads += 1;
-      } catch (err) {
-        if (!isS3Error(err, "NoSuchUpload")) throw err;
-      }
-    }
+    for (const u of uploads) if (await abortUpload(ctx, bucket, u.Key!, u.UploadId!)) count.uploads += 1;
     // Aborted uploads are no longer listed: the next listing starts over until none is left.
     if (!out.IsTruncated || uploads.length === 0) break;
   }

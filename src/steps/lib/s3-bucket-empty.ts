@@ -40,7 +40,12 @@ function marker(name: string, value: string | undefined): JsonObject {
   return value === undefined ? {} : { [name]: value };
 }
 
-async function deleteBatch(ctx: RunContext, bucket: string, objects: Array<{ Key: string; VersionId: string }>) {
+/** One DeleteObjects call (≤ 1000 versions); any per-object error fails the task with the first three. */
+export async function deleteBatch(
+  ctx: RunContext,
+  bucket: string,
+  objects: Array<{ Key: string; VersionId: string }>,
+): Promise<void> {
   const out = await ctx.aws.mutate(
     ctx.account.alias,
     "s3",
@@ -126,6 +131,30 @@ export async function deleteAllVersions(ctx: RunContext, bucket: string, state: 
   }
 }
 
+/**
+ * AbortMultipartUpload of one upload: true when this call aborted it, false when it was already gone
+ * (aborted by an attempt that crashed before its checkpoint: the goal is reached).
+ */
+export async function abortUpload(ctx: RunContext, bucket: string, key: string, uploadId: string): Promise<boolean> {
+  try {
+    await ctx.aws.mutate(
+      ctx.account.alias,
+      "s3",
+      new AbortMultipartUploadCommand({
+        Bucket: bucket,
+        Key: key,
+        UploadId: uploadId,
+        ExpectedBucketOwner: ctx.account.id,
+      }),
+      `${bucketArn(bucket, ctx.account.region)}/${key}`,
+    );
+    return true;
+  } catch (err) {
+    if (!isS3Error(err, "NoSuchUpload")) throw err;
+    return false;
+  }
+}
+
 /** Aborts every incomplete multipart upload (their parts are billed and block DeleteBucket). */
 export async function abortAllUploads(ctx: RunContext, bucket: string, state: EmptyState): Promise<void> {
   for (;;) {
@@ -143,23 +172,7 @@ export async function abortAllUploads(ctx: RunContext, bucket: string, state: Em
     );
     for (const upload of page.Uploads ?? []) {
       if (!upload.Key || !upload.UploadId) continue;
-      try {
-        await ctx.aws.mutate(
-          ctx.account.alias,
-          "s3",
-          new AbortMultipartUploadCommand({
-            Bucket: bucket,
-            Key: upload.Key,
-            UploadId: upload.UploadId,
-            ExpectedBucketOwner: ctx.account.id,
-          }),
-          `${bucketArn(bucket, ctx.account.region)}/${upload.Key}`,
-        );
-        state.abortedUploads += 1;
-      } catch (err) {
-        // Aborted by an attempt that crashed before its checkpoint: the goal is reached.
-        if (!isS3Error(err, "NoSuchUpload")) throw err;
-      }
+      if (await abortUpload(ctx, bucket, upload.Key, upload.UploadId)) state.abortedUploads += 1;
     }
     delete state.uploadKeyMarker;
     delete state.uploadIdMarker;

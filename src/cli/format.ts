@@ -11,6 +11,13 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, "0")}m`;
 }
 
+/** 200 GB, 1.5 GB, 0.03 GB, < 0.01 GB: a size an operator reads at a glance. */
+export function formatGb(gb: number): string {
+  if (gb >= 10) return `${Math.round(gb)} GB`;
+  if (gb >= 0.01) return `${Number(gb.toFixed(2))} GB`;
+  return gb > 0 ? "< 0.01 GB" : "0 GB";
+}
+
 export function formatTime(epochMs: number | undefined): string {
   return epochMs === undefined ? "-" : new Date(epochMs).toISOString().replace(/\.\d{3}Z$/, "Z");
 }

@@ -9,6 +9,7 @@ import { defineStep, type PlanContext } from "./define.js";
 import { type CleanupParams, cleanupParams } from "./lib/cleanup-params.js";
 import { planCleanup } from "./lib/cleanup-plan.js";
 import { runCleanup } from "./lib/cleanup-run.js";
+import { runbookPrefix } from "./lib/s3-manifest-types.js";
 
 export type { CleanupParams } from "./lib/cleanup-params.js";
 export { cleanupParams } from "./lib/cleanup-params.js";
@@ -41,9 +42,8 @@ function withRunObjects<P extends Record<string, unknown>>(
 ): P {
   const buckets = params.runObjects;
   if (!Array.isArray(buckets) || buckets.length === 0) return params;
-  const runbook = ctx.runbookName.replace(/[^A-Za-z0-9._-]+/g, "-") || "runbook";
   const run = (ctx.tags()["hikkoshi:run"] ?? "run").toLowerCase().replace(/[^a-z0-9]+/g, "-");
-  const prefix = `hikkoshi/${runbook}/hk-${run}-`;
+  const prefix = `${runbookPrefix(ctx.runbookName)}hk-${run}-`;
   const objects = Array.isArray(params.objects) ? params.objects : [];
   const { runObjects: _, ...rest } = params;
   return { ...rest, objects: [...objects, ...buckets.map((bucket) => ({ bucket, prefix }))] } as unknown as P;

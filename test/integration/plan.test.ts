@@ -219,7 +219,7 @@ describe("run --plan applies exactly the reviewed plan", () => {
 
 describe("plan display", () => {
   it("sizes read at a glance", async () => {
-    const { formatGb } = await import("../../src/cli/commands/plan.js");
+    const { formatGb } = await import("../../src/cli/format.js");
     expect([200, 12.4, 1.456, 0.03, 0.000294, 0].map(formatGb)).toEqual([
       "200 GB",
       "12 GB",

@@ -5,7 +5,7 @@ import { EventBus } from "../../engine/events.js";
 import { makePlan, type Plan } from "../../engine/index.js";
 import { type GlobalOptions, readRunbook, registry, sessionFor } from "../app.js";
 import { EXIT } from "../exit-codes.js";
-import { formatDuration, table } from "../format.js";
+import { formatDuration, formatGb, table } from "../format.js";
 import type { CliIO } from "../io.js";
 
 export interface PlanOptions extends GlobalOptions {
@@ -27,13 +27,6 @@ export async function planCommand(io: CliIO, file: string, opts: PlanOptions): P
   } finally {
     session.destroy();
   }
-}
-
-/** 200 GB, 1.5 GB, 0.03 GB, < 0.01 GB: a size an operator reads at a glance. */
-export function formatGb(gb: number): string {
-  if (gb >= 10) return `${Math.round(gb)} GB`;
-  if (gb >= 0.01) return `${Number(gb.toFixed(2))} GB`;
-  return gb > 0 ? "< 0.01 GB" : "0 GB";
 }
 
 export function renderPlan(plan: Plan): string {

@@ -138,8 +138,12 @@ export function batchTotals(manifest: Manifest): { versions: number; bytes: numb
   return { versions, bytes };
 }
 
+/** `hikkoshi/<runbook>/`: where every object a runbook's tasks write lives. */
+export function runbookPrefix(runbookName: string): string {
+  return `hikkoshi/${runbookName.replace(/[^A-Za-z0-9._-]+/g, "-") || "runbook"}/`;
+}
+
 /** `hikkoshi/<runbook>/<run + task>/` — deterministic, so a resumed task writes the same objects. */
 export function taskPrefix(ctx: { runbookName: string; name(suffix?: string, max?: number): string }): string {
-  const runbook = ctx.runbookName.replace(/[^A-Za-z0-9._-]+/g, "-") || "runbook";
-  return `hikkoshi/${runbook}/${ctx.name("", 200)}/`;
+  return `${runbookPrefix(ctx.runbookName)}${ctx.name("", 200)}/`;
 }

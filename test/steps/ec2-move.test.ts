@@ -3,7 +3,10 @@ import { DescribeKeyCommand } from "@aws-sdk/client-kms";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ec2MoveImage } from "../../src/steps/ec2-move-image.js";
 import { ec2MoveSnapshot } from "../../src/steps/ec2-move-snapshot.js";
-import { type Ec2World, mutations, PROD, runExpanded, SEED, STAGING, selfRef, startEc2World } from "./ec2-setup.js";
+import { type Ec2World, mutations, PROD, SEED, STAGING, startEc2World } from "./ec2-setup.js";
+import { runExpanded, selfRefOf } from "./setup.js";
+
+const selfRef = selfRefOf("mv");
 
 let world: Ec2World;
 beforeEach(async () => {
@@ -44,7 +47,7 @@ describe("ec2.move-snapshot", () => {
       ["cleanup-reencrypt", "ec2.delete-snapshot", "source"],
       ["cleanup-snapshot", "ec2.delete-snapshot", "source"],
     ]);
-    const outputs = await runExpanded(world.h, steps);
+    const outputs = await runExpanded(world.h, "mv", steps);
     expect(mutations(world.h)).toEqual([
       "ec2:CreateSnapshot",
       "ec2:CopySnapshot",
@@ -94,7 +97,7 @@ describe("ec2.move-snapshot", () => {
       { selfRef },
     );
     expect(steps.map((s) => s.localId)).toEqual(["reencrypt", "share", "copy"]);
-    const outputs = await runExpanded(world.h, steps);
+    const outputs = await runExpanded(world.h, "mv", steps);
     expect(outputs.get("copy")).toMatchObject({ encrypted: true, sizeGb: 20 });
     expect(await leftoversInSource()).toHaveLength(1); // the shared re-encrypted copy stays (no cleanup)
   });
@@ -118,7 +121,7 @@ describe("ec2.move-image", () => {
       ["copy", "ec2.copy-image", "target"],
       ["cleanup-reencrypt", "ec2.deregister-image", "source"],
     ]);
-    const outputs = await runExpanded(world.h, steps);
+    const outputs = await runExpanded(world.h, "mv", steps);
     expect(mutations(world.h)).toEqual([
       "ec2:CopyImage",
       "ec2:ModifySnapshotAttribute",

@@ -3,7 +3,9 @@ import { isUnresolved, type PlanResult, type StepDefinition, type Unresolved } f
 import { ec2CopySnapshot } from "../../src/steps/ec2-copy-snapshot.js";
 import { ec2MoveImage } from "../../src/steps/ec2-move-image.js";
 import { ec2MoveSnapshot } from "../../src/steps/ec2-move-snapshot.js";
-import { type Ec2World, ec2Registry, SEED, STAGING, startEc2World, succeededMutations } from "./ec2-setup.js";
+import { builtinRegistry } from "../../src/steps/index.js";
+import { type Ec2World, SEED, STAGING, startEc2World, succeededMutations } from "./ec2-setup.js";
+import { selfRefOf } from "./setup.js";
 
 let world: Ec2World;
 beforeEach(async () => {
@@ -11,7 +13,7 @@ beforeEach(async () => {
 });
 afterEach(() => world.close());
 
-const registry = ec2Registry();
+const registry = builtinRegistry();
 const TEMPLATE = /^\$\{\{ steps\.([\w.-]+)\.outputs\.(\w+) \}\}$/;
 
 /** Plan-time substitution: a predicted output, or an Unresolved marker when none was predicted. */
@@ -40,7 +42,6 @@ async function planAll(tasks: Array<{ id: string; type: string; account: string;
 
 const expanded = (id: string, steps: ReturnType<typeof ec2MoveImage.expand>) =>
   steps.map((s) => ({ id: `${id}.${s.localId}`, type: s.type, account: s.account, with: s.with }));
-const selfRefOf = (id: string) => (local: string, output: string) => `\${{ steps.${id}.${local}.outputs.${output} }}`;
 
 describe("plan of the EC2 moves", () => {
   it("plans both moves (keys made by earlier steps, nothing exists yet) without changing the world", async () => {

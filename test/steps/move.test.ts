@@ -1,11 +1,8 @@
 import { DescribeDBSnapshotsCommand } from "@aws-sdk/client-rds";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { Json } from "../../src/core/json.js";
-import type { ExpandedStep, StepDefinition } from "../../src/steps/define.js";
-import { builtinRegistry } from "../../src/steps/index.js";
 import { rdsMoveClusterSnapshot } from "../../src/steps/rds-move-cluster-snapshot.js";
 import { rdsMoveSnapshot } from "../../src/steps/rds-move-snapshot.js";
-import { mutations, PROD, STAGING, startWorld, type World } from "./setup.js";
+import { mutations, PROD, runExpanded, STAGING, selfRefOf, startWorld, type World } from "./setup.js";
 
 let world: World;
 beforeEach(async () => {
@@ -13,29 +10,7 @@ beforeEach(async () => {
 });
 afterEach(() => world.close());
 
-const selfRef = (localId: string, output: string) => `\${{ steps.db.${localId}.outputs.${output} }}`;
-const TEMPLATE = /^\$\{\{ steps\.db\.([\w-]+)\.outputs\.(\w+) \}\}$/;
-
-function substitute(value: unknown, outputs: Map<string, Record<string, Json>>): unknown {
-  if (typeof value === "string") {
-    const m = TEMPLATE.exec(value);
-    return m ? outputs.get(m[1]!)?.[m[2]!] : value;
-  }
-  if (Array.isArray(value)) return value.map((v) => substitute(v, outputs));
-  return value;
-}
-
-/** Runs expanded primitives in order, like the engine would, with sibling outputs substituted. */
-async function runExpanded(steps: ExpandedStep[]) {
-  const registry = builtinRegistry();
-  const outputs = new Map<string, Record<string, Json>>();
-  for (const step of steps) {
-    const def = registry.primitive(step.type) as StepDefinition<any>;
-    const params = Object.fromEntries(Object.entries(step.with).map(([k, v]) => [k, substitute(v, outputs)]));
-    outputs.set(step.localId, await world.h.run(def, step.account, params, `db.${step.localId}`));
-  }
-  return outputs;
-}
+const selfRef = selfRefOf("db");
 
 describe("rds.move-snapshot", () => {
   it("expands to snapshot → reencrypt → share → copy and moves an instance on the AWS managed key", async () => {
@@ -54,7 +29,7 @@ describe("rds.move-snapshot", () => {
       ["copy", "rds.copy-snapshot", "target"],
     ]);
 
-    const outputs = await runExpanded(steps);
+    const outputs = await runExpanded(world.h, "db", steps);
     expect(mutations(world.h)).toEqual([
       "rds:CreateDBSnapshot",
       "rds:CopyDBSnapshot",
@@ -89,7 +64,7 @@ describe("rds.move-snapshot", () => {
       }) as Record<string, unknown>,
       { selfRef },
     );
-    const outputs = await runExpanded(steps);
+    const outputs = await runExpanded(world.h, "db", steps);
     expect(mutations(world.h)).toEqual([
       "rds:CopyDBClusterSnapshot",
       "rds:CopyDBClusterSnapshot",

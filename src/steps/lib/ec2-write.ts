@@ -85,6 +85,11 @@ export function ebsSnapshotOutputs(ctx: RunContext, info: EbsSnapshot): Record<s
  * the snapshot by; DescribeSnapshots is eventually consistent, so that window can still yield a second
  * copy, which carries our tags and is cleaned up with the run.
  */
+/** Of this task's tagged snapshots, one that can still succeed; an errored one only to report its failure. */
+function preferLive(tagged: EbsSnapshot[]): EbsSnapshot | undefined {
+  return tagged.find((s) => s.state !== "error") ?? tagged[0];
+}
+
 export async function adoptOrStartSnapshot(
   ctx: RunContext,
   start: (recordIntent: (intent: JsonObject) => void) => Promise<string>,
@@ -98,8 +103,7 @@ export async function adoptOrStartSnapshot(
     return { id: savedInfo.id, adopted: true };
   }
   const tagged = await findTaggedSnapshots(ctx.aws, ctx.account, ours);
-  // Prefer one that can still succeed; an errored one is adopted only to report its failure.
-  const chosen = tagged.find((s) => s.state !== "error") ?? tagged[0];
+  const chosen = preferLive(tagged);
   if (chosen) {
     if (tagged.length > 1)
       ctx.log.warn(`${tagged.length} snapshots carry this task's tags: ${tagged.map((s) => s.id).join(", ")}`);
@@ -136,8 +140,7 @@ async function lookAgainAfterIntent(ctx: RunContext, ours: Record<string, string
   const until = intentAt + VISIBILITY_GRACE_MS;
   while (ctx.clock.now() < until) {
     await ctx.clock.sleep(Math.min(2_000, until - ctx.clock.now()), ctx.signal);
-    const tagged = await findTaggedSnapshots(ctx.aws, ctx.account, ours);
-    const chosen = tagged.find((s) => s.state !== "error") ?? tagged[0];
+    const chosen = preferLive(await findTaggedSnapshots(ctx.aws, ctx.account, ours));
     if (chosen) return chosen;
   }
   return undefined;

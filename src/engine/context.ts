@@ -86,7 +86,7 @@ export function runContext(input: RunContextInput): RunContext {
     progress: (record?.progress ?? undefined) as JsonObject | undefined,
     saveProgress: (progress) => {
       store.saveProgress(runId, task.id, progress);
-      failpoint("progress:saved");
+      failpoint("progress:saved", { task: task.id });
     },
     wait: (options) => waitFor(input, options),
     awaitApproval: async (instructions) => {
@@ -112,7 +112,7 @@ async function waitFor<T>(input: RunContextInput, options: WaitOptions<T>): Prom
   // The deadline is stored once: a resumed wait keeps the deadline of the first attempt.
   const deadlineAt = store.enterWait(runId, task.id, { what: options.what, deadlineAt: clock.now() + timeoutMs });
   bus.emit({ type: "task-waiting", taskId: task.id, what: options.what, deadlineAt });
-  failpoint("wait:entered");
+  failpoint("wait:entered", { task: task.id });
   report(bus, task.id, first.percent, first.message);
   input.releaseSlot();
   let interval = input.poll.initialMs ?? options.intervalMs ?? 5_000;
@@ -129,7 +129,7 @@ async function waitFor<T>(input: RunContextInput, options: WaitOptions<T>): Prom
       const pause = Math.min(interval, Math.max(0, deadlineAt - clock.now())) * (0.8 + Math.random() * 0.4);
       await clock.sleep(pause, signal);
       const result = await options.poll();
-      failpoint("wait:poll");
+      failpoint("wait:poll", { task: task.id });
       if (result.done) {
         await input.acquireSlot();
         store.leaveWait(runId, task.id);

@@ -102,7 +102,7 @@ export async function execute(options: ExecuteOptions): Promise<ExecuteResult> {
 
   const launch = (spec: TaskSpec, def: StepDefinition<any>, params: unknown, keys: string[]) => {
     const started = store.startTask(runId, spec.id);
-    failpoint("task:started");
+    failpoint("task:started", { task: spec.id });
     status.set(spec.id, "running");
     bus.emit({ type: "task-started", taskId: spec.id, attempt: started.attempts });
     limiter.start(keys);
@@ -137,7 +137,7 @@ export async function execute(options: ExecuteOptions): Promise<ExecuteResult> {
       try {
         const out = await def.run(ctx, params);
         store.succeedTask(runId, spec.id, out);
-        failpoint("task:succeeded");
+        failpoint("task:succeeded", { task: spec.id });
         outputs.set(spec.id, out);
         setStatus(spec.id, "succeeded", { outputs: out });
       } catch (err) {

@@ -24,19 +24,19 @@ export function journalSink(store: Store, runId: string, taskId: string, bus: Ev
       });
       const key = String(id);
       inFlight.set(key, { accountId: call.accountId, action, resource: call.resource });
-      failpoint("aws:before"); // intent recorded, call not sent
+      failpoint("aws:before", { task: taskId, action }); // intent recorded, call not sent
       return key;
     },
     after: (id, outcome) => {
-      failpoint("aws:after"); // AWS acted, the outcome is not recorded yet
       const call = inFlight.get(id);
+      failpoint("aws:after", { task: taskId, action: call?.action }); // AWS acted, the outcome is not recorded yet
       inFlight.delete(id);
       store.journalComplete(
         Number(id),
         outcome.ok ? "ok" : "error",
         outcome.ok ? undefined : { code: outcome.code, message: outcome.message },
       );
-      failpoint("aws:recorded");
+      failpoint("aws:recorded", { task: taskId, action: call?.action });
       if (call) bus.emit({ type: "aws-call", taskId, ...call, outcome: outcome.ok ? "ok" : `error ${outcome.code}` });
     },
   };

@@ -44,19 +44,21 @@ export function handleControl(sim: Simulator, req: RawRequest): HttpReply {
       sim.faults.clear();
       return json(200, { ok: true });
     case "GET /_sim/clock":
-      return json(200, { now: new Date(sim.clock.now()).toISOString(), speed: sim.clock.speed });
+      return json(200, clockState(sim));
     case "POST /_sim/clock": {
-      const b = body(req) as { advanceMs?: unknown; speed?: unknown } | undefined;
+      const b = body(req) as { advanceMs?: unknown; speed?: unknown; secondsPerRequest?: unknown } | undefined;
+      const given = [b?.advanceMs, b?.speed, b?.secondsPerRequest].filter((v) => typeof v === "number");
+      if (given.length === 0) {
+        return json(400, { error: "expected {advanceMs: number}, {speed: number} or {secondsPerRequest: number}" });
+      }
       try {
         if (typeof b?.advanceMs === "number") sim.clock.advance(b.advanceMs);
         if (typeof b?.speed === "number") sim.clock.setSpeed(b.speed);
+        if (typeof b?.secondsPerRequest === "number") sim.clock.setStep(b.secondsPerRequest * 1000);
       } catch (err) {
         return json(400, { error: (err as Error).message });
       }
-      if (typeof b?.advanceMs !== "number" && typeof b?.speed !== "number") {
-        return json(400, { error: "expected {advanceMs: number} or {speed: number}" });
-      }
-      return json(200, { now: new Date(sim.clock.now()).toISOString(), speed: sim.clock.speed });
+      return json(200, clockState(sim));
     }
     case "POST /_sim/reset":
       sim.reset();
@@ -64,4 +66,12 @@ export function handleControl(sim: Simulator, req: RawRequest): HttpReply {
     default:
       return json(404, { error: `no control route ${route}` });
   }
+}
+
+function clockState(sim: Simulator) {
+  return {
+    now: new Date(sim.clock.now()).toISOString(),
+    speed: sim.clock.speed,
+    secondsPerRequest: sim.clock.stepMs / 1000,
+  };
 }

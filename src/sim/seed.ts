@@ -96,6 +96,11 @@ const AccountSeed = z.strictObject({
 export const SeedSchema = z.strictObject({
   /** Virtual seconds per real second. */
   speed: z.number().nonnegative().default(1),
+  /**
+   * Virtual seconds each AWS request adds. With `speed: 0` time moves with the work, not the wall: a
+   * snapshot is ready after so many requests, on a fast machine or a busy one (the crash suites use it).
+   */
+  secondsPerRequest: z.number().nonnegative().default(0),
   /** Virtual seconds to snapshot or copy one GB of EBS data. */
   ebsSecondsPerGb: z.number().nonnegative().default(6),
   /** Virtual seconds per GB for the snapshots behind a copied AMI. Default: ebsSecondsPerGb. */

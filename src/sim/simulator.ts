@@ -61,6 +61,7 @@ export class Simulator {
   ): { ok: true; sim: Simulator } | { ok: false; problems: string[] } {
     const clock = new VirtualClock({
       speed: options.speed ?? seed.speed,
+      perRequestMs: seed.secondsPerRequest * 1000,
       start: seed.startTime === undefined ? undefined : Date.parse(seed.startTime),
     });
     const populated = populateWorld(seed, clock.now());
@@ -101,6 +102,7 @@ export class Simulator {
     if (!service) return genericError(400, "UnknownService", `The simulator does not implement ${scope.service}`);
     const world = this.currentWorld;
     world.requestCounter += 1;
+    this.clock.tick();
     const requestId = uuidFrom("request", world.requestCounter);
     const read = service.readAction(req);
     if (!read.ok) return service.failure(read.error, requestId);

@@ -29,7 +29,6 @@ export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export const FIXTURES = join(ROOT, "test", "fixtures", "crash");
 export const WORLD = join(FIXTURES, "world.yaml");
 export const MOVE = join(FIXTURES, "move.yaml");
-export const MOVE_SERIAL = join(FIXTURES, "move-serial.yaml");
 export const APPROVAL = join(FIXTURES, "approval.yaml");
 
 export const SOURCE = "111111111111";
@@ -161,7 +160,7 @@ export function startCli(args: string[], options: { env?: Record<string, string>
   const timer = setTimeout(() => {
     timedOut = true;
     child.kill("SIGKILL");
-  }, options.timeoutMs ?? 60_000);
+  }, options.timeoutMs ?? 180_000);
   const done = new Promise<CliResult>((resolve, reject) => {
     child.once("error", (err) => {
       clearTimeout(timer);
@@ -201,7 +200,7 @@ export interface Sim {
   reset(): Promise<void>;
   addFaults(rules: FaultRuleInput | FaultRuleInput[]): Promise<void>;
   clearFaults(): Promise<void>;
-  clock(body: { speed?: number; advanceMs?: number }): Promise<void>;
+  clock(body: { speed?: number; advanceMs?: number; secondsPerRequest?: number }): Promise<void>;
   stop(): Promise<void>;
 }
 

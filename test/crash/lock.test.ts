@@ -67,10 +67,10 @@ function expectRefused(r: Awaited<ReturnType<typeof cli>>, holderPid: number, ru
 describe("run lock", () => {
   it("refuses a second driver while the first lives, and is taken over once it is SIGKILLed", async () => {
     const state = join(tmp.dir, "state.db");
-    // A slow clock: the 5 GB snapshot takes 150 s of real time, so the run sits in its wait.
-    await sim.clock({ speed: 2 });
+    // A stopped clock (no time passes per request): the snapshots never finish, the run sits in its waits.
+    await sim.clock({ secondsPerRequest: 0 });
     const first = startCli(["run", MOVE, ...driveArgs(sim, state)], { timeoutMs: 110_000 });
-    // Both snapshots (5 GB: 150 s, 4 GB: 120 s) in their waits.
+    // Both snapshots in their waits.
     const held = await holdingInAWait(state, first, undefined, (s) => waitingTasks(s).length === 2);
     const runId = held.run.id;
 
@@ -98,7 +98,7 @@ describe("run lock", () => {
     expect(deadlines(reattached)).toEqual(deadlines(held));
     expectRefused(await cli(["resume", runId, ...driveArgs(sim, state)]), second.pid, runId);
 
-    await sim.clock({ speed: 5_000 });
+    await sim.clock({ secondsPerRequest: 10 });
     const done = await second.done;
     expect(done.code, describeResult(done)).toBe(0);
     expect(done.stdout).toContain(`took over the lock of run ${runId} from pid ${first.pid}`);
@@ -117,7 +117,7 @@ describe("run lock", () => {
 
   it("SIGINT inside a wait: the run stops as interrupted (exit 130), releases its lock, and resumes", async () => {
     await sim.reset();
-    await sim.clock({ speed: 2 });
+    await sim.clock({ secondsPerRequest: 0 });
     const state = join(tmp.dir, "interrupted.db");
     const first = startCli(["run", MOVE, ...driveArgs(sim, state)], { timeoutMs: 110_000 });
     const held = await holdingInAWait(state, first, undefined, (s) => waitingTasks(s).length === 2);
@@ -135,7 +135,7 @@ describe("run lock", () => {
       waitingTasks(held).map((t) => [t.taskId, t.deadlineAt]),
     );
 
-    await sim.clock({ speed: 5_000 });
+    await sim.clock({ secondsPerRequest: 10 });
     const done = await cli(["resume", runId, ...driveArgs(sim, state)]);
     expect(done.code, describeResult(done)).toBe(0);
     expect(done.stdout).not.toContain("took over the lock");
@@ -143,6 +143,5 @@ describe("run lock", () => {
     expect(status.tasks.filter((t) => t.status !== "succeeded")).toEqual([]);
     expect(journal.filter((e) => e.kind === "aws-call" && e.outcome === "pending")).toEqual([]);
     expect(worldProblems(world, runId, MOVE_EXPECTED)).toEqual([]);
-    await sim.clock({ speed: 1_000 });
   }, 120_000);
 });

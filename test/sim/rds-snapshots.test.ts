@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import {
   AddTagsToResourceCommand,
   CopyDBClusterSnapshotCommand,
@@ -13,8 +14,9 @@ import {
   RemoveTagsFromResourceCommand,
 } from "@aws-sdk/client-rds";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import type { SimulatorHandle } from "../../src/sim/index.js";
-import { clients, errorOf, MINUTE, PROD, REGION, startTestSim } from "./helpers.js";
+import { clients, errorOf, MINUTE, PROD, REGION, startTestSim, TEST_WORLD } from "./helpers.js";
 
 let sim: SimulatorHandle;
 beforeEach(async () => {
@@ -77,6 +79,25 @@ describe("RDS instances, clusters and snapshots", () => {
     const done = await describeOne(snapshotArn("api-manual-1"));
     expect(done.Status).toBe("available");
     expect(done.PercentProgress).toBe(100);
+  });
+
+  it("with speed 0 and secondsPerRequest, time moves with the requests alone (and stops at 0)", async () => {
+    await sim.close();
+    // 20 GB × 60 s/GB = 1,200 virtual seconds = 4 requests of 300 s, the creating request included.
+    sim = await startTestSim({ ...parse(readFileSync(TEST_WORLD, "utf8")), speed: 0, secondsPerRequest: 300 });
+    const { rds } = clients(sim);
+    await rds.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: "api-db", DBSnapshotIdentifier: "ticks" }));
+    const seen: Array<string | undefined> = [];
+    for (let i = 0; i < 4; i++) seen.push((await describeOne("ticks")).Status);
+    expect(seen).toEqual(["creating", "creating", "creating", "available"]);
+
+    const url = `${sim.url}/_sim/clock`;
+    const set = (body: unknown) =>
+      fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    expect(await (await set({ secondsPerRequest: 0 })).json()).toMatchObject({ speed: 0, secondsPerRequest: 0 });
+    await rds.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: "api-db", DBSnapshotIdentifier: "frozen" }));
+    for (let i = 0; i < 10; i++) expect((await describeOne("frozen")).Status).toBe("creating");
+    expect((await set({ secondsPerRequest: -1 })).status).toBe(400);
   });
 
   it("answers already-exists and not-found with the codes the SDK knows", async () => {

@@ -18,6 +18,7 @@ import {
   LARGE_FILE,
   MARKERS_FILE,
   manifestWaves,
+  markersAtFile,
   stateFromJson,
   stateToJson,
 } from "./lib/s3-manifest-build.js";
@@ -93,6 +94,16 @@ function outputsOf(params: S3ManifestParams, prefix: string, p: Progress): Recor
   return { ...manifest, manifest } as unknown as Record<string, Json>;
 }
 
+function markerPositions(counts: Record<string, number>, prefix: string, etag: (name: string) => string) {
+  return Object.keys(counts)
+    .map(Number)
+    .sort((a, b) => a - b)
+    .map((position) => {
+      const file = markersAtFile(position);
+      return { position, key: prefix + file, etag: etag(file), count: counts[String(position)]! };
+    });
+}
+
 function manifestOf(params: S3ManifestParams, prefix: string, p: Progress): Manifest {
   const { state, uploaded } = p;
   const etag = (name: string) => uploaded[name] ?? "";
@@ -104,7 +115,14 @@ function manifestOf(params: S3ManifestParams, prefix: string, p: Progress): Mani
     prefix,
     waves,
     deleteMarkers:
-      state.markers.count > 0 ? { key: prefix + MARKERS_FILE, etag: etag(MARKERS_FILE), ...state.markers } : null,
+      state.markers.count > 0
+        ? {
+            key: prefix + MARKERS_FILE,
+            etag: etag(MARKERS_FILE),
+            ...state.markers,
+            ...(state.markerPositions ? { positions: markerPositions(state.markerPositions, prefix, etag) } : {}),
+          }
+        : null,
     large: state.large.count > 0 ? { key: prefix + LARGE_FILE, etag: etag(LARGE_FILE), ...state.large } : null,
     totals,
   };

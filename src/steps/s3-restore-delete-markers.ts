@@ -1,9 +1,9 @@
 /**
- * s3.restore-delete-markers: after every wave is copied, keys whose current state in the source is a
- * delete marker get one in the destination (DeleteObject without a version id), so deleted keys stay
- * deleted. Only the latest marker of a key is reproduced: markers between older versions cannot be
- * placed once the versions after them exist, and they change nothing a reader sees. Keys that have only
- * delete markers (no versions) are skipped: without versions there is nothing to hide.
+ * s3.restore-delete-markers: for manifests that place every delete marker (`deleteMarkers.positions`),
+ * the copy step already re-created each one at its place in its key's history, and this step only says
+ * so. For a manifest made before that (a run started by an earlier hikkoshi), it does what it did then:
+ * keys whose current state in the source is a delete marker get one in the destination (DeleteObject
+ * without a version id), so deleted keys stay deleted; markers between older versions are not placed.
  * Idempotent: a key whose current version is already gone (HeadObject 404) is left alone.
  */
 import { DeleteObjectCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
@@ -55,13 +55,21 @@ export const s3RestoreDeleteMarkers = defineStep<S3RestoreDeleteMarkersParams>({
   outputs: {
     bucket: "the destination bucket",
     markers: "keys whose source state is a delete marker",
-    created: "delete markers created",
+    created: "delete markers created by this step (0 when the copy re-created them in place)",
     alreadyDeleted: "keys that were already deleted in the destination",
   },
 
   async plan(_ctx, raw): Promise<PlanResult> {
     const { params, problems } = planParams<S3RestoreDeleteMarkersParams>(s3RestoreDeleteMarkersParams, raw);
     const latest = known(params.manifest) ? (params.manifest.deleteMarkers?.latest ?? 0) : undefined;
+    if (known(params.manifest) && params.manifest.deleteMarkers?.positions) {
+      return {
+        action: "noop",
+        summary: `${params.manifest.deleteMarkers.count} delete marker(s) are re-created in place by the copy`,
+        resources: [`s3://${describeValue(params.bucket)}`],
+        preconditions: problems,
+      };
+    }
     return {
       action: latest === 0 ? "noop" : "modify",
       summary:
@@ -83,7 +91,7 @@ export const s3RestoreDeleteMarkers = defineStep<S3RestoreDeleteMarkersParams>({
       created: p.created,
       alreadyDeleted: p.alreadyDeleted,
     });
-    if (!list || list.latest === 0) return outputs();
+    if (!list || list.latest === 0 || list.positions) return outputs();
     const save = () => ctx.saveProgress({ ...p });
     const start = p.rows;
     let last = p.rows;

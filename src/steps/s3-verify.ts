@@ -1,7 +1,7 @@
 /**
  * s3.verify: list the source and the destination side by side (one key in memory per side) and compare
- * every key: delete state of its latest entry, number of versions, size and ETag of the latest version
- * and of the older ones by position, and the totals. Any mismatch fails the task (VERIFY_FAILED) with
+ * every key's history: the same versions and delete markers in the same order, and every version's size,
+ * ETag and storage class by position, whatever order either store lists entries in. Any mismatch fails the task (VERIFY_FAILED) with
  * the first mismatches and the report's location, so its outputs — which the destructive steps demand
  * as `verification` — exist only for a bucket pair that matched.
  */
@@ -10,7 +10,7 @@ import { HikkoshiError } from "../core/errors.js";
 import type { Json } from "../core/json.js";
 import { defineStep, type PlanResult } from "./define.js";
 import { describeValue, known, planParams } from "./lib/plan.js";
-import { listVersions } from "./lib/s3-list.js";
+import { listKeyHistories } from "./lib/s3-key-history.js";
 import { taskPrefix } from "./lib/s3-manifest-types.js";
 import { compareKey, type EtagMode, emptyTotals } from "./lib/s3-verify-compare.js";
 import { mergeByKey } from "./lib/s3-verify-merge.js";
@@ -54,8 +54,8 @@ export const s3Verify = defineStep<S3VerifyParams>({
     versions: "versions compared",
     bytes: "bytes of all versions",
     deleteMarkers: "delete markers in the source",
-    etagsCompared: "latest versions whose ETags matched",
-    sizeOnly: "latest versions compared by size only (multipart ETags, or etags: size-only)",
+    etagsCompared: "versions whose ETags matched",
+    sizeOnly: "versions compared by size only (multipart ETags, or etags: size-only)",
     reportKey: "key of the mismatch report in manifestBucket (null without one)",
   },
   accountParams: { single: ["sourceAccount", "destinationAccount"] },
@@ -82,7 +82,7 @@ export const s3Verify = defineStep<S3VerifyParams>({
     const totals = emptyTotals();
     const report = new MismatchReport(ctx.token("verify"));
     const list = (alias: string | undefined, bucket: string) =>
-      listVersions(ctx.aws, alias ?? ctx.account.alias, bucket, params.prefix ? { prefix: params.prefix } : {});
+      listKeyHistories(ctx.aws, alias ?? ctx.account.alias, bucket, params.prefix ? { prefix: params.prefix } : {});
     const mode: EtagMode = params.etags;
     try {
       const pairs = mergeByKey(
@@ -91,14 +91,6 @@ export const s3Verify = defineStep<S3VerifyParams>({
       );
       for await (const pair of pairs) {
         for (const m of compareKey(pair.key, pair.source, pair.destination, totals, mode)) report.add(m);
-      }
-      if (totals.source.bytes !== totals.destination.bytes && report.count === 0) {
-        report.add({
-          key: "",
-          kind: "history",
-          source: `${totals.source.bytes} bytes in all`,
-          destination: `${totals.destination.bytes} bytes in all`,
-        });
       }
       const where = params.manifestBucket
         ? await report.upload(ctx, params.manifestBucket, taskPrefix(ctx), {
@@ -119,9 +111,7 @@ export const s3Verify = defineStep<S3VerifyParams>({
         );
       }
       if (totals.sizeOnly > 0) {
-        ctx.log.info(
-          `${totals.sizeOnly} latest version(s) compared by size only (multipart ETags or etags: size-only)`,
-        );
+        ctx.log.info(`${totals.sizeOnly} version(s) compared by size only (multipart ETags or etags: size-only)`);
       }
       const outputs: Record<string, Json> = {
         passed: true,

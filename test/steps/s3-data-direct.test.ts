@@ -54,15 +54,10 @@ describe("s3.copy (direct engine)", () => {
       { manifest, sourceBucket: SOURCE, destinationBucket: DIRECT },
       "c",
     );
-    expect(copied).toMatchObject({ engine: "direct", copied: { versions: 23 }, jobs: [] });
+    // Every delete marker re-created at its place by the copy; the restore step has nothing left to do.
+    expect(copied).toMatchObject({ engine: "direct", copied: { versions: 23 }, jobs: [], markers: 4 });
     const markers = await world.h.run(s3RestoreDeleteMarkers, "target", { bucket: DIRECT, manifest }, "dm");
-    expect(markers).toMatchObject({ created: 2, alreadyDeleted: 0, markers: 2 });
-    // Idempotent: a second run finds the keys deleted already.
-    world.h.progress.delete("dm");
-    expect(await world.h.run(s3RestoreDeleteMarkers, "target", { bucket: DIRECT, manifest }, "dm")).toMatchObject({
-      created: 0,
-      alreadyDeleted: 2,
-    });
+    expect(markers).toMatchObject({ created: 0, alreadyDeleted: 0, markers: 2 });
 
     const verified = await world.h.run(
       s3Verify,

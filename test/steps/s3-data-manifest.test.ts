@@ -104,7 +104,11 @@ describe("s3.manifest", () => {
       ...m,
       prefix: "",
       waves: m.waves.map((w) => ({ ...w, key: w.key.replace(m.prefix, "") })),
-      deleteMarkers: m.deleteMarkers && { ...m.deleteMarkers, key: "" },
+      deleteMarkers: m.deleteMarkers && {
+        ...m.deleteMarkers,
+        key: "",
+        positions: m.deleteMarkers.positions?.map((at) => ({ ...at, key: at.key.replace(m.prefix, "") })),
+      },
       large: null,
       manifest: undefined,
     });
@@ -112,6 +116,11 @@ describe("s3.manifest", () => {
     for (const w of whole.waves) {
       const other = resumed.waves.find((x) => x.index === w.index)!;
       expect(await text(world, MANIFESTS, other.key)).toBe(await text(world, MANIFESTS, w.key));
+    }
+    expect(whole.deleteMarkers?.positions?.length).toBeGreaterThan(1);
+    for (const at of whole.deleteMarkers?.positions ?? []) {
+      const other = resumed.deleteMarkers?.positions?.find((x) => x.position === at.position);
+      expect(await text(world, MANIFESTS, other!.key)).toBe(await text(world, MANIFESTS, at.key));
     }
   });
 });
@@ -127,8 +136,9 @@ describe("s3.manifest uploads", () => {
     const again = (await world.h.run(s3Manifest, "target", params, "cut")) as unknown as Manifest;
     const calls = world.sim.stats().calls;
     expect(calls["s3:ListObjectVersions"]).toBe(1);
-    // 5 files (markers + 4 waves): 2 uploaded, the 3rd failed, then the 3rd to 5th.
-    expect(calls["s3:PutObject"]).toBe(6);
+    // 8 files (markers, markers at 3 positions, 4 waves): 2 uploaded, the 3rd failed, then the 3rd to 8th.
+    expect(whole.waves.length + (whole.deleteMarkers?.positions?.length ?? 0) + 1).toBe(8);
+    expect(calls["s3:PutObject"]).toBe(9);
     expect(again.waves.map((w) => w.etag)).toEqual(whole.waves.map((w) => w.etag));
     expect(again.deleteMarkers?.etag).toBe(whole.deleteMarkers?.etag);
   });

@@ -1,4 +1,4 @@
-import { CopyObjectCommand, ListObjectVersionsCommand, type S3Client } from "@aws-sdk/client-s3";
+import { CopyObjectCommand, DeleteObjectCommand, ListObjectVersionsCommand, type S3Client } from "@aws-sdk/client-s3";
 import { DescribeJobCommand, ListJobsCommand } from "@aws-sdk/client-s3-control";
 import { afterEach, describe, expect, it } from "vitest";
 import type { JsonObject } from "../../src/core/json.js";
@@ -138,8 +138,11 @@ describe("storage classes through s3.manifest / s3.copy / s3.verify", () => {
     const manifest = await manifestOf(w);
     const params = { manifest, sourceBucket: SOURCE, destinationBucket: "hk-dst-direct", mode: "direct" };
     await w.h.run(s3Copy, "target", params, "c");
-    // Planted: c.txt's latest rewritten in place as STANDARD (a copy onto itself changing only the class).
+    // Planted: c.txt's latest rewritten in place as STANDARD (a copy onto itself changing only the class),
+    // the version it replaced removed, so the history keeps its shape and only the class differs.
     const s3 = w.h.session.client("target", "s3");
+    const before = await s3.send(new ListObjectVersionsCommand({ Bucket: "hk-dst-direct", Prefix: "c.txt" }));
+    const replaced = before.Versions!.find((v) => v.IsLatest)!.VersionId!;
     await s3.send(
       new CopyObjectCommand({
         Bucket: "hk-dst-direct",
@@ -148,9 +151,10 @@ describe("storage classes through s3.manifest / s3.copy / s3.verify", () => {
         StorageClass: "STANDARD",
       }),
     );
+    await s3.send(new DeleteObjectCommand({ Bucket: "hk-dst-direct", Key: "c.txt", VersionId: replaced }));
     const err = await w.h.run(s3Verify, "target", verifyParams("hk-dst-direct"), "v").catch((e: unknown) => e);
     expect(err).toMatchObject({ code: "VERIFY_FAILED" });
-    expect((err as Error).message).toMatch(/"c\.txt" latest-storage-class/);
+    expect((err as Error).message).toMatch(/"c\.txt" storage-class of version \S+ \(\d of \d\)/);
   });
 });
 

@@ -2,8 +2,8 @@
  * The direct engine: hikkoshi copies a wave's rows itself with CopyObject, `concurrency` at a time,
  * checkpointing the byte offset of the finished prefix of the wave's CSV. A resumed wave re-checks the
  * rows that may have been copied after the last checkpoint (the pool's window) by counting the
- * destination key's versions: after wave n a key has n+1 versions there, since a key takes part in
- * waves 0..n without gaps and delete markers are re-created only after every wave.
+ * destination key's versions (delete markers not counted): after wave n a key has n+1 versions there,
+ * since a key takes part in waves 0..n without gaps.
  */
 import { CopyObjectCommand, type StorageClass } from "@aws-sdk/client-s3";
 import type { RunContext } from "../define.js";

@@ -204,5 +204,6 @@ export async function runCopy(ctx: RunContext, params: CopyStepParams): Promise<
     jobs: report.jobs as unknown as Json,
     copied: report.copied,
     large: report.large,
+    markers: report.markers,
   };
 }

@@ -1,6 +1,7 @@
 /**
  * Copy a manifest wave by wave, strictly in order (wave n+1 starts only when wave n is complete), so
- * each key's newest version is copied last and ends as the latest. Each wave goes through one engine
+ * each key's newest version is copied last and ends as the latest; the delete markers that sat between
+ * two versions are re-created between their waves (s3-copy-markers.ts). Each wave goes through one engine
  * (Batch Operations or direct CopyObject); the wave's versions over 5 GB are then copied by multipart
  * copy, in the same turn. Progress per wave (per wave and class when the manifest split it by storage
  * class) lives in one checkpoint object.
@@ -10,6 +11,7 @@ import type { RunContext } from "../define.js";
 import { type BatchSettings, runBatchWave, type WaveProgress, type WaveResult } from "./s3-batch-wave.js";
 import { type DirectProgress, runDirectWave } from "./s3-copy-direct.js";
 import { copyLarge, type LargeCurrent } from "./s3-copy-large.js";
+import { createMarkersAt, type MarkerProgress } from "./s3-copy-markers.js";
 import { parseManifestRow } from "./s3-manifest-csv.js";
 import { readLines } from "./s3-manifest-io.js";
 import { type Manifest, type Wave, waveIndexes, waveParts } from "./s3-manifest-types.js";
@@ -29,6 +31,8 @@ export interface CopyProgress {
   batch: Record<string, WaveProgress>;
   direct: Record<string, DirectProgress>;
   large: Record<string, LargeProgress>;
+  /** Per marker position (absent in progress saved before markers were re-created in place). */
+  markers?: Record<string, MarkerProgress>;
 }
 
 export interface CopySettings {
@@ -45,6 +49,7 @@ export interface CopyReport {
   jobs: WaveResult[];
   copied: { versions: number; bytes: number };
   large: { versions: number; bytes: number };
+  markers: number;
 }
 
 export function loadCopyProgress(saved: JsonObject | undefined, engine: Engine): CopyProgress {
@@ -103,9 +108,23 @@ export async function copyWaves(
 ): Promise<CopyReport> {
   const byIndex = new Map<number, Wave>(manifest.waves.map((w) => [w.index, w]));
   const largeWaves = new Set(manifest.large?.waves ?? []);
+  const markersAt = new Map((manifest.deleteMarkers?.positions ?? []).map((m) => [m.position, m]));
+  const withWork = new Set(waveIndexes(manifest));
   const jobs: WaveResult[] = [];
-  for (const index of waveIndexes(manifest)) {
+  let markers = 0;
+  // Markers at position n sit between wave n-1 and wave n: made before wave n (the last ones after all).
+  for (const index of [...new Set([...withWork, ...markersAt.keys()])].sort((a, b) => a - b)) {
     ctx.signal.throwIfAborted();
+    const at = markersAt.get(index);
+    if (at) {
+      p.markers ??= {};
+      p.markers[String(index)] ??= { keys: 0, offset: 0, created: 0 };
+      const mp = p.markers[String(index)]!;
+      await createMarkersAt(ctx, { ...s, manifestBucket: manifest.manifestBucket }, at, mp, save);
+      markers += mp.created;
+      ctx.log.info(`${at.count} delete marker(s) re-created before wave ${index}`);
+    }
+    if (!withWork.has(index)) continue;
     const wave = byIndex.get(index);
     const id = String(index);
     // A wave split by storage class: one pass per class (any order: a key appears once in a wave).
@@ -137,5 +156,6 @@ export async function copyWaves(
     jobs,
     copied: { versions, bytes },
     large: { versions: manifest.large?.count ?? 0, bytes: manifest.large?.bytes ?? 0 },
+    markers,
   };
 }

@@ -9,7 +9,8 @@
  */
 import type { JsonObject } from "../../core/json.js";
 import type { AwsReader } from "../define.js";
-import { listVersions, positionAfterKey } from "./s3-list.js";
+import { listKeyHistories } from "./s3-key-history.js";
+import { positionAfterKey, type VersionEntry } from "./s3-list.js";
 import { largeRow, markerRow, waveRow } from "./s3-manifest-csv.js";
 import type { Spill } from "./s3-manifest-spill.js";
 import { MAX_SINGLE_COPY_BYTES, STANDARD, type Wave } from "./s3-manifest-types.js";
@@ -18,6 +19,10 @@ export const MARKERS_FILE = "delete-markers.csv";
 export const LARGE_FILE = "large.csv";
 export function waveFile(index: number): string {
   return `wave-${String(index).padStart(6, "0")}.csv`;
+}
+/** The delete markers that sit after exactly `position` versions of their key (created before wave `position`). */
+export function markersAtFile(position: number): string {
+  return `markers-at-${String(position).padStart(6, "0")}.csv`;
 }
 export function classWaveFile(index: number, storageClass: string): string {
   return `wave-${String(index).padStart(6, "0")}.${storageClass}.csv`;
@@ -40,6 +45,8 @@ export interface BuildState {
    */
   classes?: Record<string, Record<string, [number, number]>>;
   markers: { count: number; latest: number };
+  /** Delete markers per position (versions older than the marker). Absent in states from before. */
+  markerPositions?: Record<string, number>;
   large: { count: number; bytes: number; waves: number[] };
   totals: { versions: number; deleteMarkers: number; bytes: number; keys: number; waves: number; archived: number };
 }
@@ -52,17 +59,10 @@ export function emptyState(): BuildState {
     waves: [],
     classes: {},
     markers: { count: 0, latest: 0 },
+    markerPositions: {},
     large: { count: 0, bytes: 0, waves: [] },
     totals: { versions: 0, deleteMarkers: 0, bytes: 0, keys: 0, waves: 0, archived: 0 },
   };
-}
-
-interface Pending {
-  versionId: string;
-  deleteMarker: boolean;
-  isLatest: boolean;
-  size: number;
-  storageClass: string;
 }
 
 export interface BuildOptions {
@@ -79,10 +79,11 @@ export interface BuildOptions {
   pageSize?: number;
 }
 
-/** Writes one finished key's rows; mutates `state`. */
-function finishKey(spill: Spill, state: BuildState, bucket: string, key: string, entries: Pending[]): void {
+/** Writes one finished key's rows (`entries` newest first, as `listKeyHistories` orders them); mutates `state`. */
+function finishKey(spill: Spill, state: BuildState, bucket: string, key: string, entries: VersionEntry[]): void {
   let remaining = 0;
   for (const e of entries) if (!e.deleteMarker) remaining++;
+  const atPosition: Array<{ position: number; row: string }> = [];
   const versions = remaining;
   const t = state.totals;
   if (versions > 0) t.keys++;
@@ -92,7 +93,11 @@ function finishKey(spill: Spill, state: BuildState, bucket: string, key: string,
       t.deleteMarkers++;
       state.markers.count++;
       if (e.isLatest && versions > 0) state.markers.latest++;
-      spill.write(MARKERS_FILE, markerRow(bucket, key, e.versionId, remaining, e.isLatest, versions));
+      const row = markerRow(bucket, key, e.versionId, remaining, e.isLatest, versions);
+      spill.write(MARKERS_FILE, row);
+      state.markerPositions ??= {};
+      state.markerPositions[String(remaining)] = (state.markerPositions[String(remaining)] ?? 0) + 1;
+      atPosition.push({ position: remaining, row });
       continue;
     }
     const wave = remaining - 1;
@@ -115,6 +120,9 @@ function finishKey(spill: Spill, state: BuildState, bucket: string, key: string,
     state.waves[wave] = counts;
     spill.write(waveFile(wave), row);
   }
+  // Oldest first: two markers in a row are re-created in their order.
+  for (let i = atPosition.length - 1; i >= 0; i--)
+    spill.write(markersAtFile(atPosition[i]!.position), atPosition[i]!.row);
 }
 
 /**
@@ -125,7 +133,7 @@ function splitByClass(
   spill: Spill,
   state: BuildState,
   wave: number,
-  e: Pending,
+  e: VersionEntry,
   before: [number, number],
   row: string,
 ): void {
@@ -183,42 +191,28 @@ export async function buildManifest(o: BuildOptions): Promise<BuildState> {
     state.after = key;
     o.onCheckpoint(state);
   };
-  let current: string | undefined;
-  let entries: Pending[] = [];
+  let last: string | undefined;
   let sinceCheckpoint = 0;
-  const listing = listVersions(o.aws, o.alias, o.bucket, {
+  const histories = listKeyHistories(o.aws, o.alias, o.bucket, {
     ...(o.prefix ? { prefix: o.prefix } : {}),
     ...(o.pageSize ? { pageSize: o.pageSize } : {}),
     ...(state.after !== null ? { startAfter: positionAfterKey(state.after) } : {}),
   });
-  for await (const e of listing) {
-    if (e.key !== current) {
-      if (current !== undefined) {
-        finishKey(spill, state, o.bucket, current, entries);
-        if (sinceCheckpoint >= every) {
-          o.signal?.throwIfAborted();
-          checkpoint(current);
-          sinceCheckpoint = 0;
-        }
-      }
-      current = e.key;
-      entries = [];
+  for await (const { key, entries } of histories) {
+    finishKey(spill, state, o.bucket, key, entries);
+    last = key;
+    sinceCheckpoint += entries.length;
+    if (sinceCheckpoint >= every) {
+      o.signal?.throwIfAborted();
+      checkpoint(key);
+      sinceCheckpoint = 0;
     }
-    entries.push({
-      versionId: e.versionId,
-      deleteMarker: e.deleteMarker,
-      isLatest: e.isLatest,
-      size: e.size,
-      storageClass: e.storageClass,
-    });
-    sinceCheckpoint++;
   }
-  if (current !== undefined) finishKey(spill, state, o.bucket, current, entries);
   state.large.waves.sort((a, b) => a - b);
   state.listed = true;
   spill.flush();
   state.files = spill.sizes();
-  if (current !== undefined) state.after = current;
+  if (last !== undefined) state.after = last;
   o.onCheckpoint(state);
   return state;
 }

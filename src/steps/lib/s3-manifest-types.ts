@@ -74,11 +74,25 @@ export function describeClasses(counts: Record<string, number>): string | undefi
   return `${names.length} class${names.length === 1 ? "" : "es"}: ${names.map((c) => `${c} ${counts[c]}`).join(", ")}`;
 }
 
+export const markerPositionSchema = z.object({
+  position: count.describe("Versions of the key older than these markers: they are re-created before wave `position`."),
+  key: z.string().describe("Manifest object key of these markers' rows (oldest first within a key)."),
+  etag: z.string(),
+  count,
+});
+export type MarkerPosition = z.infer<typeof markerPositionSchema>;
+
 export const markerListSchema = z.object({
   key: z.string(),
   etag: z.string(),
   count: count.describe("Delete markers in the source."),
-  latest: count.describe("Keys whose current state is a delete marker and that have versions (re-created)."),
+  latest: count.describe("Keys whose current state is a delete marker and that have versions."),
+  positions: z
+    .array(markerPositionSchema)
+    .optional()
+    .describe(
+      "Every delete marker by its place in its key's history: the copy re-creates them between the waves (absent in manifests made before: then only the latest markers are re-created, by s3.restore-delete-markers).",
+    ),
 });
 
 export const largeListSchema = z.object({

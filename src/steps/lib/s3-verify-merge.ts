@@ -1,32 +1,15 @@
 /**
- * Two listings walked side by side, one key at a time: memory holds one key's entries per side. Each
- * side reads one page ahead, so the two buckets are listed concurrently.
+ * Two listings walked side by side, one key at a time (`listKeyHistories`: keys ascending, each key's
+ * whole history): memory holds one page and one key per side. Each side reads ahead, so the two buckets
+ * are listed concurrently.
  */
+import type { KeyHistory } from "./s3-key-history.js";
 import { compareKeys, type VersionEntry } from "./s3-list.js";
-
-export interface KeyGroup {
-  key: string;
-  /** Newest first, as S3 lists them. */
-  entries: VersionEntry[];
-}
 
 export interface KeyPair {
   key: string;
   source: VersionEntry[];
   destination: VersionEntry[];
-}
-
-async function* groupByKey(entries: AsyncIterable<VersionEntry>): AsyncGenerator<KeyGroup> {
-  let current: KeyGroup | undefined;
-  for await (const e of entries) {
-    if (current && current.key === e.key) {
-      current.entries.push(e);
-      continue;
-    }
-    if (current) yield current;
-    current = { key: e.key, entries: [e] };
-  }
-  if (current) yield current;
 }
 
 /** Keeps the next group's promise in flight while the consumer works on the current one. */
@@ -46,11 +29,11 @@ function readAhead<T>(it: AsyncIterator<T>): () => Promise<IteratorResult<T>> {
 }
 
 export async function* mergeByKey(
-  source: AsyncIterable<VersionEntry>,
-  destination: AsyncIterable<VersionEntry>,
+  source: AsyncIterable<KeyHistory>,
+  destination: AsyncIterable<KeyHistory>,
 ): AsyncGenerator<KeyPair> {
-  const nextA = readAhead(groupByKey(source));
-  const nextB = readAhead(groupByKey(destination));
+  const nextA = readAhead(source[Symbol.asyncIterator]());
+  const nextB = readAhead(destination[Symbol.asyncIterator]());
   let a = await nextA();
   let b = await nextB();
   while (!a.done || !b.done) {

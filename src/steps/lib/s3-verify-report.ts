@@ -22,13 +22,14 @@ export class MismatchReport {
 
   constructor(token: string) {
     this.spill = Spill.fresh(join(tmpdir(), "hikkoshi-verify", token));
-    this.spill.write(CSV, "key,kind,source,destination\n");
+    this.spill.write(CSV, "key,kind,version,field,source,destination\n");
   }
 
   add(m: Mismatch): void {
     this.count++;
     if (this.first.length < KEEP) this.first.push(m);
-    this.spill.write(CSV, `${csvField(m.key)},${m.kind},${csvField(m.source)},${csvField(m.destination)}\n`);
+    const row = [m.key, m.kind, m.version ?? "", m.field ?? "", m.source, m.destination].map(csvField).join(",");
+    this.spill.write(CSV, `${row}\n`);
   }
 
   /** Uploads the CSV and the summary under `prefix`; returns the CSV's key. */
@@ -54,6 +55,9 @@ export class MismatchReport {
 
 export function describeMismatches(first: Mismatch[]): string {
   return first
-    .map((m) => `${JSON.stringify(m.key)} ${m.kind} (source: ${m.source}; destination: ${m.destination})`)
+    .map((m) => {
+      const what = m.kind === "field" ? `${m.field} of version ${m.version}` : m.kind;
+      return `${JSON.stringify(m.key)} ${what} (source: ${m.source}; destination: ${m.destination})`;
+    })
     .join("; ");
 }

@@ -68,7 +68,9 @@ const POINTS: Point[] = [
   call("after", DIRECT("copy"), "s3:CopyObject", 2),
   call("before", DIRECT("copy-back"), "s3:CopyObject"),
   call("after", BATCH("manifest"), "s3:PutObject", 2),
-  call("after", BATCH("markers-back"), "s3:DeleteObject"),
+  // Delete markers re-created between the waves: one whose answer is lost, one never sent.
+  call("after", BATCH("copy"), "s3:DeleteObject"),
+  call("before", BATCH("copy-back"), "s3:DeleteObject", 2),
   call("after", BATCH("verify"), "s3:PutObject"),
   // Settings: the read grant on the source, the temporary bucket, the re-created bucket's policy.
   call("after", DIRECT("grant-read"), "s3:PutBucketPolicy"),

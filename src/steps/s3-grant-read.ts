@@ -39,6 +39,12 @@ export const s3GrantReadParams = z.strictObject({
     .max(20)
     .describe("Accounts (aliases or ids) that may read every version and list the bucket."),
   revoke: z.boolean().default(false).describe("Remove the statements this step type adds instead of adding them."),
+  grantedEarlier: z
+    .boolean()
+    .default(false)
+    .describe(
+      "With revoke: an earlier task of this run adds the statements (s3.move-bucket sets it), so the plan shows their removal as a change even while the policy lacks them today.",
+    ),
 });
 export type S3GrantReadParams = z.infer<typeof s3GrantReadParams>;
 
@@ -143,13 +149,15 @@ export const s3GrantRead = defineStep<S3GrantReadParams>({
         ),
       );
     }
-    const done = readable && same(current, wanted ?? null);
+    // A revoke planned after a grant of this very run: the statements will be there when it runs.
+    const granted = revoke && known(params.grantedEarlier) && params.grantedEarlier;
+    const done = readable && !granted && same(current, wanted ?? null);
     const verb = revoke ? "remove" : "add";
     return {
       action: done ? "already-done" : "modify",
       summary: done
         ? `the policy of ${bucket} already ${revoke ? "lacks" : "has"} ${sidList(ids)}`
-        : `${verb} ${sidList(ids) || "read statements"} ${revoke ? "from" : "to"} the policy of ${bucket} (${revoke ? "revoke" : "read of every version for"} ${ids.join(", ")}; other statements kept)`,
+        : `${verb} ${sidList(ids) || "read statements"} ${revoke ? "from" : "to"} the policy of ${bucket} (${revoke ? "revoke" : "read of every version for"} ${ids.join(", ")}${granted ? ", added earlier in this run" : ""}; other statements kept)`,
       resources: [bucketArn(bucket, ctx.account.region)],
       preconditions: problems,
       predictedOutputs: { bucket: params.bucket as string, statements: ids.map((id) => `${SID_PREFIX}${id}`) },

@@ -189,7 +189,7 @@ export const s3MoveBucket = defineRecipe<S3MoveBucketParams>({
       localId: revoke ? "revoke-read" : "grant-read",
       type: "s3.grant-read",
       account: from,
-      with: { bucket, accounts: [to], ...(revoke ? { revoke: true } : {}) },
+      with: { bucket, accounts: [to], ...(revoke ? { revoke: true, grantedEarlier: true } : {}) },
       needs,
       description: revoke
         ? `remove ${to}'s read statement from the source's policy`

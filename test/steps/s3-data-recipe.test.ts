@@ -140,7 +140,7 @@ describe("s3.move-bucket", () => {
       "revoke-read:s3.grant-read@old",
     ]);
     const revoke = rb.tasks.find((t) => local(t.id) === "revoke-read")!;
-    expect(revoke.with).toMatchObject({ revoke: true });
+    expect(revoke.with).toMatchObject({ revoke: true, grantedEarlier: true });
     expect(revoke.needs).toContain("move.verify-final");
   });
 

@@ -71,6 +71,15 @@ describe("s3.grant-read", () => {
     expect(await targetReads()).toBe(false);
   });
 
+  it("plans a revoke that follows a grant of the same run as a change, not as already done", async () => {
+    const revoke = { bucket: "hk-private", accounts: ["target"], revoke: true };
+    // Today the policy lacks the statement: on its own, the revoke has nothing to do.
+    expect((await world.h.plan(s3GrantRead, "source", revoke)).action).toBe("already-done");
+    const after = await world.h.plan(s3GrantRead, "source", { ...revoke, grantedEarlier: true });
+    expect(after.action).toBe("modify");
+    expect(after.summary).toMatch(/remove HikkoshiReadFor222222222222 from the policy of hk-private .*added earlier in this run/);
+  });
+
   it("refuses `all` at validation", async () => {
     const attempt = Promise.resolve().then(() =>
       world.h.run(s3GrantRead, "source", { bucket: "hk-private", accounts: ["all"] }),

@@ -19,6 +19,7 @@ export const cleanup = defineStep<CleanupParams>({
   description:
     "Delete this run's intermediates in one account (snapshots, AMIs, temporary buckets, manifest prefixes) and schedule its KMS keys for deletion last (cancellable during the 7–30 day waiting period). Refuses anything this run did not create.",
   params: cleanupParams,
+  bucketOwners: [{ bucket: "buckets" }, { bucket: "objects.bucket" }, { bucket: "runObjects" }],
   outputs: {
     deleted: "ARNs of every listed resource that is gone now (deleted by this step, or already gone)",
     keysScheduled:

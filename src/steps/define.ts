@@ -12,6 +12,7 @@ import type { z } from "zod";
 import type { AwsCommand, ServiceName } from "../aws/types.js";
 import type { Clock } from "../core/clock.js";
 import type { Json, JsonObject } from "../core/json.js";
+import { knownOwners, withBucketOwners } from "./lib/bucket-owner.js";
 
 /** A resolved account from the runbook's `accounts` block. */
 export interface AccountRef {
@@ -168,6 +169,15 @@ export interface AccountParams {
   list?: string[]; // e.g. ["allowAccounts", "shareWith"]
 }
 
+/**
+ * A param naming a bucket (a dotted path into the params; a list of names too) and the param naming the
+ * account alias that owns it (absent: the step's own account; declared but unset: owner unknown).
+ */
+export interface BucketOwnerParam {
+  bucket: string;
+  owner?: string;
+}
+
 export interface StepDefinition<P = Record<string, unknown>> {
   kind: "primitive";
   type: string;
@@ -184,6 +194,8 @@ export interface StepDefinition<P = Record<string, unknown>> {
    * the registry. The engine queues instead of failing when a key is saturated.
    */
   concurrencyKeys?: (params: P, ctx: { account: AccountRef }) => string[];
+  /** Buckets whose owner is known: every S3 call on them carries ExpectedBucketOwner (lib/bucket-owner.ts). */
+  bucketOwners?: readonly BucketOwnerParam[];
   plan(ctx: PlanContext, params: P | Record<string, unknown>): Promise<PlanResult>;
   /** Must be safe to call again after a crash at any instant: observe first, adopt what exists. */
   run(ctx: RunContext, params: P): Promise<Record<string, Json>>;
@@ -222,7 +234,16 @@ export interface RecipeDefinition<P = Record<string, unknown>> {
 export type AnyStepDefinition = StepDefinition<any> | RecipeDefinition<any>;
 
 export function defineStep<P>(def: Omit<StepDefinition<P>, "kind">): StepDefinition<P> {
-  return { kind: "primitive", ...def };
+  const declared = def.bucketOwners;
+  if (!declared) return { kind: "primitive", ...def };
+  return {
+    kind: "primitive",
+    ...def,
+    plan: (ctx, params) =>
+      def.plan({ ...ctx, aws: withBucketOwners(ctx.aws, knownOwners(declared, params, ctx)) }, params),
+    run: (ctx, params) =>
+      def.run({ ...ctx, aws: withBucketOwners(ctx.aws, knownOwners(declared, params, ctx)) }, params),
+  };
 }
 
 export function defineRecipe<P>(def: Omit<RecipeDefinition<P>, "kind">): RecipeDefinition<P> {

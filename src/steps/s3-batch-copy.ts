@@ -10,7 +10,7 @@ import { defineStep, type PlanResult } from "./define.js";
 import { planParams } from "./lib/plan.js";
 import { pricingParams } from "./lib/s3-batch-cost.js";
 import { batchCommonParams, roleArnSchema } from "./lib/s3-batch-params.js";
-import { type CopyStepParams, planCopy, runCopy } from "./lib/s3-copy-step.js";
+import { COPY_BUCKET_OWNERS, type CopyStepParams, planCopy, runCopy } from "./lib/s3-copy-step.js";
 import { manifestSchema } from "./lib/s3-manifest-types.js";
 
 export const s3BatchCopyParams = z.strictObject({
@@ -36,6 +36,7 @@ export const s3BatchCopy = defineStep<S3BatchCopyParams>({
     large: "{ versions, bytes } copied by multipart copy (over 5 GB)",
   },
   accountParams: { single: ["sourceAccount"] },
+  bucketOwners: COPY_BUCKET_OWNERS,
 
   async plan(ctx, raw): Promise<PlanResult> {
     const { params, problems } = planParams<S3BatchCopyParams>(s3BatchCopyParams, raw);

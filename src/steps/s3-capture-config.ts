@@ -43,6 +43,7 @@ export const s3CaptureConfig = defineStep<S3CaptureConfigParams>({
   description:
     "Capture every setting of a bucket (versioning, encryption, lifecycle, tags, CORS, website, ownership, public access block, policy, notifications, replication, Object Lock, logging, requester pays).",
   params: s3CaptureConfigParams,
+  bucketOwners: [{ bucket: "bucket" }],
   outputs: {
     bucket: "Bucket name",
     region: "Region of the bucket",

@@ -10,7 +10,7 @@ import { planParams } from "./lib/plan.js";
 import { pricingParams } from "./lib/s3-batch-cost.js";
 import { batchCommonParams, roleArnSchema } from "./lib/s3-batch-params.js";
 import { autoParams } from "./lib/s3-copy-plan.js";
-import { type CopyStepParams, planCopy, runCopy } from "./lib/s3-copy-step.js";
+import { COPY_BUCKET_OWNERS, type CopyStepParams, planCopy, runCopy } from "./lib/s3-copy-step.js";
 import { manifestSchema } from "./lib/s3-manifest-types.js";
 
 export const s3CopyParams = z
@@ -57,6 +57,7 @@ export const s3Copy = defineStep<S3CopyParams>({
   params: s3CopyParams,
   outputs: COPY_OUTPUTS,
   accountParams: { single: ["sourceAccount"] },
+  bucketOwners: COPY_BUCKET_OWNERS,
 
   async plan(ctx, raw): Promise<PlanResult> {
     const { params, problems } = planParams<S3CopyParams>(s3CopyParams, raw);

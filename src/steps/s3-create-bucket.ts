@@ -27,6 +27,7 @@ export const s3CreateBucket = defineStep<S3CreateBucketParams>({
   type: "s3.create-bucket",
   description: "Create a bucket (or adopt this account's own) and apply a captured configuration to it.",
   params: s3CreateBucketParams,
+  bucketOwners: [{ bucket: "bucket" }],
   outputs: CREATE_OUTPUTS,
 
   async plan(ctx, raw): Promise<PlanResult> {

@@ -38,6 +38,7 @@ export const s3DeleteBucket = defineStep<S3DeleteBucketParams>({
   description:
     "Delete an emptied bucket (destructive; the name becomes free for any account; needs a passed s3.verify of it).",
   params: s3DeleteBucketParams,
+  bucketOwners: [{ bucket: "bucket" }],
   outputs: { bucket: "Bucket name", deletedAt: "ISO time the bucket was deleted (from when its name may be freed)" },
   destructive: true,
   irreversible: true,

@@ -30,6 +30,7 @@ export const s3EmptyBucket = defineStep<S3EmptyBucketParams>({
   description:
     "Delete every object version, delete marker and incomplete multipart upload of a bucket (destructive; needs a passed s3.verify of it).",
   params: s3EmptyBucketParams,
+  bucketOwners: [{ bucket: "bucket" }],
   outputs: {
     bucket: "Bucket name",
     deletedVersions: "Object versions deleted",

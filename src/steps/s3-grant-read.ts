@@ -111,6 +111,7 @@ export const s3GrantRead = defineStep<S3GrantReadParams>({
     changed: "Whether the policy was written",
   },
   accountParams: { list: ["accounts"] },
+  bucketOwners: [{ bucket: "bucket" }],
 
   async plan(ctx, raw): Promise<PlanResult> {
     const { params, problems } = planParams<S3GrantReadParams>(s3GrantReadParams, raw);

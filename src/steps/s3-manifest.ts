@@ -40,7 +40,7 @@ export const s3ManifestParams = z.strictObject({
     .min(1)
     .optional()
     .describe(
-      "Account alias to list `bucket` with (default: the step's account, which then needs cross-account read).",
+      "Account alias that owns `bucket`: it lists it, with ExpectedBucketOwner (default: the step's account, which then needs cross-account read; owner unchecked).",
     ),
   checkpointEntries: z
     .number()
@@ -135,6 +135,7 @@ export const s3Manifest = defineStep<S3ManifestParams>({
   params: s3ManifestParams,
   outputs: MANIFEST_OUTPUTS,
   accountParams: { single: ["sourceAccount"] },
+  bucketOwners: [{ bucket: "bucket", owner: "sourceAccount" }, { bucket: "manifestBucket" }],
 
   async plan(ctx, raw): Promise<PlanResult> {
     const { params, problems } = planParams<S3ManifestParams>(s3ManifestParams, raw);

@@ -52,6 +52,7 @@ export const s3RestoreDeleteMarkers = defineStep<S3RestoreDeleteMarkersParams>({
   type: "s3.restore-delete-markers",
   description: "Re-create delete markers in the destination for keys that are deleted in the source.",
   params: s3RestoreDeleteMarkersParams,
+  bucketOwners: [{ bucket: "bucket" }, { bucket: "manifest.manifestBucket" }],
   outputs: {
     bucket: "the destination bucket",
     markers: "keys whose source state is a delete marker",

@@ -26,12 +26,20 @@ export const s3VerifyParams = z.strictObject({
     .optional()
     .describe("Bucket of this step's account for the report (mismatches CSV + summary JSON)."),
   prefix: z.string().optional().describe("Compare only keys under this prefix (as the manifest did)."),
-  sourceAccount: z.string().min(1).optional().describe("Account alias to list the source with (default: the step's)."),
+  sourceAccount: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      "Account alias that owns the source: it lists it, with ExpectedBucketOwner (default: the step's account lists it, owner unchecked).",
+    ),
   destinationAccount: z
     .string()
     .min(1)
     .optional()
-    .describe("Account alias to list the destination with (default: the step's)."),
+    .describe(
+      "Account alias that owns the destination: it lists it, with ExpectedBucketOwner (default: the step's account lists it, owner unchecked).",
+    ),
   etags: z
     .enum(["compare", "size-only"])
     .default("compare")
@@ -59,6 +67,11 @@ export const s3Verify = defineStep<S3VerifyParams>({
     reportKey: "key of the mismatch report in manifestBucket (null without one)",
   },
   accountParams: { single: ["sourceAccount", "destinationAccount"] },
+  bucketOwners: [
+    { bucket: "source", owner: "sourceAccount" },
+    { bucket: "destination", owner: "destinationAccount" },
+    { bucket: "manifestBucket" },
+  ],
 
   async plan(ctx, raw): Promise<PlanResult> {
     const { params, problems } = planParams<S3VerifyParams>(s3VerifyParams, raw);

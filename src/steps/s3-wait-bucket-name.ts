@@ -51,6 +51,7 @@ export const s3WaitBucketName = defineStep<S3WaitBucketNameParams>({
   description:
     "Wait until a deleted bucket's name is released and take it in this account (CreateBucket loop), then apply a captured configuration.",
   params: s3WaitBucketNameParams,
+  bucketOwners: [{ bucket: "bucket" }],
   outputs: { ...CREATE_OUTPUTS, attempts: "CreateBucket attempts it took" },
 
   async plan(ctx, raw): Promise<PlanResult> {

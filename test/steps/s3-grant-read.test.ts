@@ -77,7 +77,9 @@ describe("s3.grant-read", () => {
     expect((await world.h.plan(s3GrantRead, "source", revoke)).action).toBe("already-done");
     const after = await world.h.plan(s3GrantRead, "source", { ...revoke, grantedEarlier: true });
     expect(after.action).toBe("modify");
-    expect(after.summary).toMatch(/remove HikkoshiReadFor222222222222 from the policy of hk-private .*added earlier in this run/);
+    expect(after.summary).toMatch(
+      /remove HikkoshiReadFor222222222222 from the policy of hk-private .*added earlier in this run/,
+    );
   });
 
   it("refuses `all` at validation", async () => {

@@ -32,7 +32,9 @@ export const batchCommonParams = {
     .string()
     .min(1)
     .optional()
-    .describe("Account alias the plan lists the source with (default: the step's account)."),
+    .describe(
+      "Account alias that owns the source bucket: the plan lists it with that account, and every call on it carries ExpectedBucketOwner with its id (default: the step's account lists it, owner unchecked).",
+    ),
 };
 
 /** Whether a trust policy lets S3 Batch Operations assume the role (an Allow naming the service, no Deny). */

@@ -207,3 +207,11 @@ export async function runCopy(ctx: RunContext, params: CopyStepParams): Promise<
     markers: report.markers,
   };
 }
+
+/** The buckets of a copy and who owns them: the source its `sourceAccount`, the rest this step's account. */
+export const COPY_BUCKET_OWNERS = [
+  { bucket: "sourceBucket", owner: "sourceAccount" },
+  { bucket: "destinationBucket" },
+  { bucket: "manifest.manifestBucket" },
+  { bucket: "reportBucket" },
+] as const;

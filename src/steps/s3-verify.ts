@@ -12,7 +12,9 @@ import { defineStep, type PlanResult } from "./define.js";
 import { describeValue, known, planParams } from "./lib/plan.js";
 import { listKeyHistories } from "./lib/s3-key-history.js";
 import { taskPrefix } from "./lib/s3-manifest-types.js";
-import { compareKey, type EtagMode, emptyTotals } from "./lib/s3-verify-compare.js";
+import { compareKey, type EtagMode, emptyTotals, type VersionPair } from "./lib/s3-verify-compare.js";
+import { bucketKmsKey, verifyPlanNotes } from "./lib/s3-verify-depth.js";
+import { objectComparer } from "./lib/s3-verify-objects.js";
 import { mergeByKey } from "./lib/s3-verify-merge.js";
 import { describeMismatches, MismatchReport } from "./lib/s3-verify-report.js";
 
@@ -40,6 +42,13 @@ export const s3VerifyParams = z.strictObject({
     .describe(
       "Account alias that owns the destination: it lists it, with ExpectedBucketOwner (default: the step's account lists it, owner unchecked).",
     ),
+  depth: z
+    .enum(["full", "listing"])
+    .default("full")
+    .describe(
+      "full: also HEAD every version on both sides (and read the tags of tagged ones) to compare headers, user metadata, checksums, encryption, Object Lock and tags; listing: only what the listing carries (sequence, size, ETag, storage class).",
+    ),
+  concurrency: z.number().int().min(1).max(128).default(16).describe("Per-object requests in flight (depth: full)."),
   etags: z
     .enum(["compare", "size-only"])
     .default("compare")
@@ -65,6 +74,9 @@ export const s3Verify = defineStep<S3VerifyParams>({
     etagsCompared: "versions whose ETags matched",
     sizeOnly: "versions compared by size only (multipart ETags, or etags: size-only)",
     reportKey: "key of the mismatch report in manifestBucket (null without one)",
+    depth: "full (headers, metadata, checksums, encryption, Object Lock and tags compared per version) or listing",
+    headRequests: "HeadObject requests made (depth: full)",
+    tagRequests: "GetObjectTagging requests made (versions with tags, depth: full)",
   },
   accountParams: { single: ["sourceAccount", "destinationAccount"] },
   bucketOwners: [
@@ -78,9 +90,16 @@ export const s3Verify = defineStep<S3VerifyParams>({
     const report = known(params.manifestBucket)
       ? `; report to s3://${params.manifestBucket}/${taskPrefix(ctx)}verify/`
       : "";
+    const depth = await verifyPlanNotes(ctx, {
+      depth: params.depth === "listing" ? "listing" : "full",
+      source: known(params.source) ? params.source : undefined,
+      sourceAlias: known(params.sourceAccount) && params.sourceAccount ? params.sourceAccount : ctx.account.alias,
+      concurrency: known(params.concurrency) ? params.concurrency : 16,
+    });
     return {
       action: "noop",
-      summary: `verify s3://${describeValue(params.destination)} against s3://${describeValue(params.source)}${report}`,
+      summary: `verify s3://${describeValue(params.destination)} against s3://${describeValue(params.source)}${report}; ${depth.note}`,
+      ...(depth.durationSeconds !== undefined ? { estimate: { durationSeconds: depth.durationSeconds } } : {}),
       resources: [`s3://${describeValue(params.source)}`, `s3://${describeValue(params.destination)}`],
       preconditions: problems,
       predictedOutputs: {
@@ -102,9 +121,26 @@ export const s3Verify = defineStep<S3VerifyParams>({
         list(params.sourceAccount, params.source),
         list(params.destinationAccount, params.destination),
       );
+      const objects =
+        params.depth === "full"
+          ? objectComparer({
+              aws: ctx.aws,
+              source: { alias: params.sourceAccount ?? ctx.account.alias, bucket: params.source },
+              destination: { alias: params.destinationAccount ?? ctx.account.alias, bucket: params.destination },
+              concurrency: params.concurrency,
+              destinationKmsKey: await bucketKmsKey(ctx, params.destinationAccount ?? ctx.account.alias, params.destination),
+              report: (m) => report.add(m),
+              signal: ctx.signal,
+            })
+          : undefined;
       for await (const pair of pairs) {
-        for (const m of compareKey(pair.key, pair.source, pair.destination, totals, mode)) report.add(m);
+        const versions: VersionPair[] = [];
+        for (const m of compareKey(pair.key, pair.source, pair.destination, totals, mode, (v) => versions.push(v))) {
+          report.add(m);
+        }
+        if (objects) for (const v of versions) await objects.add(v);
       }
+      const perObject = await objects?.drain();
       const where = params.manifestBucket
         ? await report.upload(ctx, params.manifestBucket, taskPrefix(ctx), {
             source: params.source,
@@ -137,6 +173,9 @@ export const s3Verify = defineStep<S3VerifyParams>({
         etagsCompared: totals.etagsCompared,
         sizeOnly: totals.sizeOnly,
         reportKey: where?.csv ?? null,
+        depth: params.depth,
+        headRequests: perObject?.heads ?? 0,
+        tagRequests: perObject?.tagReads ?? 0,
       };
       return outputs;
     } finally {

@@ -1,6 +1,7 @@
 import { stableStringify } from "../core/hash.js";
 import { parseFaultRules } from "./faults.js";
 import type { HttpReply, RawRequest } from "./protocol/types.js";
+import { setListOrder } from "./s3/list-order.js";
 import type { Simulator } from "./simulator.js";
 
 function json(status: number, value: unknown): HttpReply {
@@ -17,7 +18,7 @@ function body(req: RawRequest): unknown {
 }
 
 /**
- * The control API under /_sim/: health, world dump, stats, faults, clock, reset. JSON in and out; the
+ * The control API under /_sim/: health, world dump, stats, faults, clock, S3 listing order, reset. JSON in and out; the
  * world dump is stable (sorted keys) so two runs can be compared byte for byte.
  */
 export function handleControl(sim: Simulator, req: RawRequest): HttpReply {
@@ -59,6 +60,10 @@ export function handleControl(sim: Simulator, req: RawRequest): HttpReply {
         return json(400, { error: (err as Error).message });
       }
       return json(200, clockState(sim));
+    }
+    case "POST /_sim/s3/list-order": {
+      const set = setListOrder(sim.world, body(req));
+      return json(set.status, set.value);
     }
     case "POST /_sim/reset":
       sim.reset();

@@ -46,6 +46,7 @@ export function populateWorld(seed: Seed, now: number): PopulateOutcome {
     }
   }
   world.s3.squatters = seed.s3NameSquatters.map((s) => ({ ...s }));
+  if (seed.s3ListOrder) world.s3.listOrder = seed.s3ListOrder;
   return problems.length === 0 ? { ok: true, world } : { ok: false, problems };
 }
 

@@ -3,7 +3,7 @@ import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { DenyActions, EbsSnapshotSeed, ImageSeed, VolumeSeed } from "./ec2/seed.js";
 import { FaultRuleSchema } from "./faults.js";
-import { BucketSeed, SquatterSeed } from "./s3/seed.js";
+import { BucketSeed, ListOrderSeed, SquatterSeed } from "./s3/seed.js";
 
 const AccountId = z.string().regex(/^\d{12}$/, "an account id is 12 digits");
 const Tags = z.record(z.string(), z.string()).default({});
@@ -119,6 +119,8 @@ export const SeedSchema = z.strictObject({
   s3NameReleaseDelaySeconds: z.number().nonnegative().default(3600),
   /** Accounts that take a bucket name as soon as it frees (plus afterSeconds). */
   s3NameSquatters: z.array(SquatterSeed).default([]),
+  /** ListObjectVersions order of buckets without their own `listOrder` (s3/list-order.ts). Default aws. */
+  s3ListOrder: ListOrderSeed.optional(),
   /** Batch Operations tasks a job runs per virtual second once Active. */
   s3BatchTasksPerSecond: z.number().positive().default(50),
   /** Virtual seconds a job spends Preparing (reading its manifest) before it runs. */

@@ -81,7 +81,7 @@ export const describeSnapshots: Prepare = (ctx, input) => {
   items = items
     .filter((s) => passes(filters.value, fields(s), s.account === ctx.account ? s.tags : undefined))
     .sort(byId);
-  const page = paginate(input, items, { min: 5, max: 1000 });
+  const page = paginate(input, items, { min: 5, pageMax: 1000 });
   if (!page.ok) return page;
   return answer({
     snapshotSet: itemList(page.value.items.map((s) => snapshotXml(s, ctx.account, ctx.now))),
@@ -111,7 +111,7 @@ export const describeVolumes: Prepare = (ctx, input) => {
     return values[name] === undefined ? [] : [values[name]];
   };
   items = items.filter((v) => passes(filters.value, fields(v), v.tags)).sort(byId);
-  const page = paginate(input, items, { min: 5, max: 500 });
+  const page = paginate(input, items, { min: 5, pageMax: 500 });
   if (!page.ok) return page;
   return answer({ volumeSet: itemList(page.value.items.map(volumeXml)), nextToken: page.value.next });
 };
@@ -162,7 +162,7 @@ export const describeImages: Prepare = (ctx, input) => {
     .filter((i) => executable(i.launchPermissions))
     .filter((i) => passes(filters.value, fields(i), i.account === ctx.account ? i.tags : undefined))
     .sort(byId);
-  const page = paginate(input, items, { min: 1, max: 1000 });
+  const page = paginate(input, items, { min: 1, pageMax: 1000 });
   if (!page.ok) return page;
   return answer({
     imagesSet: itemList(page.value.items.map((i) => imageXml(ctx.world, i, ctx.account, ctx.now))),

@@ -98,19 +98,24 @@ export function readPermissionChanges(input: QueryInput, struct: string): Outcom
   return ok(changes);
 }
 
-/** MaxResults (within `min`..`max`, default: everything) and NextToken over a sorted list. */
+/**
+ * MaxResults and NextToken over a sorted list. Below `min` is refused; above `pageMax` is accepted and
+ * answers `pageMax` items (with a NextToken), as EC2 documents for its describes ("if you specify a value
+ * larger than the maximum, only the maximum is returned"). Without MaxResults: everything.
+ */
 export function paginate<T>(
   input: QueryInput,
   items: T[],
-  bounds: { min: number; max: number },
+  bounds: { min: number; pageMax: number },
 ): Outcome<{ items: T[]; next?: string }> {
   const max = input.num("MaxResults");
-  if (max !== undefined && (!Number.isInteger(max) || max < bounds.min || max > bounds.max)) {
+  if (max !== undefined && (!Number.isInteger(max) || max < bounds.min)) {
     return invalidValue(
-      `Value (${max}) for parameter maxResults is invalid. Expecting a value between ${bounds.min} and ${bounds.max}.`,
+      `Value (${max}) for parameter maxResults is invalid. Expecting a value greater than or equal to ${bounds.min}.`,
     );
   }
-  const page = pageOf(items, input.str("NextToken"), max ?? Number.MAX_SAFE_INTEGER);
+  const limit = max === undefined ? Number.MAX_SAFE_INTEGER : Math.min(max, bounds.pageMax);
+  const page = pageOf(items, input.str("NextToken"), limit);
   if (!page) return fail("InvalidPaginationToken", "The specified pagination token is not valid or is expired.");
   return ok(page);
 }

@@ -116,11 +116,27 @@ export class SliceBody implements Body {
     end: number,
   ) {
     this.size = end - offset;
-    this.id = `r:${inner.id}[${offset},${end})`;
+    this.id = offset === 0 && end === inner.size ? inner.id : `r:${inner.id}[${offset},${end})`;
   }
   read(start: number, end: number): Buffer {
     return this.inner.read(this.offset + start, this.offset + end);
   }
+}
+
+/**
+ * The body that parts cut from one body, in order and without gaps, put back together: a multipart copy
+ * of a whole object is the same content, so it keeps its identity (and the fake hashes derived from it).
+ */
+function wholeOf(parts: readonly Body[]): Body | undefined {
+  const first = parts[0];
+  if (parts.length === 1) return first;
+  if (!(first instanceof SliceBody)) return undefined;
+  let at = 0;
+  for (const p of parts) {
+    if (!(p instanceof SliceBody) || p.inner !== first.inner || p.offset !== at) return undefined;
+    at += p.size;
+  }
+  return at === first.inner.size ? first.inner : undefined;
 }
 
 export class ConcatBody implements Body {
@@ -134,7 +150,7 @@ export class ConcatBody implements Body {
       at += p.size;
     }
     this.size = at;
-    this.id = `c:${md5(parts.map((p) => p.id).join("|"))}`;
+    this.id = wholeOf(parts)?.id ?? `c:${md5(parts.map((p) => p.id).join("|"))}`;
   }
   read(start: number, end: number): Buffer {
     const out: Buffer[] = [];

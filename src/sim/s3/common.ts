@@ -111,20 +111,6 @@ export function storageClassHeaders(storageClass: StorageClass | undefined): Rec
   return storageClass && storageClass !== "STANDARD" ? { "x-amz-storage-class": storageClass } : {};
 }
 
-/** x-amz-meta-* request headers. */
-export function metadataOf(req: S3Request): Record<string, string> | undefined {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(req.headers))
-    if (k.startsWith("x-amz-meta-") && v !== undefined) out[k.slice(11)] = v;
-  return Object.keys(out).length > 0 ? out : undefined;
-}
-
-export function metadataHeaders(metadata: Record<string, string> | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(metadata ?? {})) out[`x-amz-meta-${k}`] = v;
-  return out;
-}
-
 /**
  * Write a new entry on top of a key's history. Versioning Enabled: a new version id. Unversioned or
  * Suspended: the "null" version is replaced.
@@ -142,4 +128,11 @@ export function writeVersion(world: World, bucket: Bucket, entry: Omit<Version, 
 export function findVersion(bucket: Bucket, key: string, versionId: string | undefined): Version | undefined {
   const history = bucket.objects.get(key);
   return versionId === undefined ? history[0] : history.find((v) => v.versionId === versionId);
+}
+
+/** Change one version in place (its tags, retention…): by id, since generated histories are rebuilt on read. */
+export function changeVersion(bucket: Bucket, target: Version, change: (v: Version) => Version): void {
+  bucket.objects.update(target.key, (history) =>
+    history.map((v) => (v.versionId === target.versionId && !v.deleteMarker ? change(v) : v)),
+  );
 }

@@ -1,10 +1,10 @@
 import type { Principal, World } from "../world.js";
-import { allowed, checkDecrypt, findBucket } from "./access.js";
+import { accessDenied, allowed, checkDecrypt, findBucket } from "./access.js";
 import { md5Of } from "./body.js";
+import { checksumElements, parseAlgorithm } from "./checksum.js";
 import {
   bucketFor,
   isoDate,
-  metadataOf,
   type S3Handler,
   sseFor,
   sseHeaders,
@@ -14,7 +14,14 @@ import {
   writeVersion,
 } from "./common.js";
 import { type Bucket, MAX_COPY_SOURCE, S3_XMLNS, type StorageClass, type Version } from "./model.js";
-import { archivedState, readableVersion } from "./objects.js";
+import {
+  type CopyDirectives,
+  contentAttributes,
+  copiedAttributes,
+  lockHeaders,
+  taggingHeader,
+} from "./object-attributes.js";
+import { archivedState, readableVersion } from "./read.js";
 import type { S3Request } from "./request.js";
 import { type S3Outcome, s3Fail, xmlReply } from "./xml.js";
 
@@ -39,17 +46,20 @@ export function parseCopySource(header: string): CopySource | undefined {
 }
 
 /**
- * The version a copy reads, checked the way S3 checks a copy source: the bucket exists, the principal
- * may read it (owner or bucket policy), the version exists and is not a delete marker nor archived
- * (GLACIER / DEEP_ARCHIVE: InvalidObjectState), and its KMS key (if any) is usable by the principal's account.
+ * The version a copy reads, checked the way S3 checks a copy source: the bucket exists (and is owned by
+ * `expectedOwner` when the request names one), the principal may read it (owner or bucket policy), the
+ * version exists and is not a delete marker nor archived (GLACIER / DEEP_ARCHIVE: InvalidObjectState), and
+ * its KMS key (if any) is usable by the principal's account.
  */
 export function copySourceVersion(
   world: World,
   principal: Principal,
   src: CopySource,
+  expectedOwner?: string,
 ): S3Outcome<{ bucket: Bucket; version: Version }> {
   const bucket = findBucket(world, src.bucket);
   if (!bucket.ok) return bucket;
+  if (expectedOwner !== undefined && expectedOwner !== bucket.value.owner) return accessDenied();
   const action = src.versionId ? "s3:GetObjectVersion" : "s3:GetObject";
   if (!allowed(bucket.value, principal, action, src.key)) return s3Fail("AccessDenied", "Access Denied", 403);
   const found = readableVersion(bucket.value, src.key, src.versionId);
@@ -87,10 +97,13 @@ function copiedEtag(source: Version): string {
 export interface CopyOptions {
   destKey: string;
   now: number;
-  /** The request, for metadata (REPLACE), encryption and storage-class headers; absent for Batch Operations. */
+  /** CopyObject's request, for its encryption headers; absent for Batch Operations (the bucket default). */
   req?: S3Request;
-  /** Batch Operations' job-wide StorageClass (CopyObject reads `x-amz-storage-class` from `req`). */
+  /** The copy's class: a copy does not inherit the source's (absent = STANDARD, as on AWS). */
   storageClass?: StorageClass;
+  directives: CopyDirectives;
+  /** `x-amz-source-expected-bucket-owner`. */
+  expectedSourceOwner?: string;
 }
 
 /** CopyObject's work, shared with Batch Operations' S3PutObjectCopy. */
@@ -101,24 +114,25 @@ export function copyInto(
   dest: Bucket,
   options: CopyOptions,
 ): S3Outcome<{ source: Version; sourceBucket: Bucket; version: Version }> {
-  const found = copySourceVersion(world, principal, src);
+  const found = copySourceVersion(world, principal, src, options.expectedSourceOwner);
   if (!found.ok) return found;
   const source = found.value.version;
   if (source.size > MAX_COPY_SOURCE) return tooLargeToCopy();
-  const replace = (options.req?.headers["x-amz-metadata-directive"] ?? "COPY").toUpperCase() === "REPLACE";
+  const replace = options.directives.content !== undefined;
   const changesEncryption = options.req?.headers["x-amz-server-side-encryption"] !== undefined;
-  // A copy does not inherit the source's class: absent means STANDARD, as on AWS.
-  const requested = options.req ? storageClassOf(options.req) : { ok: true as const, value: options.storageClass };
-  if (!requested.ok) return requested;
-  const storageClass = requested.value === "STANDARD" ? undefined : requested.value;
+  const storageClass = options.storageClass === "STANDARD" ? undefined : options.storageClass;
   const changesClass = (storageClass ?? "STANDARD") !== (source.storageClass ?? "STANDARD");
+  // Copying in place is how S3 users add or change an object's checksum algorithm.
+  const wanted = options.directives.checksumAlgorithm;
+  const changesChecksum = wanted !== undefined && wanted !== source.checksum?.algorithm;
   if (
     found.value.bucket === dest &&
     src.key === options.destKey &&
     src.versionId === undefined &&
     !replace &&
     !changesEncryption &&
-    !changesClass
+    !changesClass &&
+    !changesChecksum
   ) {
     return s3Fail(
       "InvalidRequest",
@@ -135,13 +149,41 @@ export function copyInto(
     size: source.size,
     etag: copiedEtag(source),
     lastModified: options.now,
-    contentType: replace ? options.req?.headers["content-type"] : source.contentType,
-    metadata: replace && options.req ? metadataOf(options.req) : source.metadata,
+    ...copiedAttributes(source, options.directives),
     sse: sse.value,
     ...(storageClass ? { storageClass } : {}),
     owner: principal.account,
   });
   return { ok: true, value: { source, sourceBucket: found.value.bucket, version } };
+}
+
+function directive(req: S3Request, header: string, what: string): S3Outcome<"COPY" | "REPLACE"> {
+  const value = (req.headers[header] ?? "COPY").toUpperCase();
+  if (value === "COPY" || value === "REPLACE") return { ok: true, value };
+  return s3Fail("InvalidArgument", `Unknown ${what} directive.`, 400, { ArgumentName: header, ArgumentValue: value });
+}
+
+/** CopyObject's headers: metadata and tagging directives, checksum algorithm, Object Lock of the copy. */
+function requestDirectives(req: S3Request, dest: Bucket, now: number): S3Outcome<CopyDirectives> {
+  const metadata = directive(req, "x-amz-metadata-directive", "metadata");
+  if (!metadata.ok) return metadata;
+  const tagging = directive(req, "x-amz-tagging-directive", "tagging");
+  if (!tagging.ok) return tagging;
+  const tags = tagging.value === "REPLACE" ? taggingHeader(req.headers["x-amz-tagging"] ?? "") : undefined;
+  if (tags && !tags.ok) return tags;
+  const algorithm = parseAlgorithm(req.headers["x-amz-checksum-algorithm"], "x-amz-checksum-algorithm");
+  if (!algorithm.ok) return algorithm;
+  const lock = lockHeaders(req, dest, now);
+  if (!lock.ok) return lock;
+  return {
+    ok: true,
+    value: {
+      ...(metadata.value === "REPLACE" ? { content: contentAttributes(req) } : {}),
+      ...(tags ? { tags: tags.value } : {}),
+      ...(algorithm.value ? { checksumAlgorithm: algorithm.value } : {}),
+      ...(lock.value ? { objectLock: lock.value } : {}),
+    },
+  };
 }
 
 const CopyObject: S3Handler = (ctx, req) => {
@@ -150,12 +192,23 @@ const CopyObject: S3Handler = (ctx, req) => {
   const src = parseCopySource(req.headers["x-amz-copy-source"] ?? "");
   if (!src)
     return s3Fail("InvalidArgument", "Copy Source must mention the source bucket and key: sourcebucket/sourcekey", 400);
-  const done = copyInto(ctx.world, ctx.principal, src, dest.value, { destKey: req.key!, now: ctx.now, req });
+  const storageClass = storageClassOf(req);
+  if (!storageClass.ok) return storageClass;
+  const directives = requestDirectives(req, dest.value, ctx.now);
+  if (!directives.ok) return directives;
+  const done = copyInto(ctx.world, ctx.principal, src, dest.value, {
+    destKey: req.key!,
+    now: ctx.now,
+    req,
+    ...(storageClass.value ? { storageClass: storageClass.value } : {}),
+    directives: directives.value,
+    expectedSourceOwner: req.headers["x-amz-source-expected-bucket-owner"],
+  });
   if (!done.ok) return done;
   const { version, source, sourceBucket } = done.value;
   const reply = xmlReply(
     "CopyObjectResult",
-    { LastModified: isoDate(version.lastModified), ETag: version.etag },
+    { LastModified: isoDate(version.lastModified), ETag: version.etag, ...checksumElements(version.checksum) },
     S3_XMLNS,
   );
   reply.headers = {

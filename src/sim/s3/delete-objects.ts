@@ -1,6 +1,6 @@
 import { allowed } from "./access.js";
 import { bucketFor, type S3Handler } from "./common.js";
-import { esc } from "./list.js";
+import { esc } from "./list-common.js";
 import { S3_XMLNS } from "./model.js";
 import { deleteEntry } from "./objects.js";
 import { many, parseXml, record, s3Fail, text } from "./xml.js";

@@ -1,13 +1,15 @@
 import { createHash } from "node:crypto";
 import type { World } from "../world.js";
 import { bucketDefaultSse } from "./common.js";
-import type { Bucket } from "./model.js";
+import type { Bucket, ObjectAttributes } from "./model.js";
+import { DEFAULT_CONTENT_TYPE } from "./object-attributes.js";
 
 /**
  * A bucket as the world dump shows it: who owns it, where, its settings and what it holds. `digest` is a
- * SHA-256 over every key with its history in order (size, ETag, storage class unless STANDARD and delete-marker
- * flag of each entry, newest first) — not version ids or times, which a copy does not keep — so two worlds holding the same data
- * compare equal.
+ * SHA-256 over every key with its history in order (size, ETag, storage class unless STANDARD, content
+ * headers, user metadata and tags, and the delete-marker flag of each entry, newest first) — not version
+ * ids, times, checksums, encryption or Object Lock, which a faithful copy may change — so two worlds holding
+ * the same data compare equal.
  */
 export interface S3BucketDump {
   name: string;
@@ -31,6 +33,28 @@ export interface S3Dump {
   pendingNames: { name: string; previousOwner: string }[];
 }
 
+/**
+ * The attributes a copy must keep, as digest text: empty for a version without any (so digests of
+ * worlds without attributes stay what they were). Content-Type as S3 answers it: none = binary/octet-stream,
+ * which is what a copy made from a HEAD carries; Expires by the instant it names.
+ */
+function attributeText(v: ObjectAttributes): string {
+  const fields: [string, string][] = [];
+  if (v.contentType !== undefined && v.contentType !== DEFAULT_CONTENT_TYPE) fields.push(["type", v.contentType]);
+  if (v.contentEncoding !== undefined) fields.push(["encoding", v.contentEncoding]);
+  if (v.contentDisposition !== undefined) fields.push(["disposition", v.contentDisposition]);
+  if (v.contentLanguage !== undefined) fields.push(["language", v.contentLanguage]);
+  if (v.cacheControl !== undefined) fields.push(["cache", v.cacheControl]);
+  if (v.expires !== undefined) {
+    const at = Date.parse(v.expires);
+    fields.push(["expires", Number.isFinite(at) ? new Date(at).toISOString() : v.expires]);
+  }
+  const sorted = (pairs: [string, string][]) => pairs.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const [k, value] of sorted(Object.entries(v.metadata ?? {}))) fields.push([`meta:${k}`, value]);
+  for (const [k, value] of sorted([...(v.tags ?? [])])) fields.push([`tag:${k}`, value]);
+  return fields.length === 0 ? "" : `:${JSON.stringify(fields)}`;
+}
+
 function bucketDump(b: Bucket): S3BucketDump {
   const h = createHash("sha256");
   let keys = 0;
@@ -49,7 +73,7 @@ function bucketDump(b: Bucket): S3BucketDump {
         bytes += v.size;
         // The class only when not STANDARD: dumps of worlds without classes keep their digests.
         h.update(
-          `${v.size}:${v.etag}${v.storageClass && v.storageClass !== "STANDARD" ? `:${v.storageClass}` : ""}\u0000`,
+          `${v.size}:${v.etag}${v.storageClass && v.storageClass !== "STANDARD" ? `:${v.storageClass}` : ""}${attributeText(v)}\u0000`,
         );
       }
     }

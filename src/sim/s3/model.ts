@@ -11,8 +11,44 @@ export interface Sse {
   kmsKeyArn?: string;
 }
 
+/** The checksum algorithms S3 stores with a version (`x-amz-checksum-<lower-case name>`). */
+export const CHECKSUM_ALGORITHMS = ["CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256"] as const;
+export type ChecksumAlgorithm = (typeof CHECKSUM_ALGORITHMS)[number];
+
+/** A version's checksum: the value the client sent (or S3 computed), base64; COMPOSITE ones end in `-<parts>`. */
+export interface Checksum {
+  algorithm: ChecksumAlgorithm;
+  value: string;
+  type: "FULL_OBJECT" | "COMPOSITE";
+}
+
+export interface ObjectLock {
+  mode?: "GOVERNANCE" | "COMPLIANCE";
+  /** Epoch ms; set together with `mode`. */
+  retainUntil?: number;
+  legalHold?: "ON" | "OFF";
+}
+
+/** Object tags in the order they were given (keys unique). */
+export type TagSet = [string, string][];
+
+/** What S3 keeps with each version besides its content, and answers on GET/HEAD. */
+export interface ObjectAttributes {
+  contentType?: string;
+  contentEncoding?: string;
+  contentDisposition?: string;
+  contentLanguage?: string;
+  cacheControl?: string;
+  /** As sent (normally an HTTP date): S3 answers it back unchanged. */
+  expires?: string;
+  metadata?: Record<string, string>;
+  tags?: TagSet;
+  checksum?: Checksum;
+  objectLock?: ObjectLock;
+}
+
 /** One entry of a key's history: an object version or a delete marker. */
-export interface Version {
+export interface Version extends ObjectAttributes {
   key: string;
   /** "null" for versions written while the bucket was unversioned or suspended. */
   versionId: string;
@@ -23,8 +59,6 @@ export interface Version {
   /** Quoted, as on the wire: `"<md5>"` or `"<md5-of-md5s>-<parts>"`. */
   etag: string;
   lastModified: number;
-  contentType?: string;
-  metadata?: Record<string, string>;
   sse?: Sse;
   /** Absent = STANDARD (the dump and listings treat both alike). */
   storageClass?: StorageClass;
@@ -37,6 +71,8 @@ export interface UploadPart {
   body: Body;
   etag: string;
   lastModified: number;
+  /** The part's checksum in the upload's algorithm (base64), when the upload has one. */
+  checksum?: string;
 }
 
 export interface MultipartUpload {
@@ -44,8 +80,10 @@ export interface MultipartUpload {
   key: string;
   initiated: number;
   owner: string;
-  contentType?: string;
-  metadata?: Record<string, string>;
+  /** The object's attributes, from CreateMultipartUpload's headers (checksum excepted). */
+  attributes: ObjectAttributes;
+  checksumAlgorithm?: ChecksumAlgorithm;
+  checksumType?: Checksum["type"];
   sse?: Sse;
   storageClass?: StorageClass;
   parts: Map<number, UploadPart>;
@@ -84,7 +122,16 @@ export interface Bucket {
   configs: Map<ConfigName, string>;
   objects: ObjectStore;
   uploads: Map<string, MultipartUpload>;
+  /** How ListObjectVersions orders this bucket's entries; absent = the world's default (`S3State.listOrder`). */
+  listOrder?: ListOrder;
 }
+
+/**
+ * Listing orders of S3-compatible stores other than AWS (see list-order.ts): `aws` is S3's own,
+ * the others keep every page's entries but order them differently, or page in first-written key order.
+ */
+export const LIST_ORDERS = ["aws", "versions-then-markers", "shuffled", "unsorted-keys"] as const;
+export type ListOrder = (typeof LIST_ORDERS)[number];
 
 /** A deleted bucket's name: unavailable (OperationAborted) until `freeAt`. */
 export interface PendingName {
@@ -102,6 +149,8 @@ export interface S3State {
   squatters: { bucket: string; account: string; region: string; afterSeconds: number }[];
   versionCounter: number;
   uploadCounter: number;
+  /** Default listing order of buckets that have none of their own (absent = aws). */
+  listOrder?: ListOrder;
 }
 
 export function emptyS3State(): S3State {

@@ -1,10 +1,9 @@
 import { digest } from "../ids.js";
 import { type Body, BytesBody, ConcatBody, md5Of, multipartEtag, SliceBody } from "./body.js";
+import { checksumElements, checksumHeader, contentChecksum } from "./checksum.js";
 import {
   bucketFor,
   isoDate,
-  metadataOf,
-  ownerXml,
   type S3Handler,
   sseFor,
   sseHeaders,
@@ -13,14 +12,15 @@ import {
   writeVersion,
 } from "./common.js";
 import { copySourceVersion, parseCopySource, tooLargeToCopy } from "./copy.js";
-import { compareKeys } from "./keys.js";
-import { type Bucket, MAX_COPY_SOURCE, type MultipartUpload, S3_XMLNS } from "./model.js";
+import { type Bucket, MAX_COPY_SOURCE, type MultipartUpload, type UploadPart as Part, S3_XMLNS } from "./model.js";
+import { completedChecksum, partChecksum, uploadChecksum } from "./multipart-checksum.js";
+import { writeAttributes } from "./object-attributes.js";
 import type { S3Request } from "./request.js";
 import { many, parseXml, record, type S3Outcome, s3Fail, text, xmlReply } from "./xml.js";
 
 const MIN_PART = 5 * 1024 * 1024;
 
-function uploadOf(bucket: Bucket, req: S3Request): S3Outcome<MultipartUpload> {
+export function uploadOf(bucket: Bucket, req: S3Request): S3Outcome<MultipartUpload> {
   const id = req.query.get("uploadId") ?? "";
   const upload = bucket.uploads.get(id);
   if (upload && upload.key === req.key) return { ok: true, value: upload };
@@ -38,6 +38,7 @@ function partNumberOf(req: S3Request): S3Outcome<number> {
   return s3Fail("InvalidArgument", "Part number must be an integer between 1 and 10000, inclusive", 400);
 }
 
+/** The object's attributes come from this request's headers, never from a copied part's source (as on AWS). */
 const CreateMultipartUpload: S3Handler = (ctx, req) => {
   const bucket = bucketFor(ctx, req, "s3:PutObject");
   if (!bucket.ok) return bucket;
@@ -45,6 +46,11 @@ const CreateMultipartUpload: S3Handler = (ctx, req) => {
   if (!sse.ok) return sse;
   const storageClass = storageClassOf(req);
   if (!storageClass.ok) return storageClass;
+  const attributes = writeAttributes(req, bucket.value, ctx.now);
+  if (!attributes.ok) return attributes;
+  const checksum = uploadChecksum(req);
+  if (!checksum.ok) return checksum;
+  const { algorithm, type } = checksum.value;
   ctx.world.s3.uploadCounter += 1;
   const uploadId = Buffer.from(digest("s3-upload", ctx.world.s3.uploadCounter), "hex").toString("base64url");
   bucket.value.uploads.set(uploadId, {
@@ -52,8 +58,8 @@ const CreateMultipartUpload: S3Handler = (ctx, req) => {
     key: req.key!,
     initiated: ctx.now,
     owner: ctx.account,
-    contentType: req.headers["content-type"],
-    metadata: metadataOf(req),
+    attributes: attributes.value,
+    ...(algorithm ? { checksumAlgorithm: algorithm, checksumType: type } : {}),
     sse: sse.value,
     ...(storageClass.value ? { storageClass: storageClass.value } : {}),
     parts: new Map(),
@@ -63,9 +69,19 @@ const CreateMultipartUpload: S3Handler = (ctx, req) => {
     { Bucket: bucket.value.name, Key: req.key, UploadId: uploadId },
     S3_XMLNS,
   );
-  reply.headers = { ...reply.headers, ...sseHeaders(sse.value) };
+  reply.headers = {
+    ...reply.headers,
+    ...sseHeaders(sse.value),
+    ...(algorithm ? { "x-amz-checksum-algorithm": algorithm, "x-amz-checksum-type": type! } : {}),
+  };
   return { ok: true, value: reply };
 };
+
+function storePart(upload: MultipartUpload, n: number, body: Body, now: number, checksum?: string): Part {
+  const part = { partNumber: n, body, etag: `"${md5Of(body)}"`, lastModified: now, ...(checksum ? { checksum } : {}) };
+  upload.parts.set(n, part);
+  return part;
+}
 
 const UploadPart: S3Handler = (ctx, req) => {
   const bucket = bucketFor(ctx, req, "s3:PutObject");
@@ -74,10 +90,14 @@ const UploadPart: S3Handler = (ctx, req) => {
   if (!upload.ok) return upload;
   const partNumber = partNumberOf(req);
   if (!partNumber.ok) return partNumber;
+  const checksum = partChecksum(req, upload.value);
+  if (!checksum.ok) return checksum;
+  const algorithm = upload.value.checksumAlgorithm;
   const body = new BytesBody(Buffer.from(req.body));
-  const etag = `"${md5Of(body)}"`;
-  upload.value.parts.set(partNumber.value, { partNumber: partNumber.value, body, etag, lastModified: ctx.now });
-  return { ok: true, value: { headers: { etag, ...sseHeaders(upload.value.sse) } } };
+  const part = storePart(upload.value, partNumber.value, body, ctx.now, checksum.value);
+  const headers = { etag: part.etag, ...sseHeaders(upload.value.sse) };
+  if (algorithm && checksum.value) Object.assign(headers, { [checksumHeader(algorithm)]: checksum.value });
+  return { ok: true, value: { headers } };
 };
 
 const UploadPartCopy: S3Handler = (ctx, req) => {
@@ -90,7 +110,8 @@ const UploadPartCopy: S3Handler = (ctx, req) => {
   const src = parseCopySource(req.headers["x-amz-copy-source"] ?? "");
   if (!src)
     return s3Fail("InvalidArgument", "Copy Source must mention the source bucket and key: sourcebucket/sourcekey", 400);
-  const found = copySourceVersion(ctx.world, ctx.principal, src);
+  const expectedOwner = req.headers["x-amz-source-expected-bucket-owner"];
+  const found = copySourceVersion(ctx.world, ctx.principal, src, expectedOwner);
   if (!found.ok) return found;
   const source = found.value.version;
   const rangeHeader = req.headers["x-amz-copy-source-range"];
@@ -108,9 +129,12 @@ const UploadPartCopy: S3Handler = (ctx, req) => {
     body = new SliceBody(source.body!, start, end);
   }
   if (body.size > MAX_COPY_SOURCE) return tooLargeToCopy();
-  const etag = `"${md5Of(body)}"`;
-  upload.value.parts.set(partNumber.value, { partNumber: partNumber.value, body, etag, lastModified: ctx.now });
-  const reply = xmlReply("CopyPartResult", { ETag: etag, LastModified: isoDate(ctx.now) }, S3_XMLNS);
+  const algorithm = upload.value.checksumAlgorithm;
+  const checksum = algorithm ? contentChecksum(algorithm, body) : undefined;
+  const part = storePart(upload.value, partNumber.value, body, ctx.now, checksum);
+  const result = { ETag: part.etag, LastModified: isoDate(ctx.now) };
+  if (algorithm && checksum) Object.assign(result, { [`Checksum${algorithm}`]: checksum });
+  const reply = xmlReply("CopyPartResult", result, S3_XMLNS);
   if (found.value.bucket.versioning !== "Unversioned") {
     reply.headers = { ...reply.headers, "x-amz-copy-source-version-id": source.versionId };
   }
@@ -162,6 +186,8 @@ const CompleteMultipartUpload: S3Handler = (ctx, req) => {
   }
   const body = new ConcatBody(parts.map((p) => p.body));
   const u = upload.value;
+  const checksum = completedChecksum(req, u, parts, body);
+  if (!checksum.ok) return checksum;
   const version = writeVersion(ctx.world, bucket.value, {
     key: u.key,
     deleteMarker: false,
@@ -169,8 +195,8 @@ const CompleteMultipartUpload: S3Handler = (ctx, req) => {
     size: body.size,
     etag: multipartEtag(parts.map((p) => p.etag)),
     lastModified: ctx.now,
-    contentType: u.contentType,
-    metadata: u.metadata,
+    ...u.attributes,
+    ...(checksum.value ? { checksum: checksum.value } : {}),
     sse: u.sse,
     ...(u.storageClass ? { storageClass: u.storageClass } : {}),
     owner: ctx.account,
@@ -183,6 +209,7 @@ const CompleteMultipartUpload: S3Handler = (ctx, req) => {
       Bucket: bucket.value.name,
       Key: u.key,
       ETag: version.etag,
+      ...checksumElements(version.checksum),
     },
     S3_XMLNS,
   );
@@ -199,98 +226,10 @@ const AbortMultipartUpload: S3Handler = (ctx, req) => {
   return { ok: true, value: { status: 204 } };
 };
 
-const ListMultipartUploads: S3Handler = (ctx, req) => {
-  const bucket = bucketFor(ctx, req, "s3:ListBucketMultipartUploads");
-  if (!bucket.ok) return bucket;
-  const prefix = req.query.get("prefix") ?? "";
-  const keyMarker = req.query.get("key-marker") ?? "";
-  const idMarker = req.query.get("upload-id-marker") ?? "";
-  const max = Math.min(1000, Number(req.query.get("max-uploads") ?? 1000) || 1000);
-  const all = [...bucket.value.uploads.values()]
-    .filter((u) => u.key.startsWith(prefix))
-    .sort((a, b) => compareKeys(a.key, b.key) || a.initiated - b.initiated || (a.uploadId < b.uploadId ? -1 : 1));
-  let start = 0;
-  if (keyMarker !== "") {
-    start = all.findIndex((u) => {
-      const c = compareKeys(u.key, keyMarker);
-      return c > 0 || (c === 0 && idMarker !== "" && u.uploadId > idMarker);
-    });
-    if (start < 0) start = all.length;
-  }
-  const page = all.slice(start, start + max);
-  const truncated = start + max < all.length;
-  const last = page[page.length - 1];
-  const owner = ownerXml(ctx.world, bucket.value.owner);
-  return {
-    ok: true,
-    value: xmlReply(
-      "ListMultipartUploadsResult",
-      {
-        Bucket: bucket.value.name,
-        KeyMarker: keyMarker,
-        UploadIdMarker: idMarker,
-        NextKeyMarker: truncated ? last?.key : undefined,
-        NextUploadIdMarker: truncated ? last?.uploadId : undefined,
-        Prefix: prefix || undefined,
-        MaxUploads: max,
-        IsTruncated: truncated,
-        Upload: page.map((u) => ({
-          Key: u.key,
-          UploadId: u.uploadId,
-          Initiator: ownerXml(ctx.world, u.owner),
-          Owner: owner,
-          StorageClass: u.storageClass ?? "STANDARD",
-          Initiated: isoDate(u.initiated),
-        })),
-      },
-      S3_XMLNS,
-    ),
-  };
-};
-
-const ListParts: S3Handler = (ctx, req) => {
-  const bucket = bucketFor(ctx, req, "s3:ListMultipartUploadParts");
-  if (!bucket.ok) return bucket;
-  const upload = uploadOf(bucket.value, req);
-  if (!upload.ok) return upload;
-  const marker = Number(req.query.get("part-number-marker") ?? 0) || 0;
-  const max = Math.min(1000, Number(req.query.get("max-parts") ?? 1000) || 1000);
-  const all = [...upload.value.parts.values()]
-    .filter((p) => p.partNumber > marker)
-    .sort((a, b) => a.partNumber - b.partNumber);
-  const page = all.slice(0, max);
-  const truncated = all.length > max;
-  return {
-    ok: true,
-    value: xmlReply(
-      "ListPartsResult",
-      {
-        Bucket: bucket.value.name,
-        Key: upload.value.key,
-        UploadId: upload.value.uploadId,
-        PartNumberMarker: marker,
-        NextPartNumberMarker: page[page.length - 1]?.partNumber,
-        MaxParts: max,
-        IsTruncated: truncated,
-        Part: page.map((p) => ({
-          PartNumber: p.partNumber,
-          LastModified: isoDate(p.lastModified),
-          ETag: p.etag,
-          Size: p.body.size,
-        })),
-        StorageClass: upload.value.storageClass ?? "STANDARD",
-      },
-      S3_XMLNS,
-    ),
-  };
-};
-
 export const multipartActions: Record<string, S3Handler> = {
   CreateMultipartUpload,
   UploadPart,
   UploadPartCopy,
   CompleteMultipartUpload,
   AbortMultipartUpload,
-  ListMultipartUploads,
-  ListParts,
 };

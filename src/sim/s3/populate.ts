@@ -4,10 +4,11 @@ import type { World } from "../world.js";
 import { BytesBody, SyntheticBody, singlePartEtag } from "./body.js";
 import { newVersionId, sseFor } from "./common.js";
 import { ObjectGenerator } from "./generated.js";
-import { esc } from "./list.js";
-import { type Bucket, S3_XMLNS, type Version } from "./model.js";
+import { esc } from "./list-common.js";
+import { type Bucket, type ObjectAttributes, S3_XMLNS, type TagSet, type Version } from "./model.js";
 import { addBucket } from "./names.js";
-import type { BucketSeedData } from "./seed.js";
+import { validateTags } from "./object-attributes.js";
+import type { BucketSeedData, VersionSeedData } from "./seed.js";
 
 const HOUR = 3_600_000;
 
@@ -30,6 +31,47 @@ function tagsXml(tags: Record<string, string>): string | undefined {
   if (entries.length === 0) return undefined;
   const set = entries.map(([k, v]) => `<Tag><Key>${esc(k)}</Key><Value>${esc(v)}</Value></Tag>`).join("");
   return `<Tagging xmlns="${S3_XMLNS}"><TagSet>${set}</TagSet></Tagging>`;
+}
+
+const CONTENT_FIELDS = [
+  "contentType",
+  "contentEncoding",
+  "contentDisposition",
+  "contentLanguage",
+  "cacheControl",
+  "expires",
+] as const;
+
+/** A seeded version's attributes, checked as S3 would check them on a write. */
+function seededAttributes(bucket: Bucket, v: VersionSeedData, problem: (p: string) => void): ObjectAttributes {
+  const out: ObjectAttributes = {};
+  for (const field of CONTENT_FIELDS) if (v[field] !== undefined) out[field] = v[field];
+  const metadata = Object.entries(v.metadata ?? {}).map(([k, value]) => [k.toLowerCase(), value]);
+  for (const [k] of metadata)
+    if (!/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(k!)) problem(`metadata: ${k} cannot be an HTTP header name`);
+  if (metadata.length > 0) out.metadata = Object.fromEntries(metadata);
+  const tags: TagSet = Object.entries(v.tags ?? {});
+  const checked = validateTags(tags);
+  if (!checked.ok) problem(`tags: ${checked.error.message}`);
+  else if (tags.length > 0) out.tags = tags;
+  if (v.checksum) {
+    const type = v.checksum.type ?? (/-\d+$/.test(v.checksum.value) ? "COMPOSITE" : "FULL_OBJECT");
+    out.checksum = { algorithm: v.checksum.algorithm, value: v.checksum.value, type };
+  }
+  const lock = v.objectLock;
+  if (lock) {
+    if (!bucket.objectLockEnabled) problem("objectLock: the bucket needs objectLock: true");
+    if ((lock.mode === undefined) !== (lock.retainUntil === undefined))
+      problem("objectLock: mode and retainUntil go together");
+    out.objectLock = {
+      ...(lock.mode ? { mode: lock.mode } : {}),
+      ...(lock.retainUntil ? { retainUntil: Date.parse(lock.retainUntil) } : {}),
+      ...(lock.legalHold !== undefined
+        ? { legalHold: lock.legalHold === true || lock.legalHold === "ON" ? ("ON" as const) : ("OFF" as const) }
+        : {}),
+    };
+  }
+  return out;
 }
 
 /** Seeded versions are written oldest first, an hour apart, ending an hour before the seed's time. */
@@ -74,7 +116,7 @@ function populateObjects(
         size: body.size,
         etag: singlePartEtag(body),
         lastModified,
-        contentType: v.contentType,
+        ...seededAttributes(bucket, v, (p) => problem(`objects.${i}.versions.${j}.${p}`)),
         ...(v.storageClass && v.storageClass !== "STANDARD" ? { storageClass: v.storageClass } : {}),
         sse: sse.ok ? sse.value : undefined,
         owner: bucket.owner,
@@ -109,6 +151,7 @@ export function populateBucket(
     defaults: !seed.legacy,
   });
   bucket.versioning = seed.objectLock ? "Enabled" : seed.versioning;
+  if (seed.listOrder) bucket.listOrder = seed.listOrder;
   const encryption = encryptionXml(world, seed, account, region);
   if (encryption) bucket.configs.set("encryption", encryption);
   const tags = tagsXml(seed.tags);
@@ -126,6 +169,7 @@ export function populateBucket(
       key,
       initiated: now - HOUR,
       owner: account,
+      attributes: {},
       parts: new Map([[1, { partNumber: 1, body, etag: singlePartEtag(body), lastModified: now - HOUR }]]),
     });
   }

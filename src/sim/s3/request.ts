@@ -8,6 +8,8 @@ export interface S3Request {
   query: URLSearchParams;
   headers: Record<string, string | undefined>;
   body: Buffer;
+  /** Trailing headers of an aws-chunked body (lower-case names): where streamed uploads put their checksum. */
+  trailers: Record<string, string | undefined>;
   /** The body as UTF-8 (XML documents, policies). */
   text: string;
 }
@@ -31,19 +33,28 @@ function decodeSegment(s: string): string {
   }
 }
 
-/** `aws-chunked` (what the SDK sends for streamed bodies with a trailing checksum) → the plain bytes. */
-export function dechunk(bytes: Buffer): Buffer {
+/** `aws-chunked` (what the SDK sends for streamed bodies with a trailing checksum) → the plain bytes and trailers. */
+export function dechunk(bytes: Buffer): { body: Buffer; trailers: Record<string, string> } {
   const out: Buffer[] = [];
   let at = 0;
   while (at < bytes.length) {
     const eol = bytes.indexOf("\r\n", at);
     if (eol < 0) break;
     const size = Number.parseInt(bytes.subarray(at, eol).toString("latin1").split(";")[0] ?? "", 16);
-    if (!Number.isFinite(size) || size === 0) break;
+    if (!Number.isFinite(size)) break;
+    if (size === 0) {
+      at = eol + 2;
+      break;
+    }
     out.push(bytes.subarray(eol + 2, eol + 2 + size));
     at = eol + 2 + size + 2;
   }
-  return Buffer.concat(out);
+  const trailers: Record<string, string> = {};
+  for (const line of bytes.subarray(at).toString("latin1").split("\r\n")) {
+    const colon = line.indexOf(":");
+    if (colon > 0) trailers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+  }
+  return { body: Buffer.concat(out), trailers };
 }
 
 function isChunked(req: RawRequest): boolean {
@@ -66,7 +77,7 @@ export function readS3Request(req: RawRequest): S3Request {
     keyParts = segments.slice(1);
   }
   const keyText = keyParts.join("/");
-  const body = isChunked(req) ? dechunk(req.bytes) : req.bytes;
+  const { body, trailers } = isChunked(req) ? dechunk(req.bytes) : { body: req.bytes, trailers: {} };
   return {
     method: req.method.toUpperCase(),
     bucket,
@@ -74,6 +85,7 @@ export function readS3Request(req: RawRequest): S3Request {
     query: req.query,
     headers: req.headers,
     body,
+    trailers,
     text: body.toString("utf8"),
   };
 }
@@ -136,11 +148,15 @@ function objectOperation(r: S3Request): string {
     case "PUT":
       if (q.has("uploadId")) return copy ? "UploadPartCopy" : "UploadPart";
       if (q.has("tagging")) return "PutObjectTagging";
+      if (q.has("retention")) return "PutObjectRetention";
+      if (q.has("legal-hold")) return "PutObjectLegalHold";
       if (q.has("acl")) return "PutObjectAcl";
       return copy ? "CopyObject" : "PutObject";
     case "GET":
       if (q.has("uploadId")) return "ListParts";
       if (q.has("tagging")) return "GetObjectTagging";
+      if (q.has("retention")) return "GetObjectRetention";
+      if (q.has("legal-hold")) return "GetObjectLegalHold";
       if (q.has("acl")) return "GetObjectAcl";
       if (q.has("attributes")) return "GetObjectAttributes";
       return "GetObject";

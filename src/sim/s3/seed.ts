@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { CONFIG_NAMES, STORAGE_CLASSES } from "./model.js";
+import { CHECKSUM_ALGORITHMS, CONFIG_NAMES, LIST_ORDERS, STORAGE_CLASSES } from "./model.js";
 
 const Spread = z.union([
   z.number().int().nonnegative(),
@@ -19,6 +19,22 @@ const GeneratedSeed = z.strictObject({
   storageClass: z.enum(STORAGE_CLASSES).optional(),
 });
 
+/** A version's checksum as S3 would keep it: `value` is taken as is (it need not match the content). */
+const ChecksumSeed = z.strictObject({
+  algorithm: z.enum(CHECKSUM_ALGORITHMS),
+  /** Base64, as in x-amz-checksum-*; `<base64>-<parts>` for a multipart upload's COMPOSITE checksum. */
+  value: z.string().min(1),
+  /** Default: COMPOSITE when the value ends in `-<parts>`, else FULL_OBJECT. */
+  type: z.enum(["FULL_OBJECT", "COMPOSITE"]).optional(),
+});
+
+/** Object Lock of a version (the bucket needs `objectLock: true`). */
+const ObjectLockSeed = z.strictObject({
+  mode: z.enum(["GOVERNANCE", "COMPLIANCE"]).optional(),
+  retainUntil: z.iso.datetime().optional(),
+  legalHold: z.union([z.boolean(), z.enum(["ON", "OFF"])]).optional(),
+});
+
 const VersionSeed = z.strictObject({
   /** Literal content (UTF-8). */
   body: z.string().optional(),
@@ -26,6 +42,18 @@ const VersionSeed = z.strictObject({
   sizeBytes: z.number().int().nonnegative().optional(),
   deleteMarker: z.boolean().default(false),
   contentType: z.string().optional(),
+  contentEncoding: z.string().optional(),
+  contentDisposition: z.string().optional(),
+  contentLanguage: z.string().optional(),
+  cacheControl: z.string().optional(),
+  /** The Expires header as S3 answers it (an HTTP date). */
+  expires: z.string().optional(),
+  /** User metadata (x-amz-meta-<name>); names are lower-cased as S3 stores them. */
+  metadata: z.record(z.string(), z.string()).optional(),
+  /** Object tags (at most 10, keys up to 128 characters, values up to 256). */
+  tags: z.record(z.string(), z.string()).optional(),
+  checksum: ChecksumSeed.optional(),
+  objectLock: ObjectLockSeed.optional(),
   /** Default STANDARD. */
   storageClass: z.enum(STORAGE_CLASSES).optional(),
 });
@@ -55,7 +83,11 @@ export const BucketSeed = z.strictObject({
   generated: GeneratedSeed.optional(),
   /** Keys with an incomplete multipart upload (one empty part). */
   incompleteUploads: z.array(z.string().min(1)).default([]),
+  /** How ListObjectVersions orders this bucket (see list-order.ts); default: the world's `s3ListOrder`. */
+  listOrder: z.enum(LIST_ORDERS).optional(),
 });
+
+export const ListOrderSeed = z.enum(LIST_ORDERS);
 
 export const SquatterSeed = z.strictObject({
   bucket: z.string().min(3),
@@ -66,3 +98,4 @@ export const SquatterSeed = z.strictObject({
 });
 
 export type BucketSeedData = z.output<typeof BucketSeed>;
+export type VersionSeedData = z.output<typeof VersionSeed>;

@@ -1,25 +1,47 @@
 import { digest } from "../ids.js";
-import type { HttpReply, RawRequest, Service } from "../protocol/types.js";
+import type { CallContext, HttpReply, RawRequest, Service } from "../protocol/types.js";
 import { bucketActions } from "./buckets.js";
 import type { S3Handler } from "./common.js";
 import { configActions } from "./configs.js";
 import { copyActions } from "./copy.js";
 import { deleteObjectsActions } from "./delete-objects.js";
 import { listActions } from "./list.js";
+import { listV1Actions } from "./list-v1.js";
 import { multipartActions } from "./multipart.js";
+import { multipartListActions } from "./multipart-list.js";
+import { objectLockActions } from "./object-lock.js";
 import { objectActions } from "./objects.js";
+import { readActions } from "./read.js";
 import { operationOf, readS3Request, type S3Request } from "./request.js";
-import { s3ErrorReply } from "./xml.js";
+import { taggingActions } from "./tagging.js";
+import { type S3Outcome, type S3Reply, s3ErrorReply, s3Fail } from "./xml.js";
 
 const actions: Record<string, S3Handler> = {
   ...bucketActions,
+  ...readActions,
   ...objectActions,
   ...copyActions,
   ...multipartActions,
+  ...multipartListActions,
   ...listActions,
+  ...listV1Actions,
   ...deleteObjectsActions,
   ...configActions,
+  ...taggingActions,
+  ...objectLockActions,
 };
+
+/**
+ * `x-amz-expected-bucket-owner`: a request for an existing bucket of another account is denied before it
+ * has any effect (every operation, DeleteObjects and the listings included). The copy source's owner
+ * (`x-amz-source-expected-bucket-owner`) is checked where the source is read (copy.ts).
+ */
+function expectedOwnerFails(ctx: CallContext, req: S3Request): S3Outcome<S3Reply> | undefined {
+  const expected = req.headers["x-amz-expected-bucket-owner"];
+  const bucket = req.bucket === undefined ? undefined : ctx.world.s3.buckets.get(req.bucket);
+  if (expected === undefined || !bucket || bucket.owner === expected) return undefined;
+  return s3Fail("AccessDenied", "Access Denied", 403);
+}
 
 function hostId(requestId: string): string {
   return Buffer.from(digest("s3-host", requestId), "hex").toString("base64");
@@ -52,7 +74,7 @@ export function createS3Service(): Service {
     invoke(ctx, action, input) {
       const handler = Object.hasOwn(actions, action) ? actions[action] : undefined;
       const outcome = handler
-        ? handler(ctx, input as S3Request)
+        ? (expectedOwnerFails(ctx, input as S3Request) ?? handler(ctx, input as S3Request))
         : {
             ok: false as const,
             error: {

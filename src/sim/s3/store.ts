@@ -12,6 +12,12 @@ export class ObjectStore {
   private readonly written = new Map<string, Version[]>();
   private sorted: string[] | undefined;
   private tombstones = 0;
+  /**
+   * Written keys in first-written order and their positions, built on the first listing that pages in
+   * that order (`inWriteOrder`) and kept from then on; a key keeps its position after it is emptied, so a
+   * marker naming it still says where the next page starts.
+   */
+  private writeOrder: { keys: string[]; position: Map<string, number> } | undefined;
 
   constructor(readonly generator?: ObjectGenerator) {}
 
@@ -39,14 +45,23 @@ export class ObjectStore {
       }
       return;
     }
-    if (!had) this.sorted = undefined;
-    else if (had.length === 0 && versions.length > 0 && this.tombstones > 0) this.tombstones -= 1;
+    if (!had) {
+      this.sorted = undefined;
+      this.remember(key);
+    } else if (had.length === 0 && versions.length > 0 && this.tombstones > 0) this.tombstones -= 1;
     this.written.set(key, versions);
   }
 
   /** Read-modify-write of one key's history. */
   update(key: string, change: (versions: Version[]) => Version[]): void {
     this.set(key, change([...this.get(key)]));
+  }
+
+  private remember(key: string): void {
+    const order = this.writeOrder;
+    if (!order || order.position.has(key) || this.generatedIndex(key) !== undefined) return;
+    order.position.set(key, order.keys.length);
+    order.keys.push(key);
   }
 
   private compact(): void {
@@ -89,6 +104,37 @@ export class ObjectStore {
       if (gKey !== undefined && gKey === wKey) g += 1;
       const versions = this.written.get(wKey!);
       if (versions && versions.length > 0) yield [wKey!, versions];
+    }
+  }
+
+  /**
+   * Keys with a non-empty history in the order they were first written (generated keys first, in index
+   * order), from the position of `from` (inclusive, or exclusive with `after`). A key never written
+   * has no position: nothing follows it.
+   */
+  *inWriteOrder(from?: string, after = false): Generator<[string, readonly Version[]]> {
+    if (!this.writeOrder) {
+      this.writeOrder = { keys: [], position: new Map() };
+      for (const key of this.written.keys()) this.remember(key);
+    }
+    const { keys, position } = this.writeOrder;
+    const gen = this.generator;
+    const gCount = gen ? gen.count : 0;
+    let pos = 0;
+    if (from !== undefined) {
+      const g = this.generatedIndex(from);
+      const w = position.get(from);
+      pos = g !== undefined ? g : w !== undefined ? gCount + w : gCount + keys.length;
+      if (after) pos += 1;
+    }
+    for (; pos < gCount; pos++) {
+      const key = gen!.keyAt(pos);
+      const history = this.get(key);
+      if (history.length > 0) yield [key, history];
+    }
+    for (let i = pos - gCount; i < keys.length; i++) {
+      const history = this.written.get(keys[i]!);
+      if (history && history.length > 0) yield [keys[i]!, history];
     }
   }
 

@@ -1,9 +1,10 @@
 import { uuidFrom } from "../ids.js";
 import type { CallContext } from "../protocol/types.js";
-import { esc } from "../s3/list.js";
-import type { StorageClass } from "../s3/model.js";
+import { esc } from "../s3/list-common.js";
 import { many, parseXml, record, type S3Outcome, s3Fail, text } from "../s3/xml.js";
-import { batchPrincipal, parseRow, readManifest, shuffledOrder } from "./manifest.js";
+import { shuffledOrder } from "../shuffle.js";
+import { readCopySpec } from "./copy-spec.js";
+import { batchPrincipal, parseRow, readManifest } from "./manifest.js";
 import { type Job, type JobReportSpec, S3CONTROL_XMLNS, TERMINAL } from "./model.js";
 
 export interface ControlRequest {
@@ -16,17 +17,6 @@ export interface ControlRequest {
 }
 
 export type ControlHandler = (ctx: CallContext, req: ControlRequest) => S3Outcome<string>;
-
-/** S3PutObjectCopy's StorageClass values (the S3 Control API's S3StorageClass). */
-const BATCH_STORAGE_CLASSES: readonly string[] = [
-  "STANDARD",
-  "STANDARD_IA",
-  "ONEZONE_IA",
-  "GLACIER",
-  "INTELLIGENT_TIERING",
-  "DEEP_ARCHIVE",
-  "GLACIER_IR",
-];
 
 const invalid = (message: string) => s3Fail("InvalidRequest", message, 400);
 
@@ -67,9 +57,8 @@ const CreateJob: ControlHandler = (ctx, req) => {
   const targetBucket = bucketName(text(copy.TargetResource));
   if (!targetBucket)
     return invalid("The simulator implements the S3PutObjectCopy operation with a bucket ARN TargetResource");
-  const storageClass = text(copy.StorageClass);
-  if (storageClass !== undefined && !BATCH_STORAGE_CLASSES.includes(storageClass))
-    return invalid(`S3PutObjectCopy.StorageClass ${storageClass} is not one of ${BATCH_STORAGE_CLASSES.join(", ")}`);
+  const copySpec = readCopySpec(copy);
+  if (!copySpec.ok) return copySpec;
   const priority = Number(text(doc.Priority));
   if (!Number.isInteger(priority) || priority < 0) return invalid("Priority must be an integer >= 0");
   const roleArn = text(doc.RoleArn) ?? "";
@@ -123,14 +112,14 @@ const CreateJob: ControlHandler = (ctx, req) => {
     status: "New",
     failureReasons: [],
     targetBucket,
-    ...(storageClass && storageClass !== "STANDARD" ? { storageClass: storageClass as StorageClass } : {}),
+    copy: copySpec.value,
     operationXml: element(req.text, "Operation"),
     manifestXml: element(req.text, "Manifest"),
     reportXml: element(req.text, "Report"),
     report: report.value,
     fields,
     rows: read.rows,
-    order: shuffledOrder(read.rows.length, id),
+    order: shuffledOrder(read.rows.length, "job-order", id),
     done: 0,
     outcome: new Uint8Array(read.rows.length),
     failures: new Map(),

@@ -1,4 +1,3 @@
-import { digest } from "../ids.js";
 import { allowed } from "../s3/access.js";
 import { manifestDecode } from "../s3/keys.js";
 import type { Principal, World } from "../world.js";
@@ -67,25 +66,4 @@ export function parseRow(row: string, fields: readonly string[]): Task | string 
   if (fields.includes("VersionId") && !versionId)
     return "every row needs a version id when the VersionId field is declared";
   return { bucket, key, versionId: versionId || undefined };
-}
-
-/** A seeded shuffle: tasks run in an order that is random-looking but the same for the same job. */
-export function shuffledOrder(count: number, seed: string): Uint32Array {
-  const order = new Uint32Array(count);
-  for (let i = 0; i < count; i++) order[i] = i;
-  let state = Number.parseInt(digest("job-order", seed).slice(0, 8), 16) >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  for (let i = count - 1; i > 0; i--) {
-    const j = Math.floor(next() * (i + 1));
-    const tmp = order[i]!;
-    order[i] = order[j]!;
-    order[j] = tmp;
-  }
-  return order;
 }

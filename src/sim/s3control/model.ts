@@ -3,7 +3,7 @@
  * every job up to the virtual time of the next call (tasks due by then are executed, in the job's shuffled
  * order, each at its own virtual instant).
  */
-import type { StorageClass } from "../s3/model.js";
+import type { BatchCopySpec } from "./copy-spec.js";
 
 export type JobStatus = "New" | "Preparing" | "Suspended" | "Ready" | "Active" | "Complete" | "Failed" | "Cancelled";
 
@@ -43,8 +43,8 @@ export interface Job {
   failureReasons: { code: string; reason: string }[];
   /** Target bucket name of S3PutObjectCopy. */
   targetBucket: string;
-  /** S3PutObjectCopy.StorageClass: the class of every copy (absent = STANDARD). */
-  storageClass?: StorageClass;
+  /** What S3PutObjectCopy asks of every copy (key prefix, class, metadata, tags, checksum, Object Lock). */
+  copy: BatchCopySpec;
   /** The request's Operation / Manifest / Report elements, answered back by DescribeJob. */
   operationXml: string;
   manifestXml: string;

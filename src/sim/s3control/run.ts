@@ -1,5 +1,6 @@
 import { allowed, findBucket } from "../s3/access.js";
 import { copyInto } from "../s3/copy.js";
+import { objectLockFor } from "../s3/object-attributes.js";
 import type { Principal, World } from "../world.js";
 import { batchPrincipal, parseRow } from "./manifest.js";
 import { type Job, type TaskFailure, TERMINAL } from "./model.js";
@@ -22,13 +23,23 @@ function runTask(
   if (typeof task === "string") return { httpStatus: 400, code: "InvalidManifestContent", message: task };
   const dest = findBucket(world, job.targetBucket);
   if (!dest.ok) return { httpStatus: 404, code: "NoSuchBucket", message: "The specified bucket does not exist" };
-  if (!allowed(dest.value, principal, "s3:PutObject", task.key)) {
+  const spec = job.copy;
+  const destKey = `${spec.targetKeyPrefix ?? ""}${task.key}`;
+  if (!allowed(dest.value, principal, "s3:PutObject", destKey)) {
     return { httpStatus: 403, code: "AccessDenied", message: "Access Denied" };
   }
+  const lock = objectLockFor(dest.value, at, spec.objectLock ?? {});
+  if (!lock.ok) return { httpStatus: lock.error.status, code: lock.error.code, message: lock.error.message };
   const done = copyInto(world, principal, task, dest.value, {
-    destKey: task.key,
+    destKey,
     now: at,
-    ...(job.storageClass ? { storageClass: job.storageClass } : {}),
+    ...(spec.storageClass ? { storageClass: spec.storageClass } : {}),
+    directives: {
+      ...(spec.content ? { content: spec.content } : {}),
+      ...(spec.tags ? { tags: spec.tags } : {}),
+      ...(spec.checksumAlgorithm ? { checksumAlgorithm: spec.checksumAlgorithm } : {}),
+      ...(lock.value ? { objectLock: lock.value } : {}),
+    },
   });
   return done.ok ? undefined : { httpStatus: done.error.status, code: done.error.code, message: done.error.message };
 }

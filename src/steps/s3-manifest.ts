@@ -48,6 +48,13 @@ export const s3ManifestParams = z.strictObject({
     .positive()
     .default(100_000)
     .describe("Listed entries between checkpoints (a resume re-lists at most this many)."),
+  listPageSize: z
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .default(1000)
+    .describe("Entries per ListObjectVersions request (S3's maximum is 1000)."),
   planListLimit: z
     .number()
     .int()
@@ -211,6 +218,7 @@ export const s3Manifest = defineStep<S3ManifestParams>({
         state: p.state,
         signal: ctx.signal,
         checkpointEvery: params.checkpointEntries,
+        pageSize: params.listPageSize,
         onCheckpoint: save,
       });
       ctx.log.info(`listed ${p.state.totals.versions} versions of s3://${params.bucket}`);

@@ -14,8 +14,8 @@ import { listKeyHistories } from "./lib/s3-key-history.js";
 import { taskPrefix } from "./lib/s3-manifest-types.js";
 import { compareKey, type EtagMode, emptyTotals, type VersionPair } from "./lib/s3-verify-compare.js";
 import { bucketKmsKey, verifyPlanNotes } from "./lib/s3-verify-depth.js";
-import { objectComparer } from "./lib/s3-verify-objects.js";
 import { mergeByKey } from "./lib/s3-verify-merge.js";
+import { objectComparer } from "./lib/s3-verify-objects.js";
 import { describeMismatches, MismatchReport } from "./lib/s3-verify-report.js";
 
 export const s3VerifyParams = z.strictObject({
@@ -128,7 +128,11 @@ export const s3Verify = defineStep<S3VerifyParams>({
               source: { alias: params.sourceAccount ?? ctx.account.alias, bucket: params.source },
               destination: { alias: params.destinationAccount ?? ctx.account.alias, bucket: params.destination },
               concurrency: params.concurrency,
-              destinationKmsKey: await bucketKmsKey(ctx, params.destinationAccount ?? ctx.account.alias, params.destination),
+              destinationKmsKey: await bucketKmsKey(
+                ctx,
+                params.destinationAccount ?? ctx.account.alias,
+                params.destination,
+              ),
               report: (m) => report.add(m),
               signal: ctx.signal,
             })

@@ -86,3 +86,26 @@ describe("ExpectedBucketOwner from the buckets a step declares", () => {
     ]);
   });
 });
+
+describe("ExpectedBucketOwner against the simulator", () => {
+  it("a bucket claimed for the wrong account is refused with 403 before anything is read or written", async () => {
+    const { startDataWorld, SOURCE, MANIFESTS } = await import("./s3-data-world.js");
+    const { s3Manifest } = await import("../../src/steps/s3-manifest.js");
+    const w = await startDataWorld();
+    try {
+      // The target may list the source through its bucket policy: without an owner claim the listing works.
+      const base = { bucket: SOURCE, manifestBucket: MANIFESTS };
+      await expect(w.h.run(s3Manifest, "target", base, "open")).resolves.toMatchObject({ totals: { versions: 23 } });
+      // Claimed as the target's own (the wrong account): S3 refuses the listing, nothing is uploaded.
+      w.sim.resetStats();
+      await expect(
+        w.h.run(s3Manifest, "target", { ...base, sourceAccount: "target" }, "claimed"),
+      ).rejects.toMatchObject({
+        code: "AWS_ACCESS_DENIED",
+      });
+      expect(w.sim.stats().calls["s3:PutObject"] ?? 0).toBe(0);
+    } finally {
+      await w.close();
+    }
+  });
+});

@@ -57,8 +57,9 @@ async function history(key: string): Promise<Array<{ id: string; marker: boolean
 async function deleteVersion(key: string, versionId: string) {
   await s3.send(new DeleteObjectCommand({ Bucket: DIRECT, Key: key, VersionId: versionId }));
 }
+/** A planted version with the seed's (absent) content type, so only what the test means to differ differs. */
 async function put(key: string, body: string) {
-  await s3.send(new PutObjectCommand({ Bucket: DIRECT, Key: key, Body: body }));
+  await s3.send(new PutObjectCommand({ Bucket: DIRECT, Key: key, Body: body, ContentType: "binary/octet-stream" }));
 }
 
 describe("s3.verify", () => {

@@ -148,6 +148,21 @@ describe("s3.empty-bucket and s3.delete-bucket", () => {
     expect(await world.h.run(s3DeleteBucket, "source", params, "delete")).toMatchObject({ bucket: "hk-history" });
   });
 
+  for (const order of ["versions-then-markers", "shuffled", "unsorted-keys"]) {
+    it(`empties a bucket whose store lists ${order}, across pages, to the last version`, async () => {
+      const set = await fetch(`${world.sim.url}/_sim/s3/list-order`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ bucket: "hk-history", order }),
+      });
+      expect(set.status).toBe(200);
+      const params = { bucket: "hk-history", verification: verified("hk-history") };
+      const emptied = await world.h.run(s3EmptyBucket, "source", params, "empty");
+      expect(emptied).toMatchObject({ deletedVersions: VERSIONS, deletedMarkers: MARKERS, abortedUploads: 1 });
+      expect(await contents("hk-history")).toBe(0);
+    });
+  }
+
   it("refuses to delete a bucket that is not empty, with what to do", async () => {
     const err = await world.h
       .run(s3DeleteBucket, "source", { bucket: "hk-small", verification: verified("hk-small") })

@@ -120,6 +120,7 @@ describe("s3.verify at full depth", () => {
     ["metadata", { ...REPLACED, Metadata: { owner: "someone-else", build: "42" } }],
     ["tags", { TaggingDirective: "REPLACE", Tagging: "team=web" }],
     ["checksum-sha256", { ChecksumAlgorithm: "CRC32" }],
+    ["sse", { ServerSideEncryption: "aws:kms" }],
   ];
   for (const [field, change] of planted) {
     it(`a planted ${field} difference fails verify with the key, the version and the field`, async () => {

@@ -23,6 +23,9 @@ export const READ_ACTIONS = [
   "s3:GetObjectVersion",
   "s3:GetObjectTagging",
   "s3:GetObjectVersionTagging",
+  // Object Lock buckets: HEAD answers a version's retention and legal hold only with these.
+  "s3:GetObjectRetention",
+  "s3:GetObjectLegalHold",
   "s3:ListBucket",
   "s3:ListBucketVersions",
   "s3:GetBucketLocation",

@@ -7,9 +7,11 @@
  */
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { GetObjectLockConfigurationCommand } from "@aws-sdk/client-s3";
 import { z } from "zod";
+import { awsCategory, awsErrorName } from "../aws/errors.js";
 import type { Json, JsonObject } from "../core/json.js";
-import { defineStep, type PlanResult } from "./define.js";
+import { defineStep, type PlanResult, type RunContext } from "./define.js";
 import { describeValue, known, planParams } from "./lib/plan.js";
 import {
   type BuildState,
@@ -70,6 +72,8 @@ interface Progress {
   uploaded: Record<string, string>;
   /** A multipart upload in flight when the checkpoint was taken (aborted on resume). */
   uploading?: { key: string; uploadId: string };
+  /** The source bucket has Object Lock enabled (read once, before the listing). */
+  objectLock?: boolean;
 }
 
 function loadProgress(saved: JsonObject | undefined): Progress | undefined {
@@ -79,6 +83,7 @@ function loadProgress(saved: JsonObject | undefined): Progress | undefined {
     state,
     uploaded: (saved?.uploaded ?? {}) as Record<string, string>,
     ...(saved?.uploading ? { uploading: saved.uploading as Progress["uploading"] & object } : {}),
+    ...(typeof saved?.objectLock === "boolean" ? { objectLock: saved.objectLock } : {}),
   };
 }
 
@@ -87,6 +92,7 @@ function toJson(p: Progress): JsonObject {
     state: stateToJson(p.state),
     uploaded: p.uploaded,
     ...(p.uploading ? { uploading: p.uploading } : {}),
+    ...(p.objectLock !== undefined ? { objectLock: p.objectLock } : {}),
   };
 }
 
@@ -111,6 +117,24 @@ function markerPositions(counts: Record<string, number>, prefix: string, etag: (
     });
 }
 
+/** Whether `bucket` has Object Lock enabled: its versions' retention and legal holds must then be carried. */
+async function objectLockEnabled(ctx: RunContext, alias: string, bucket: string): Promise<boolean> {
+  try {
+    const out = await ctx.aws.read(alias, "s3", new GetObjectLockConfigurationCommand({ Bucket: bucket }));
+    return out.ObjectLockConfiguration?.ObjectLockEnabled === "Enabled";
+  } catch (err) {
+    // No configuration: no lock. Not allowed to look: the copy cannot know, verify at full depth will.
+    if (awsCategory(err) === "not-found" || awsErrorName(err) === "ObjectLockConfigurationNotFoundError") return false;
+    if (awsCategory(err) === "access-denied") {
+      ctx.log.warn(
+        `cannot read the Object Lock configuration of ${bucket} (s3:GetBucketObjectLockConfiguration): retention is not carried`,
+      );
+      return false;
+    }
+    throw err;
+  }
+}
+
 function manifestOf(params: S3ManifestParams, prefix: string, p: Progress): Manifest {
   const { state, uploaded } = p;
   const etag = (name: string) => uploaded[name] ?? "";
@@ -132,6 +156,7 @@ function manifestOf(params: S3ManifestParams, prefix: string, p: Progress): Mani
         : null,
     large: state.large.count > 0 ? { key: prefix + LARGE_FILE, etag: etag(LARGE_FILE), ...state.large } : null,
     totals,
+    ...(p.objectLock ? { objectLock: true } : {}),
   };
 }
 
@@ -208,6 +233,10 @@ export const s3Manifest = defineStep<S3ManifestParams>({
       save();
     }
 
+    if (p.objectLock === undefined) {
+      p.objectLock = await objectLockEnabled(ctx, params.sourceAccount ?? alias, params.bucket);
+      save();
+    }
     if (!p.state.listed) {
       await buildManifest({
         aws: ctx.aws,

@@ -5,7 +5,7 @@
  * destination key's versions (delete markers not counted): after wave n a key has n+1 versions there,
  * since a key takes part in waves 0..n without gaps.
  */
-import { CopyObjectCommand, type StorageClass } from "@aws-sdk/client-s3";
+import { CopyObjectCommand, HeadObjectCommand, type HeadObjectOutput, type StorageClass } from "@aws-sdk/client-s3";
 import type { RunContext } from "../define.js";
 import { orderedPool } from "./s3-copy-pool.js";
 import { listVersions } from "./s3-list.js";
@@ -14,6 +14,8 @@ import { readLines } from "./s3-manifest-io.js";
 
 export interface DirectSettings {
   manifestBucket: string;
+  /** The source has Object Lock: each copy carries its version's retention and legal hold (a HEAD first). */
+  objectLock?: boolean;
   sourceBucket: string;
   destinationBucket: string;
   concurrency: number;
@@ -51,13 +53,36 @@ export async function versionCount(ctx: RunContext, bucket: string, key: string,
   return count;
 }
 
+/** A version's retention and legal hold, as CopyObject takes them (empty when it has none). */
+export function lockFieldsOf(head: HeadObjectOutput) {
+  return {
+    ...(head.ObjectLockMode ? { ObjectLockMode: head.ObjectLockMode } : {}),
+    ...(head.ObjectLockRetainUntilDate ? { ObjectLockRetainUntilDate: head.ObjectLockRetainUntilDate } : {}),
+    ...(head.ObjectLockLegalHoldStatus ? { ObjectLockLegalHoldStatus: head.ObjectLockLegalHoldStatus } : {}),
+  };
+}
+
 export async function copyObjectVersion(
   ctx: RunContext,
-  s: { sourceBucket: string; destinationBucket: string },
+  s: { sourceBucket: string; destinationBucket: string; objectLock?: boolean },
   key: string,
   versionId: string,
   storageClass?: string,
 ): Promise<void> {
+  // CopyObject never carries Object Lock settings: read them and set them on the copy.
+  const lock = s.objectLock
+    ? lockFieldsOf(
+        await ctx.aws.read(
+          ctx.account.alias,
+          "s3",
+          new HeadObjectCommand({
+            Bucket: s.sourceBucket,
+            Key: key,
+            ...(versionId !== "null" ? { VersionId: versionId } : {}),
+          }),
+        ),
+      )
+    : {};
   await ctx.aws.mutate(
     ctx.account.alias,
     "s3",
@@ -69,6 +94,7 @@ export async function copyObjectVersion(
       TaggingDirective: "COPY",
       // A copy lands in STANDARD unless told: keep the source version's class.
       ...(storageClass && storageClass !== "STANDARD" ? { StorageClass: storageClass as StorageClass } : {}),
+      ...lock,
     }),
     `s3://${s.destinationBucket}/${key}`,
   );

@@ -17,7 +17,7 @@ import {
 import { awsCategory } from "../../aws/errors.js";
 import { errorMessage } from "../../core/errors.js";
 import type { RunContext } from "../define.js";
-import { copySource, versionCount } from "./s3-copy-direct.js";
+import { copySource, lockFieldsOf, versionCount } from "./s3-copy-direct.js";
 
 const MIB = 1024 * 1024;
 const MIN_PART = 512 * MIB;
@@ -46,6 +46,7 @@ export function partSize(size: number): number {
 }
 
 interface Settings {
+  objectLock?: boolean;
   sourceBucket: string;
   destinationBucket: string;
 }
@@ -115,6 +116,7 @@ async function createUpload(ctx: RunContext, s: Settings, item: LargeItem): Prom
       ...(head.Expires ? { Expires: head.Expires } : {}),
       ...(head.Metadata && Object.keys(head.Metadata).length > 0 ? { Metadata: head.Metadata } : {}),
       ...(tagging ? { Tagging: tagging } : {}),
+      ...(s.objectLock ? lockFieldsOf(head) : {}),
       // A copy lands in STANDARD unless told: keep the source version's class.
       ...(storageClass && storageClass !== "STANDARD" ? { StorageClass: storageClass as StorageClass } : {}),
     }),

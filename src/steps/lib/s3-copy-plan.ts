@@ -92,12 +92,18 @@ export interface EngineChoice {
   reason: string;
 }
 
+/** Why Batch Operations cannot move an Object Lock bucket's versions faithfully. */
+export const BATCH_LOCK_REASON =
+  "the source has Object Lock: Batch Operations sets one retention for a whole job, direct copies carry each version's";
+
 export function chooseEngine(
   mode: "auto" | "batch" | "direct",
   counts: { versions: number; bytes: number; complete: boolean } | undefined,
   limits: { autoMaxVersions: number; autoMaxBytes: number },
+  objectLock = false,
 ): EngineChoice {
   if (mode !== "auto") return { engine: mode, reason: `mode: ${mode}` };
+  if (objectLock) return { engine: "direct", reason: `auto: ${BATCH_LOCK_REASON}` };
   if (!counts) return { engine: undefined, reason: "auto: decided at run time from the manifest's counts" };
   const v = counts.versions.toLocaleString("en-US");
   const maxV = limits.autoMaxVersions.toLocaleString("en-US");

@@ -2,7 +2,7 @@
  * What s3.copy and s3.batch-copy share: the plan (counts, engine and why, cost, duration, role and
  * bucket checks) and the run (engine fixed on the first attempt, waves in order, outputs).
  */
-import { HeadBucketCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
+import { GetObjectLockConfigurationCommand, HeadBucketCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
 import { awsCategory } from "../../aws/errors.js";
 import { HikkoshiError } from "../../core/errors.js";
 import type { Json } from "../../core/json.js";
@@ -10,7 +10,7 @@ import type { PlanContext, PlanResult, Precondition, RunContext } from "../defin
 import { describeValue, failed, known, type Planned, warning } from "./plan.js";
 import { batchEstimate, DEFAULT_PRICING, directEstimate, type Pricing } from "./s3-batch-cost.js";
 import { roleProblems } from "./s3-batch-params.js";
-import { chooseEngine, copyCounts } from "./s3-copy-plan.js";
+import { BATCH_LOCK_REASON, chooseEngine, copyCounts } from "./s3-copy-plan.js";
 import { copyWaves, type Engine, loadCopyProgress } from "./s3-copy-waves.js";
 import { batchTotals, type Manifest, taskPrefix } from "./s3-manifest-types.js";
 
@@ -85,7 +85,13 @@ export async function planCopy(
     autoMaxVersions: known(params.autoMaxVersions) ? params.autoMaxVersions : 10_000,
     autoMaxBytes: known(params.autoMaxBytes) ? params.autoMaxBytes : 50e9,
   };
-  const choice = chooseEngine(mode, counts, limits);
+  const objectLock = await sourceObjectLock(ctx, alias, params.manifest, params.sourceBucket);
+  const choice = chooseEngine(mode, counts, limits, objectLock);
+  if (objectLock && choice.engine === "batch") {
+    problems.push(
+      failed("S3_BATCH_OBJECT_LOCK", `mode: batch, but ${BATCH_LOCK_REASON}`, "use mode: direct (or auto)"),
+    );
+  }
   const mayBatch = choice.engine !== "direct";
   if (mayBatch && known(params.roleArn)) problems.push(...(await roleProblems(ctx.aws, params.roleArn, ctx.account)));
   if (mayBatch && params.roleArn === undefined) {
@@ -161,9 +167,16 @@ export async function runCopy(ctx: RunContext, params: CopyStepParams): Promise<
     );
   }
   const batch = batchTotals(manifest);
-  const choice = chooseEngine(params.mode, { ...batch, complete: true }, params);
+  const objectLock = manifest.objectLock === true;
+  const choice = chooseEngine(params.mode, { ...batch, complete: true }, params, objectLock);
   const engine: Engine = choice.engine ?? "batch";
   const progress = loadCopyProgress(ctx.progress, engine);
+  if (progress.engine === "batch" && objectLock) {
+    throw new HikkoshiError("S3_BATCH_OBJECT_LOCK", `mode: batch, but ${BATCH_LOCK_REASON}`, {
+      hint: "use mode: direct (or auto) for this bucket",
+      resource: params.sourceBucket,
+    });
+  }
   if (progress.engine === "batch" && !params.roleArn) {
     throw new HikkoshiError("S3_BATCH_ROLE_MISSING", `${choice.reason}: Batch Operations needs roleArn`, {
       hint: "give roleArn (an IAM role in this account that trusts batchoperations.s3.amazonaws.com), or mode: direct",
@@ -177,6 +190,7 @@ export async function runCopy(ctx: RunContext, params: CopyStepParams): Promise<
     manifest,
     {
       engine: progress.engine,
+      objectLock,
       sourceBucket: params.sourceBucket,
       destinationBucket: params.destinationBucket,
       concurrency: params.concurrency,
@@ -215,3 +229,21 @@ export const COPY_BUCKET_OWNERS = [
   { bucket: "manifest.manifestBucket" },
   { bucket: "reportBucket" },
 ] as const;
+
+/** Object Lock on the source: from the manifest when it is known, else asked (a plan before the manifest). */
+async function sourceObjectLock(
+  ctx: PlanContext,
+  alias: string,
+  manifest: unknown,
+  sourceBucket: unknown,
+): Promise<boolean> {
+  if (known(manifest)) return (manifest as { objectLock?: boolean }).objectLock === true;
+  if (typeof sourceBucket !== "string") return false;
+  try {
+    const out = await ctx.aws.read(alias, "s3", new GetObjectLockConfigurationCommand({ Bucket: sourceBucket }));
+    return out.ObjectLockConfiguration?.ObjectLockEnabled === "Enabled";
+  } catch {
+    // Absent, not allowed to look or not there yet: the manifest reads it again at run time.
+    return false;
+  }
+}

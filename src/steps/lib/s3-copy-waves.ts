@@ -37,6 +37,8 @@ export interface CopyProgress {
 
 export interface CopySettings {
   engine: Engine;
+  /** The source has Object Lock: every copy carries its version's retention and legal hold. */
+  objectLock?: boolean;
   sourceBucket: string;
   destinationBucket: string;
   concurrency: number;

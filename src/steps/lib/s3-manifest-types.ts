@@ -118,6 +118,10 @@ export const manifestSchema = z
       keys: count,
       waves: count.describe("Number of waves (the most versions any key has)."),
     }),
+    objectLock: z
+      .boolean()
+      .optional()
+      .describe("The source bucket has Object Lock enabled: copies carry each version's retention and legal hold."),
   })
   .describe("The outputs of an s3.manifest step: ${{ steps.<id>.outputs }}.");
 export type Manifest = z.infer<typeof manifestSchema>;
@@ -132,6 +136,7 @@ export const MANIFEST_OUTPUTS: Record<string, string> = {
   deleteMarkers: "{ key, etag, count, latest } | null — delete markers with their position",
   large: "{ key, etag, count, bytes, waves } | null — versions over 5 GB (multipart copy)",
   totals: "{ versions, deleteMarkers, bytes, keys, waves }",
+  objectLock: "true when the source bucket has Object Lock enabled (absent otherwise)",
 };
 
 /** Every wave index that has work (batch rows or large objects), ascending. */

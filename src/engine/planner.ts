@@ -7,7 +7,8 @@ import { HikkoshiError } from "../core/errors.js";
 import type { Json } from "../core/json.js";
 import { evaluateCondition, resolveTaskParams } from "../runbook/index.js";
 import type { Runbook } from "../runbook/types.js";
-import type { AccountRef, AwsReader, PlanResult, Precondition, Unresolved } from "../steps/define.js";
+import type { AccountRef, AwsReader, DangerTier, PlanResult, Precondition, Unresolved } from "../steps/define.js";
+import { type Family, familyOf } from "../steps/families.js";
 import type { StepRegistry } from "../steps/registry.js";
 import { planContext } from "./context.js";
 import { EventBus } from "./events.js";
@@ -29,6 +30,13 @@ export interface TaskPlan {
   resources: string[];
   destructive: boolean;
   irreversible: boolean;
+  /** Destructive tasks only: the tier the step type gave (`source` when it gave none). */
+  danger?: DangerTier;
+  /** Task ids this task needs (for the critical path and the per-resource story). */
+  needs: string[];
+  /** The resource whose story this task is part of: "<top step>" or "<top step>[<item>]". */
+  resource: string;
+  family: Family;
   estimate?: PlanResult["estimate"];
   preconditions: Precondition[];
   observations: Record<string, Json>;
@@ -41,7 +49,19 @@ export interface Plan {
   params: Record<string, Json>;
   accounts: Record<string, { id: string; region: string; callerArn: string }>;
   tasks: TaskPlan[];
-  summary: { tasks: number; destructive: number; irreversible: number; blocking: number; warnings: number };
+  /** Tasks grouped by the resource they move (a bucket's or a database's whole story), in plan order. */
+  resources: Array<{ id: string; family: Family; tasks: string[] }>;
+  summary: {
+    tasks: number;
+    destructive: number;
+    irreversible: number;
+    blocking: number;
+    warnings: number;
+    /** Destructive tasks per tier. */
+    danger: Record<DangerTier, number>;
+    /** Tasks whose action changes something (not noop / already-done). */
+    changes: number;
+  };
 }
 
 export interface PlanInput {
@@ -66,10 +86,13 @@ export async function planRunbook(input: PlanInput): Promise<Plan> {
   const predicted = new Map<string, Record<string, unknown>>();
   const bus = new EventBus();
   const tasks: TaskPlan[] = [];
+  const topTypes = new Map(runbook.steps.map((s) => [s.id, s.type]));
 
   for (const task of runbook.tasks) {
     const account = input.accounts[task.account]!;
     const base = {
+      resource: task.itemKey === undefined ? task.topStepId : `${task.topStepId}[${task.itemKey}]`,
+      family: familyOf(topTypes.get(task.topStepId) ?? task.type),
       id: task.id,
       step: task.stepId,
       topStep: task.topStepId,
@@ -136,6 +159,8 @@ export async function planRunbook(input: PlanInput): Promise<Plan> {
       resources: result.resources,
       destructive: result.destructive === true,
       irreversible: result.irreversible === true,
+      ...(result.destructive === true ? { danger: result.danger ?? "source" } : {}),
+      needs: task.needs,
       ...(result.estimate ? { estimate: result.estimate } : {}),
       preconditions: result.preconditions.filter((p) => !p.ok),
       observations: result.observations ?? {},
@@ -155,14 +180,31 @@ export async function planRunbook(input: PlanInput): Promise<Plan> {
       ]),
     ),
     tasks,
+    resources: groupByResource(tasks),
     summary: {
       tasks: tasks.length,
       destructive: tasks.filter((t) => t.destructive).length,
       irreversible: tasks.filter((t) => t.irreversible).length,
       blocking: failing.filter((p) => p.severity === "error").length,
       warnings: failing.filter((p) => p.severity === "warning").length,
+      danger: {
+        source: tasks.filter((t) => t.danger === "source").length,
+        intermediate: tasks.filter((t) => t.danger === "intermediate").length,
+        reversible: tasks.filter((t) => t.danger === "reversible").length,
+      },
+      changes: tasks.filter((t) => t.action !== "noop" && t.action !== "already-done").length,
     },
   };
+}
+
+function groupByResource(tasks: TaskPlan[]): Plan["resources"] {
+  const groups = new Map<string, Plan["resources"][number]>();
+  for (const t of tasks) {
+    const g = groups.get(t.resource);
+    if (g) g.tasks.push(t.id);
+    else groups.set(t.resource, { id: t.resource, family: t.family, tasks: [t.id] });
+  }
+  return [...groups.values()];
 }
 
 function safeCondition(expr: string, lookup: (id: string) => Record<string, unknown> | undefined): boolean | undefined {

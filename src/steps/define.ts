@@ -149,13 +149,24 @@ export interface Precondition {
   severity: "error" | "warning";
 }
 
+/**
+ * How much a destructive task can cost, decided by the step type (never by a renderer), highest first:
+ * `source` loses source data or a name (emptying or deleting a source bucket, deleting anything the run
+ * did not create); `intermediate` removes this run's own intermediates (copies, shares, temporary
+ * buckets); `reversible` can be undone for a while (a KMS key scheduled for deletion).
+ */
+export type DangerTier = "source" | "intermediate" | "reversible";
+export const DANGER_TIERS: readonly DangerTier[] = ["source", "intermediate", "reversible"];
+
 export interface PlanResult {
   action: PlanAction;
   summary: string; // one line: "copy hk-… re-encrypted under alias/hikkoshi/x"
   resources: string[];
   destructive?: boolean;
   irreversible?: boolean;
-  estimate?: { sizeGb?: number; durationSeconds?: number; note?: string };
+  /** For destructive tasks; absent = `source` (the planner assumes the worst). */
+  danger?: DangerTier;
+  estimate?: { sizeGb?: number; durationSeconds?: number; costUsd?: number; note?: string };
   preconditions: Precondition[];
   /** Values downstream plans may use, keyed by output name (partial; may hold Unresolved). */
   predictedOutputs?: Record<string, Json | Unresolved>;

@@ -29,7 +29,13 @@ export const ec2DeleteSnapshot = defineStep<Ec2DeleteSnapshotParams>({
 
   async plan(ctx, raw): Promise<PlanResult> {
     const { params, problems } = planParams<Ec2DeleteSnapshotParams>(ec2DeleteSnapshotParams, raw);
-    const base = { action: "delete" as const, destructive: true, irreversible: true, preconditions: problems };
+    const base = {
+      action: "delete" as const,
+      destructive: true,
+      irreversible: true,
+      danger: "intermediate" as const,
+      preconditions: problems,
+    };
     if (!known(params.snapshot)) {
       return {
         ...base,

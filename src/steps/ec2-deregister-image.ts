@@ -32,7 +32,13 @@ export const ec2DeregisterImage = defineStep<Ec2DeregisterImageParams>({
 
   async plan(ctx, raw): Promise<PlanResult> {
     const { params, problems } = planParams<Ec2DeregisterImageParams>(ec2DeregisterImageParams, raw);
-    const base = { action: "delete" as const, destructive: true, irreversible: true, preconditions: problems };
+    const base = {
+      action: "delete" as const,
+      destructive: true,
+      irreversible: true,
+      danger: "intermediate" as const,
+      preconditions: problems,
+    };
     if (!known(params.image)) {
       return {
         ...base,

@@ -38,6 +38,7 @@ export const rdsDeleteSnapshot = defineStep<RdsDeleteSnapshotParams>({
         resources: [],
         destructive: true,
         irreversible: true,
+        danger: "intermediate",
         preconditions: problems,
       };
     }
@@ -50,6 +51,7 @@ export const rdsDeleteSnapshot = defineStep<RdsDeleteSnapshotParams>({
       resources: [info?.arn ?? params.snapshot],
       destructive: true,
       irreversible: true,
+      danger: "intermediate",
       preconditions: problems,
       observations: { snapshot: snapshotObservation(info) },
     };

@@ -57,6 +57,7 @@ export const s3DeleteBucket = defineStep<S3DeleteBucketParams>({
       action: "delete" as const,
       destructive: true,
       irreversible: true,
+      danger: raw.temporary === true ? ("intermediate" as const) : ("source" as const),
       resources: [bucketArn(name, ctx.account.region)],
       preconditions,
     };

@@ -22,6 +22,12 @@ export const PLAN_MAX_PAGES = 10;
 export const s3EmptyBucketParams = z.strictObject({
   bucket: bucketNameSchema.describe("Bucket in the step's account to empty (all versions, markers and uploads)."),
   verification: verificationSchema,
+  temporary: z
+    .boolean()
+    .default(false)
+    .describe(
+      "A bucket this run made as a detour (s3.move-bucket's temporary bucket): emptying it removes the run's own copy, not source data.",
+    ),
 });
 export type S3EmptyBucketParams = z.infer<typeof s3EmptyBucketParams>;
 
@@ -46,7 +52,13 @@ export const s3EmptyBucket = defineStep<S3EmptyBucketParams>({
     const preconditions = gate.problem
       ? [...problems.filter((p) => !p.message.startsWith("with.verification")), gate.problem]
       : problems;
-    const base = { action: "delete" as const, destructive: true, irreversible: true, preconditions };
+    const base = {
+      action: "delete" as const,
+      destructive: true,
+      irreversible: true,
+      danger: raw.temporary === true ? ("intermediate" as const) : ("source" as const),
+      preconditions,
+    };
     if (!known(params.bucket)) {
       return { ...base, summary: `empty ${describeValue(params.bucket)}`, resources: [] };
     }

@@ -271,7 +271,7 @@ export const s3MoveBucket = defineRecipe<S3MoveBucketParams>({
         localId: "empty-temp",
         type: "s3.empty-bucket",
         account: to,
-        with: { bucket: temp, verification: verification(selfRef, "verify-final") },
+        with: { bucket: temp, verification: verification(selfRef, "verify-final"), temporary: true },
         description: "empty the temporary bucket",
       },
       {

@@ -99,7 +99,9 @@ export const s3Verify = defineStep<S3VerifyParams>({
     return {
       action: "noop",
       summary: `verify s3://${describeValue(params.destination)} against s3://${describeValue(params.source)}${report}; ${depth.note}`,
-      ...(depth.durationSeconds !== undefined ? { estimate: { durationSeconds: depth.durationSeconds } } : {}),
+      ...(depth.durationSeconds !== undefined
+        ? { estimate: { durationSeconds: depth.durationSeconds, ...(depth.costUsd !== undefined ? { costUsd: depth.costUsd } : {}) } }
+        : {}),
       resources: [`s3://${describeValue(params.source)}`, `s3://${describeValue(params.destination)}`],
       preconditions: problems,
       predictedOutputs: {

@@ -175,12 +175,17 @@ export async function planCleanup(ctx: PlanContext, raw: Record<string, unknown>
   const surveyed = await surveyAll(ctx.aws, ctx.account, ownerOf(ctx), k.targets);
   k.problems.push(...(await ec2DryRuns(ctx, surveyed, k.later)));
   k.problems.push(...(await keyUserWarnings(ctx, surveyed)));
+  // Keys only are scheduled, not deleted: cancellable until the window ends.
+  const onlyKeys = (Object.keys(raw) as string[]).every(
+    (name) => name === "kmsKeys" || name === "keyDeletionWindowDays" || !Array.isArray(raw[name]) || raw[name].length === 0,
+  );
   return {
     action: "delete",
     summary: summaryOf(surveyed, k.later, k.windowDays),
     resources: surveyed.filter((s) => !s.kept).map((s) => s.key?.arn ?? s.arn),
     destructive: true,
-    irreversible: true,
+    irreversible: !onlyKeys,
+    danger: onlyKeys ? "reversible" : "intermediate",
     preconditions: [...k.problems, ...preconditionsOf(surveyed)],
     predictedOutputs: { deleted: laterOutput(ctx, "deleted"), keysScheduled: laterOutput(ctx, "keysScheduled") },
     observations: Object.fromEntries(surveyed.map((s) => [s.arn, s.kept ? "kept" : s.verdict])),

@@ -144,6 +144,7 @@ export async function planCopy(
           estimate: {
             sizeGb: ((counts?.bytes ?? 0) + (counts?.largeBytes ?? 0)) / 1e9,
             durationSeconds: estimate.durationSeconds,
+            costUsd: estimate.costUsd,
             note: `${estimate.note}; ${choice.reason}`,
           },
         }

@@ -33,7 +33,7 @@ export async function bucketKmsKey(ctx: RunContext, alias: string, bucket: strin
 export async function verifyPlanNotes(
   ctx: PlanContext,
   o: { depth: "full" | "listing"; source: string | undefined; sourceAlias: string; concurrency: number },
-): Promise<{ note: string; durationSeconds?: number }> {
+): Promise<{ note: string; durationSeconds?: number; costUsd?: number }> {
   if (o.depth === "listing") return { note: `depth: listing — not compared: ${UNCHECKED_AT_LISTING}` };
   const what = "per version on both sides: HEAD, and GetObjectTagging where tagged";
   if (o.source === undefined) return { note: `${what} (count known once the source exists)` };
@@ -46,6 +46,7 @@ export async function verifyPlanNotes(
     return {
       note: `${what}: ${atLeast}${heads.toLocaleString("en-US")} HEAD requests (+2 per tagged version), ~$${usd.toFixed(2)}`,
       durationSeconds,
+      costUsd: usd,
     };
   } catch (err) {
     if (awsCategory(err) === "not-found" || awsCategory(err) === "access-denied") {

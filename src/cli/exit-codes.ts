@@ -3,6 +3,8 @@ export const EXIT = {
   OK: 0,
   UNEXPECTED: 1,
   VALIDATION: 2,
+  /** `plan --detailed-exitcode` only: the plan changes something (as Terraform's 2). */
+  PLAN_HAS_CHANGES: 2,
   PRECONDITION: 3,
   TASK_FAILED: 4,
   WAITING_APPROVAL: 5,

@@ -6,6 +6,8 @@ export interface CliIO {
   isTTY: boolean;
   /** True when stdin can answer questions. */
   canPrompt: boolean;
+  /** The terminal's width, when stdout is one. */
+  columns?: number;
   env: NodeJS.ProcessEnv;
   cwd: string;
 }
@@ -27,6 +29,7 @@ export function processIO(): CliIO {
     err: (t) => process.stderr.write(t.endsWith("\n") ? t : `${t}\n`),
     isTTY: Boolean(process.stdout.isTTY) && !ci,
     canPrompt: Boolean(process.stdin.isTTY) && Boolean(process.stdout.isTTY) && !ci,
+    ...(process.stdout.columns ? { columns: process.stdout.columns } : {}),
     env: process.env,
     cwd: process.cwd(),
   };

@@ -27,7 +27,7 @@ const EXIT_CODES_HELP = `
 Exit codes:
   0 success · 1 unexpected error · 2 invalid runbook or usage · 3 precondition failed (plan, account guard,
   plan drift) · 4 a task failed · 5 waiting for approval · 6 run locked by another process ·
-  7 destructive step needs confirmation · 130 interrupted`;
+  7 destructive step needs confirmation · 130 interrupted. plan --detailed-exitcode: 0 nothing to do, 2 changes, 3 blocked`;
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -69,6 +69,8 @@ export function buildProgram(io: CliIO, setCode: (code: number) => void): Comman
     .description("read-only dry run: what each task would do, where, and what already fails")
     .option("--json", "print the plan as JSON (stable format hikkoshi-plan/1)")
     .option("--out <file>", "save the plan for `run --plan`")
+    .option("--detail", "also every task's detail: action, danger tier, estimates, each warning and hint")
+    .option("--detailed-exitcode", "exit 0 when nothing would change, 2 when something would, 3 when blocked")
     .option("--param <k=v>", "override a param (repeatable)", collect)
     .addHelpText("after", "\nExample:\n  hikkoshi plan runbooks/staging-rds.yaml --out plan.json")
     .action(

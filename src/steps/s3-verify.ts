@@ -100,7 +100,12 @@ export const s3Verify = defineStep<S3VerifyParams>({
       action: "noop",
       summary: `verify s3://${describeValue(params.destination)} against s3://${describeValue(params.source)}${report}; ${depth.note}`,
       ...(depth.durationSeconds !== undefined
-        ? { estimate: { durationSeconds: depth.durationSeconds, ...(depth.costUsd !== undefined ? { costUsd: depth.costUsd } : {}) } }
+        ? {
+            estimate: {
+              durationSeconds: depth.durationSeconds,
+              ...(depth.costUsd !== undefined ? { costUsd: depth.costUsd } : {}),
+            },
+          }
         : {}),
       resources: [`s3://${describeValue(params.source)}`, `s3://${describeValue(params.destination)}`],
       preconditions: problems,

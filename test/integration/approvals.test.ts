@@ -129,10 +129,10 @@ describe("destructive confirmation without a TTY", () => {
     const runbook = ws.add("move-cleanup.yaml");
 
     // The plan flags both cleanup tasks.
-    const plan = await ws.cli("plan", runbook);
+    const plan = await ws.cli("plan", runbook, "--detail");
     expect(plan.code, plan.all).toBe(0);
-    expect(plan.out).toMatch(/orders\.cleanup-reencrypt .*\n\s+DELETE DESTRUCTIVE IRREVERSIBLE/);
-    expect(plan.out).toMatch(/orders\.cleanup-snapshot .*\n\s+DELETE DESTRUCTIVE IRREVERSIBLE/);
+    expect(plan.out).toMatch(/orders\.cleanup-reencrypt .*\n\s+DELETE — removes this run's own intermediates/);
+    expect(plan.out).toMatch(/orders\.cleanup-snapshot .*\n\s+DELETE — removes this run's own intermediates/);
     expect(plan.out).toContain("2 destructive, 2 irreversible");
 
     sim.resetStats();

@@ -58,15 +58,25 @@ describe("plan is strictly read-only", () => {
     const runbook = ws.add("every-step.yaml");
     sim.resetStats();
 
-    const human = await ws.cli("plan", runbook);
+    const human = await ws.cli("plan", runbook, "--detail");
     const json = await ws.cli("plan", runbook, "--json");
     const saved = await ws.cli("plan", runbook, "--out", "p.json");
+    const exitcode = await ws.cli("plan", runbook, "--detailed-exitcode");
 
     const stats = sim.stats();
     expect(mutatingCalls(stats)).toEqual({});
     expect(stats.mutating).toBe(0);
     expect(stats.total).toBeGreaterThan(0); // it did look
     for (const r of [human, json, saved]) expect(r.code, r.all).toBe(0);
+    // As Terraform's: 2 = the plan changes something.
+    expect(exitcode.code, exitcode.all).toBe(2);
+    // The first screen decides go / no go; the tiers and the stories follow.
+    expect(human.out).toMatch(/^Plan: it-every-step · \d+ tasks, \d+ change something/);
+    expect(human.out).toContain("Blocking problems: none");
+    expect(human.out).toContain("Nothing that loses source data or a name.");
+    expect(human.out).toMatch(/2 action\(s\) remove this run's own intermediates/);
+    expect(human.out).toMatch(/reversible for a while: tidy: /);
+    expect(human.out).toMatch(/\nmove \(RDS, 6 task\(s\)/);
 
     expect(human.out).toContain("read-only observation; nothing has been changed");
     expect(human.out).toMatch(/app-key .*\n\s+MODIFY: extend the key policy of alias\/app-data to admit 222222222222/);
@@ -129,19 +139,32 @@ describe("plan is strictly read-only", () => {
     // move's cleanup: two deletes, flagged destructive and irreversible.
     const deletes = plan.tasks.filter((t) => t.type === "rds.delete-snapshot");
     expect(deletes.map((t) => t.id)).toEqual(["move.cleanup-reencrypt", "move.cleanup-snapshot"]);
-    for (const t of deletes) expect(t).toMatchObject({ action: "delete", destructive: true, irreversible: true });
-    // …and the cleanup step that retires the new key: destructive, the waiting period in its summary.
-    expect(byId.get("tidy")).toMatchObject({ action: "delete", destructive: true, irreversible: true });
+    for (const t of deletes) {
+      expect(t).toMatchObject({ action: "delete", destructive: true, irreversible: true, danger: "intermediate" });
+    }
+    // …and the cleanup step that retires the new key: scheduled, cancellable for the waiting period.
+    expect(byId.get("tidy")).toMatchObject({
+      action: "delete",
+      destructive: true,
+      irreversible: false,
+      danger: "reversible",
+    });
     expect(byId.get("tidy")?.summary).toContain("7-day waiting period");
     expect(plan.tasks.filter((t) => t.destructive).length).toBe(3);
     expect(plan.summary).toEqual({
       tasks: plan.tasks.length,
       destructive: 3,
-      irreversible: 3,
+      irreversible: 2,
       blocking: 0,
       warnings: 1,
+      danger: { source: 0, intermediate: 2, reversible: 1 },
+      changes: expect.any(Number),
     });
-    expect(human.out).toContain("DELETE DESTRUCTIVE IRREVERSIBLE");
+    expect(human.out).toMatch(/move\.cleanup-reencrypt .*\n\s+DELETE — removes this run's own intermediates: /);
+    expect(human.out).toMatch(/tidy .*\n\s+DELETE — reversible for a while \(cancellable\): /);
+    // Every task belongs to exactly one resource's story.
+    expect(plan.resources.flatMap((r) => r.tasks).sort()).toEqual(plan.tasks.map((t) => t.id).sort());
+    expect(plan.resources.find((r) => r.id === "move")).toMatchObject({ family: "RDS" });
     // --out saves the same plan --json prints (but for the time it was made).
     const file = JSON.parse(readFileSync(join(ws.dir, "p.json"), "utf8")) as Plan;
     expect({ ...file, createdAt: "" }).toEqual({ ...plan, createdAt: "" });

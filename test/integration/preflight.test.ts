@@ -32,10 +32,12 @@ describe("a snapshot on the AWS managed key is never shared", () => {
 
     const human = await ws.cli("plan", runbook);
     expect(human.code, human.all).toBe(3);
-    expect(human.out).toContain("✗ BLOCKING SNAPSHOT_ON_AWS_MANAGED_KEY");
-    expect(human.out).toMatch(/encrypted with the AWS managed key arn:aws:kms:ap-northeast-1:111111111111:key\/\S+/);
-    expect(human.out).toMatch(/hint: copy it first with rds\.copy-snapshot and a customer managed kmsKeyId/);
-    expect(human.out).toContain("The run would be refused");
+    // On the first screen: the problem, its hint, and no go.
+    expect(human.out).toMatch(/Blocking problems \(1\)[^\n]*\n\s+✗ SNAPSHOT_ON_AWS_MANAGED_KEY /);
+    const screen = human.out.replace(/\n\s+/g, " ");
+    expect(screen).toMatch(/encrypted with the AWS managed key arn:aws:kms:ap-northeast-1:111111111111:key\/\S+/);
+    expect(screen).toMatch(/hint: copy it first with rds\.copy-snapshot and a customer managed kmsKeyId/);
+    expect(human.out).toContain("No go: fix the blocking problems");
 
     const { code, blocking } = await planOf(ws, runbook);
     expect(code).toBe(3);

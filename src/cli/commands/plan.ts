@@ -5,13 +5,16 @@ import { EventBus } from "../../engine/events.js";
 import { makePlan, type Plan } from "../../engine/index.js";
 import { type GlobalOptions, readRunbook, registry, sessionFor } from "../app.js";
 import { EXIT } from "../exit-codes.js";
-import { formatDuration, formatGb, table } from "../format.js";
+import { formatDuration, formatGb } from "../format.js";
 import type { CliIO } from "../io.js";
+import { type ReviewOptions, renderPlanReview, renderResources, TIER_LABEL } from "../render/plan-review.js";
 
 export interface PlanOptions extends GlobalOptions {
   json?: boolean;
   out?: string;
   param?: string[];
+  detail?: boolean;
+  detailedExitcode?: boolean;
 }
 
 export async function planCommand(io: CliIO, file: string, opts: PlanOptions): Promise<number> {
@@ -20,26 +23,30 @@ export async function planCommand(io: CliIO, file: string, opts: PlanOptions): P
   try {
     const plan = await makePlan({ session, bus: new EventBus(), registry, clock: systemClock }, runbook);
     if (opts.out) writeFileSync(resolve(io.cwd, opts.out), `${JSON.stringify(plan, null, 2)}\n`);
-    io.out(opts.json ? JSON.stringify(plan, null, 2) : renderPlan(plan));
+    const view = { color: io.isTTY && !io.env.NO_COLOR, width: io.isTTY ? (io.columns ?? 100) : 100 };
+    io.out(opts.json ? JSON.stringify(plan, null, 2) : renderPlan(plan, { ...view, detail: opts.detail === true }));
     if (opts.out && !opts.json)
       io.out(`\nPlan saved to ${opts.out}. Apply exactly this plan with: hikkoshi run ${file} --plan ${opts.out}`);
-    return plan.summary.blocking > 0 ? EXIT.PRECONDITION : EXIT.OK;
+    if (plan.summary.blocking > 0) return EXIT.PRECONDITION;
+    // As Terraform's: 0 nothing to do, 2 changes (3 blocked, above).
+    if (opts.detailedExitcode) return plan.summary.changes > 0 ? EXIT.PLAN_HAS_CHANGES : EXIT.OK;
+    return EXIT.OK;
   } finally {
     session.destroy();
   }
 }
 
-export function renderPlan(plan: Plan): string {
-  const lines: string[] = [];
-  lines.push(`Plan for ${plan.runbook.name} (${plan.runbook.path}, sha256 ${plan.runbook.hash.slice(0, 12)})`);
-  lines.push("", "Accounts (verified with sts:GetCallerIdentity):");
-  lines.push(table(Object.entries(plan.accounts).map(([alias, a]) => [`  ${alias}`, a.id, a.region, a.callerArn])));
-  lines.push("", "Tasks (read-only observation; nothing has been changed):");
-  // A warning repeated word for word (the same role checked by 30 copies) is spelled out once.
+export function renderPlan(plan: Plan, o: ReviewOptions & { detail: boolean }): string {
+  const lines = [...renderPlanReview(plan, o), ...renderResources(plan, o)];
+  if (!o.detail) {
+    lines.push("", "Every task's detail, warnings and hints: hikkoshi plan … --detail (or --json).");
+    return lines.join("\n");
+  }
+  lines.push("", "Tasks in detail (read-only observation; nothing has been changed):");
   const shown = new Map<string, string>();
   const repeats = new Map<string, number>();
   for (const t of plan.tasks) {
-    const flags = [t.destructive ? "DESTRUCTIVE" : "", t.irreversible ? "IRREVERSIBLE" : ""].filter(Boolean).join(" ");
+    const flags = t.danger ? `— ${TIER_LABEL[t.danger]}${t.irreversible ? "" : " (cancellable)"}` : "";
     const est = t.estimate
       ? ` [${[t.estimate.sizeGb !== undefined ? formatGb(t.estimate.sizeGb) : "", t.estimate.durationSeconds ? `~${formatDuration(t.estimate.durationSeconds * 1000)}` : "", t.estimate.note ?? ""].filter(Boolean).join(", ")}]`
       : "";

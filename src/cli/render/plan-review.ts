@@ -57,6 +57,21 @@ function fit(segments: Segment[], width: number, paint: Paint): string {
   return out;
 }
 
+/** Prose over as many lines as needed (at spaces), each starting with `indent`: nothing cut. */
+function wrapText(text: string, indent: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = indent;
+  for (const word of text.split(" ")) {
+    if (line.length + word.length + 1 > width && line.trim() !== "") {
+      lines.push(line.trimEnd());
+      line = indent;
+    }
+    line += `${word} `;
+  }
+  if (line.trim() !== "") lines.push(line.trimEnd());
+  return lines;
+}
+
 /** `items` joined with ", " over as many lines as needed, each starting with `indent`. */
 function wrapList(items: string[], indent: string, width: number, maxLines = 4): string[] {
   const lines: string[] = [];
@@ -126,18 +141,27 @@ export function renderPlanReview(plan: Plan, o: ReviewOptions): string[] {
   const s = plan.summary;
   const lines: string[] = [];
   lines.push(
-    paint("bold", `Plan: ${plan.runbook.name}`) +
-      ` (${plan.runbook.path}, sha256 ${plan.runbook.hash.slice(0, 12)}) — ${s.tasks} tasks, ${s.changes} change something; nothing has been changed yet`,
+    fit(
+      [
+        ["bold", `Plan: ${plan.runbook.name}`],
+        ` · ${s.tasks} tasks, ${s.changes} change something · nothing changed yet · ${plan.runbook.path} (sha256 ${plan.runbook.hash.slice(0, 8)})`,
+      ],
+      o.width,
+      paint,
+    ),
   );
   lines.push("Accounts (verified with sts:GetCallerIdentity):");
-  lines.push(table(Object.entries(plan.accounts).map(([alias, a]) => [`  ${alias}`, a.id, a.region, a.callerArn])));
+  const accounts = table(
+    Object.entries(plan.accounts).map(([alias, a]) => [`  ${alias}`, a.id, a.region, a.callerArn]),
+  );
+  lines.push(...accounts.split("\n").map((l) => clip(l, o.width)));
 
   const moves = whatMoves(plan, byId);
   if (moves.length > 0) lines.push("What moves:", table(moves));
   const cost = plan.tasks.reduce((sum, t) => sum + (t.estimate?.costUsd ?? 0), 0);
   const path = criticalPathSeconds(plan.tasks);
   lines.push(
-    `Time: ~${formatDuration(path * 1000)} on the critical path (from the tasks' estimates) · cost ~$${cost.toFixed(2)} in requests and jobs (prices are step parameters)`,
+    `Time: ~${formatDuration(path * 1000)} on the critical path · cost ~$${cost.toFixed(2)} (S3 requests and jobs; prices are parameters)`,
   );
 
   const blocking = plan.tasks.flatMap((t) =>
@@ -148,9 +172,11 @@ export function renderPlanReview(plan: Plan, o: ReviewOptions): string[] {
       ? paint("green", "Blocking problems: none")
       : paint("red", `Blocking problems (${blocking.length}) — the run is refused until each is fixed:`),
   );
+  // Spelled out in full: these decide the night.
   for (const { t, p } of blocking) {
-    lines.push(fit([["red", `  ✗ ${p.code}`], ` ${t.id}: ${p.message}`], o.width, paint));
-    if (p.hint) lines.push(clip(`      hint: ${p.hint}`, o.width));
+    lines.push(fit([["red", `  ✗ ${p.code}`], ` ${t.id}:`], o.width, paint));
+    lines.push(...wrapText(p.message, "      ", o.width));
+    if (p.hint) lines.push(...wrapText(`hint: ${p.hint}`, "      ", o.width));
   }
 
   const warnings = new Map<string, { message: string; tasks: string[]; same: boolean }>();
@@ -166,8 +192,8 @@ export function renderPlanReview(plan: Plan, o: ReviewOptions): string[] {
   }
   if (warnings.size > 0) lines.push(`Warnings (${warnings.size} distinct):`);
   for (const [code, w] of warnings) {
-    const like = w.same ? "" : " (and others like it)";
-    lines.push(fit([["yellow", `  ! ${code}`], ` ×${w.tasks.length}: ${w.message}${like}`], o.width, paint));
+    const count = w.tasks.length > 1 ? ` ×${w.tasks.length}${w.same ? "" : ", e.g."}` : "";
+    lines.push(fit([["yellow", `  ! ${code}`], `${count}: ${w.message}`], o.width, paint));
     if (w.tasks.length > 1) lines.push(...wrapList(w.tasks, "      ", o.width, 2));
   }
 
@@ -178,28 +204,39 @@ export function renderPlanReview(plan: Plan, o: ReviewOptions): string[] {
       ? "Nothing that loses source data or a name."
       : paint("red", `${TIER_LABEL.source} (${source.length} actions):`),
   );
-  const byStep = new Map<string, string[]>();
+  // One line per kind of story ("empty-source + delete-source"), then every resource it applies to, by name.
+  const perResource = new Map<string, { top: string; item: string; locals: string[] }>();
   for (const t of source) {
-    const local = t.step.slice(t.topStep.length + 1) || t.step;
-    const list = byStep.get(local) ?? [];
-    list.push(t.resource);
-    byStep.set(local, list);
+    const entry = perResource.get(t.resource) ?? { top: t.topStep, item: t.item ?? t.resource, locals: [] };
+    entry.locals.push(t.step.slice(t.topStep.length + 1) || t.step);
+    perResource.set(t.resource, entry);
   }
-  for (const [local, resources] of byStep) {
-    lines.push(`  ${local} (${resources.length}):`);
-    lines.push(...wrapList(resources, "      ", o.width, 3));
+  const stories = new Map<string, string[]>();
+  for (const e of perResource.values()) {
+    const label = `${e.top}: ${e.locals.join(" + ")}`;
+    stories.set(label, [...(stories.get(label) ?? []), e.item]);
+  }
+  for (const [label, items] of stories) {
+    lines.push(`  ${label} (${items.length}):`);
+    lines.push(...wrapList(items, "      ", o.width, Number.POSITIVE_INFINITY));
   }
   const intermediate = tier("intermediate");
   const reversible = tier("reversible");
   lines.push(
-    paint("yellow", `${intermediate.length} action(s) remove this run's own intermediates`) +
-      " (copies, shares, temporary buckets: --detail lists them)",
+    fit(
+      [
+        ["yellow", `${intermediate.length} action(s) remove this run's own intermediates`],
+        " (copies, shares, temporary buckets; listed under Resources)",
+      ],
+      o.width,
+      paint,
+    ),
   );
   for (const t of reversible) lines.push(clip(`  ${TIER_LABEL.reversible}: ${t.id}: ${t.summary}`, o.width));
   lines.push(
     blocking.length > 0
       ? paint("red", "No go: fix the blocking problems, then plan again.")
-      : `Go: \`hikkoshi run ${plan.runbook.path} --plan <this plan saved with --out>\` applies exactly what is shown.`,
+      : "Go: `hikkoshi run <runbook> --plan <this plan, saved with --out>` applies exactly what is shown.",
   );
   return lines;
 }
@@ -212,7 +249,9 @@ export function renderResources(plan: Plan, o: ReviewOptions): string[] {
   for (const r of plan.resources) {
     const tasks = r.tasks.map((id) => byId.get(id)!);
     const gb = Math.max(0, ...tasks.map((t) => t.estimate?.sizeGb ?? 0));
-    lines.push(paint("bold", `${r.id}`) + ` (${r.family}, ${tasks.length} task(s)${gb > 0 ? `, ${formatGb(gb)}` : ""})`);
+    lines.push(
+      paint("bold", `${r.id}`) + ` (${r.family}, ${tasks.length} task(s)${gb > 0 ? `, ${formatGb(gb)}` : ""})`,
+    );
     for (const t of tasks) {
       const local = t.step.slice(t.topStep.length + 1) || t.step;
       const action = t.action.toUpperCase();

@@ -177,7 +177,8 @@ export async function planCleanup(ctx: PlanContext, raw: Record<string, unknown>
   k.problems.push(...(await keyUserWarnings(ctx, surveyed)));
   // Keys only are scheduled, not deleted: cancellable until the window ends.
   const onlyKeys = (Object.keys(raw) as string[]).every(
-    (name) => name === "kmsKeys" || name === "keyDeletionWindowDays" || !Array.isArray(raw[name]) || raw[name].length === 0,
+    (name) =>
+      name === "kmsKeys" || name === "keyDeletionWindowDays" || !Array.isArray(raw[name]) || raw[name].length === 0,
   );
   return {
     action: "delete",

@@ -160,12 +160,17 @@ export function buildProgram(io: CliIO, setCode: (code: number) => void): Comman
 
   program
     .command("schema")
-    .description("JSON Schema of the runbook format, derived from the step types")
+    .description("JSON Schema of the runbook format (derived from the step types), or with --plan of the plan format")
+    .option("--plan", "the JSON Schema of `plan --json` (format hikkoshi-plan/1)")
     .addHelpText(
       "after",
       "\nExample:\n  hikkoshi schema > runbook.schema.json   # then: # yaml-language-server: $schema=runbook.schema.json",
     )
-    .action(run(() => commands.schema().then((m) => m.schemaCommand(io))));
+    .action(
+      run((opts: { plan?: boolean }) =>
+        commands.schema().then((m) => m.schemaCommand(io, { plan: opts.plan === true })),
+      ),
+    );
 
   program
     .command("sim")

@@ -4,13 +4,14 @@
  * per test file and `reset()` between tests.
  */
 
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, isAbsolute, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, beforeEach } from "vitest";
 import { main } from "../../src/cli/main.js";
 import { type SimStats, type SimulatorHandle, startSimulator } from "../../src/sim/index.js";
+import { assertPlanValid } from "../helpers/plan-schema.js";
 
 export const REPO = fileURLToPath(new URL("../../", import.meta.url));
 export const FIXTURES = fileURLToPath(new URL("../fixtures/integration/", import.meta.url));
@@ -107,6 +108,14 @@ export class Workspace {
     });
     const o = out.join("\n");
     const e = err.join("\n");
+    // Every plan a test makes must conform to the published plan schema.
+    if (args[0] === "plan" && args.includes("--json") && o.trim().startsWith("{")) {
+      assertPlanValid(JSON.parse(o), `plan ${args.slice(1).join(" ")}`);
+    }
+    const saved = args[0] === "plan" ? args[args.indexOf("--out") + 1] : undefined;
+    if (saved && args.includes("--out") && existsSync(join(this.dir, saved))) {
+      assertPlanValid(JSON.parse(readFileSync(join(this.dir, saved), "utf8")), `plan --out ${saved}`);
+    }
     return { code, out: o, err: e, all: `${o}\n${e}` };
   }
 

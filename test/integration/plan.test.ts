@@ -10,6 +10,7 @@ import { describe, expect, it } from "vitest";
 import type { Plan } from "../../src/engine/index.js";
 import type { SimulatorHandle } from "../../src/sim/index.js";
 import { builtinRegistry } from "../../src/steps/index.js";
+import { assertPlanValid } from "../helpers/plan-schema.js";
 import {
   DEMO_RUNBOOK,
   FIXTURES,
@@ -251,5 +252,27 @@ describe("plan display", () => {
       "< 0.01 GB",
       "0 GB",
     ]);
+  });
+});
+
+describe("the plan's published schema", () => {
+  it("hikkoshi schema --plan prints it; an every-step plan and a blocked one conform (so does every plan the tests make)", async () => {
+    const ws = new Workspace(sim);
+    const printed = await ws.cli("schema", "--plan");
+    expect(printed.code, printed.all).toBe(0);
+    expect(JSON.parse(printed.out)).toMatchObject({
+      title: "hikkoshi plan",
+      properties: { format: { const: "hikkoshi-plan/1" } },
+    });
+    for (const fixture of ["every-step.yaml", "share-aws-managed.yaml"]) {
+      const r = await ws.cli("plan", ws.add(fixture), "--json");
+      const plan = JSON.parse(r.out) as Plan;
+      expect(() => assertPlanValid(plan, fixture)).not.toThrow();
+      // The schema is not a rubber stamp: a task without its tier's vocabulary, or an unknown field, fails.
+      const broken = structuredClone(plan);
+      (broken.tasks[0] as unknown as Record<string, unknown>).danger = "scary";
+      expect(() => assertPlanValid(broken, "broken")).toThrow(/danger/);
+      expect(() => assertPlanValid({ ...plan, extra: 1 }, "extra")).toThrow(/additional/);
+    }
   });
 });

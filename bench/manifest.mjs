@@ -7,19 +7,17 @@
 // Each method runs in a child process so its peak RSS is its own. BENCH_VERSIONS=200000 shrinks it
 // (a comma-separated list runs several sizes); BENCH_NAIVE=0 skips the naive runs. The naive child gets
 // a 4 GB heap (BENCH_NAIVE_HEAP_MB): at 10M versions it needs ~12 GB and is reported as failing.
-import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { mb, runChild, startSim } from "./lib/processes.mjs";
 
 const ACCOUNT = "111111111111";
 const REGION = "us-east-1";
 const SOURCE = "bench-source";
 const MANIFESTS = "bench-manifests";
 const VERSIONS_PER_KEY = 10;
-const root = fileURLToPath(new URL("..", import.meta.url));
 
 const [role, method, url, dir] = process.argv.slice(2);
 if (role === "child") await child(method, url, dir);
@@ -43,7 +41,10 @@ async function parent() {
         for (const m of withNaive ? ["streaming", "naive"] : ["streaming"]) {
           const out = join(work, `${m}-${versions}`);
           mkdirSync(out, { recursive: true });
-          const r = await runChild(m, sim.url, out);
+          const r = await runChild(fileURLToPath(import.meta.url), m, sim.url, out, {
+            heapMb: m === "naive" ? Number(process.env.BENCH_NAIVE_HEAP_MB ?? 4096) : 1024,
+            quiet: m === "naive",
+          });
           if (r.error) {
             line(`  ${m}`, `failed: ${r.error}`);
             continue;
@@ -63,10 +64,6 @@ async function parent() {
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
-}
-
-function mb(bytes) {
-  return Math.round(bytes / 1e6).toLocaleString("en-US");
 }
 
 function seed(keys) {
@@ -95,57 +92,6 @@ function seed(keys) {
       },
     },
   };
-}
-
-function startSim(seedFile) {
-  const proc = spawn(
-    process.execPath,
-    [join(root, "dist/sim/main.js"), "--port", "0", "--seed", seedFile, "--speed", "0"],
-    {
-      stdio: ["ignore", "pipe", "inherit"],
-    },
-  );
-  return new Promise((resolve, reject) => {
-    const lines = createInterface({ input: proc.stdout });
-    lines.once("line", (first) => {
-      const url = /listening on (\S+)/.exec(first)?.[1];
-      if (!url) reject(new Error(`simulator said: ${first}`));
-      else resolve({ url, stop: () => proc.kill("SIGTERM") });
-    });
-    proc.once("exit", (code) => reject(new Error(`simulator exited with ${code}`)));
-  });
-}
-
-function runChild(m, url, out) {
-  const heap = m === "naive" ? Number(process.env.BENCH_NAIVE_HEAP_MB ?? 4096) : 1024;
-  const args = [`--max-old-space-size=${heap}`, fileURLToPath(import.meta.url), "child", m, url, out];
-  // The naive child's out-of-memory report is not worth printing: its last progress line says enough.
-  const proc = spawn(process.execPath, args, {
-    stdio: ["ignore", "pipe", m === "naive" ? "ignore" : "inherit"],
-    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
-  });
-  let text = "";
-  const started = Date.now();
-  proc.stdout.on("data", (d) => {
-    text += d;
-  });
-  return new Promise((resolve) => {
-    proc.once("exit", (code) => {
-      let last = {};
-      try {
-        last = JSON.parse(text.trim().split("\n").pop() || "{}");
-      } catch {
-        // a cut line: the child died mid-write
-      }
-      if (last.entries !== undefined || last.error !== undefined) return resolve(last);
-      const seconds = ((Date.now() - started) / 1000).toFixed(0);
-      const listed =
-        last.progress === undefined
-          ? ""
-          : `; it had listed ${last.progress.toLocaleString("en-US")} entries, RSS ${mb(last.rss)} MB`;
-      resolve({ error: `exit code ${code} after ${seconds} s${listed} (out of memory at a ${heap} MB heap)` });
-    });
-  });
 }
 
 // ---- child side -------------------------------------------------------------------------------

@@ -10,18 +10,16 @@
 // listing runs, BENCH_FULL_VERSIONS (default 100,000) the full-depth one: 2 HEADs per version against
 // the simulator take minutes at a million. Generated versions carry no tags or metadata (the HEAD count
 // is the same; tagged versions add 2 GetObjectTagging each).
-import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { mb, runChild, startSim } from "./lib/processes.mjs";
 
 const ACCOUNT = "111111111111";
 const REGION = "us-east-1";
 const SOURCE = "bench-source";
 const VERSIONS_PER_KEY = 10;
-const root = fileURLToPath(new URL("..", import.meta.url));
 
 const [role, method, url, dir] = process.argv.slice(2);
 if (role === "child") await child(method, url, dir);
@@ -48,7 +46,7 @@ async function parent() {
         for (const m of methods) {
           const out = join(work, `${m}-${versions}`);
           mkdirSync(out, { recursive: true });
-          const r = await runChild(m, sim.url, out);
+          const r = await runChild(fileURLToPath(import.meta.url), m, sim.url, out);
           if (r.error) {
             line(`  ${m}`, `failed: ${r.error}`);
             continue;
@@ -67,10 +65,6 @@ async function parent() {
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
-}
-
-function mb(bytes) {
-  return Math.round(bytes / 1e6).toLocaleString("en-US");
 }
 
 function seed(keys) {
@@ -99,56 +93,6 @@ function seed(keys) {
       },
     },
   };
-}
-
-function startSim(seedFile) {
-  const proc = spawn(
-    process.execPath,
-    [join(root, "dist/sim/main.js"), "--port", "0", "--seed", seedFile, "--speed", "0"],
-    {
-      stdio: ["ignore", "pipe", "inherit"],
-    },
-  );
-  return new Promise((resolve, reject) => {
-    const lines = createInterface({ input: proc.stdout });
-    lines.once("line", (first) => {
-      const url = /listening on (\S+)/.exec(first)?.[1];
-      if (!url) reject(new Error(`simulator said: ${first}`));
-      else resolve({ url, stop: () => proc.kill("SIGTERM") });
-    });
-    proc.once("exit", (code) => reject(new Error(`simulator exited with ${code}`)));
-  });
-}
-
-function runChild(m, url, out) {
-  const heap = 1024;
-  const args = [`--max-old-space-size=${heap}`, fileURLToPath(import.meta.url), "child", m, url, out];
-  const proc = spawn(process.execPath, args, {
-    stdio: ["ignore", "pipe", "inherit"],
-    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
-  });
-  let text = "";
-  const started = Date.now();
-  proc.stdout.on("data", (d) => {
-    text += d;
-  });
-  return new Promise((resolve) => {
-    proc.once("exit", (code) => {
-      let last = {};
-      try {
-        last = JSON.parse(text.trim().split("\n").pop() || "{}");
-      } catch {
-        // a cut line: the child died mid-write
-      }
-      if (last.entries !== undefined || last.error !== undefined) return resolve(last);
-      const seconds = ((Date.now() - started) / 1000).toFixed(0);
-      const listed =
-        last.progress === undefined
-          ? ""
-          : `; it had listed ${last.progress.toLocaleString("en-US")} entries, RSS ${mb(last.rss)} MB`;
-      resolve({ error: `exit code ${code} after ${seconds} s${listed}` });
-    });
-  });
 }
 
 // ---- child side -------------------------------------------------------------------------------

@@ -157,7 +157,13 @@ export function renderPlanReview(plan: Plan, o: ReviewOptions): string[] {
   lines.push(...accounts.split("\n").map((l) => clip(l, o.width)));
 
   const moves = whatMoves(plan, byId);
-  if (moves.length > 0) lines.push("What moves:", ...table(moves).split("\n").map((l) => l.trimEnd()));
+  if (moves.length > 0)
+    lines.push(
+      "What moves:",
+      ...table(moves)
+        .split("\n")
+        .map((l) => l.trimEnd()),
+    );
   const cost = plan.tasks.reduce((sum, t) => sum + (t.estimate?.costUsd ?? 0), 0);
   const path = criticalPathSeconds(plan.tasks);
   lines.push(

@@ -6,6 +6,7 @@
 import { CopyObjectCommand, DeleteObjectCommand, ListObjectVersionsCommand } from "@aws-sdk/client-s3";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Manifest } from "../../src/steps/lib/s3-manifest-types.js";
+import { sseWeaker } from "../../src/steps/lib/s3-verify-objects.js";
 import { s3BatchCopy } from "../../src/steps/s3-batch-copy.js";
 import { s3Copy } from "../../src/steps/s3-copy.js";
 import { s3Manifest } from "../../src/steps/s3-manifest.js";
@@ -120,7 +121,6 @@ describe("s3.verify at full depth", () => {
     ["metadata", { ...REPLACED, Metadata: { owner: "someone-else", build: "42" } }],
     ["tags", { TaggingDirective: "REPLACE", Tagging: "team=web" }],
     ["checksum-sha256", { ChecksumAlgorithm: "CRC32" }],
-    ["sse", { ServerSideEncryption: "aws:kms" }],
   ];
   for (const [field, change] of planted) {
     it(`a planted ${field} difference fails verify with the key, the version and the field`, async () => {
@@ -143,5 +143,16 @@ describe("s3.verify at full depth", () => {
     await expect(verify(w, bucket, { depth: "listing" })).resolves.toMatchObject({ passed: true, headRequests: 0 });
     const full = await w.h.plan(s3Verify, "target", { ...params, depth: "full" });
     expect(full.summary).toMatch(/\d[\d,]* HEAD requests \(\+2 per tagged version\), ~\$\d+\.\d\d/);
+  });
+});
+
+describe("encryption of a copy", () => {
+  it("is a mismatch only when weaker than its source's", () => {
+    expect(sseWeaker(undefined, "AES256")).toBeUndefined(); // the bucket encrypts what used to be plain
+    expect(sseWeaker("AES256", "aws:kms")).toBeUndefined();
+    expect(sseWeaker("aws:kms", "aws:kms")).toBeUndefined();
+    expect(sseWeaker("aws:kms", "AES256")).toBe("no longer under a KMS key");
+    expect(sseWeaker("aws:kms:dsse", "AES256")).toBe("no longer under a KMS key");
+    expect(sseWeaker("AES256", undefined)).toBe("not encrypted");
   });
 });

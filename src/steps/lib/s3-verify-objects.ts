@@ -38,7 +38,6 @@ const HEADER_FIELDS: Array<[string, (h: HeadObjectOutput) => string | undefined]
   ["content-language", (h) => h.ContentLanguage],
   ["cache-control", (h) => h.CacheControl],
   ["expires", (h) => h.ExpiresString ?? h.Expires?.toUTCString()],
-  ["sse", (h) => h.ServerSideEncryption],
   ["object-lock-mode", (h) => h.ObjectLockMode],
   ["object-lock-retain-until", (h) => h.ObjectLockRetainUntilDate?.toISOString()],
   ["object-lock-legal-hold", (h) => h.ObjectLockLegalHoldStatus],
@@ -86,6 +85,19 @@ async function tags(aws: AwsReader, side: ObjectSide, key: string, versionId: st
     .join("&");
 }
 
+/**
+ * Whether the copy is encrypted less than its source. A copy is encrypted as its bucket says (since 2023
+ * every bucket encrypts, at least with SSE-S3), so an unencrypted source whose copy is AES256 is no
+ * difference a user would regret; a source under SSE-KMS whose copy is not is one (who may decrypt it
+ * changes), and so is an encrypted source whose copy is not encrypted at all.
+ */
+export function sseWeaker(source: string | undefined, copy: string | undefined): string | undefined {
+  if (!source || source === copy) return undefined;
+  if (!copy) return "not encrypted";
+  if (source.startsWith("aws:kms") && !copy.startsWith("aws:kms")) return "no longer under a KMS key";
+  return undefined;
+}
+
 /** Mismatches of one pair of versions. */
 export async function compareObjects(
   o: ObjectCompareOptions,
@@ -107,6 +119,8 @@ export async function compareObjects(
   add("metadata", metadataText(a.Metadata), metadataText(b.Metadata));
   // A checksum the source has must be there, equal; one only the destination has is extra, not wrong.
   for (const [field, get] of CHECKSUMS) if (get(a) !== undefined) add(field, get(a), get(b));
+  const weaker = sseWeaker(a.ServerSideEncryption, b.ServerSideEncryption);
+  if (weaker) add("sse", a.ServerSideEncryption, `${b.ServerSideEncryption ?? "none"} (${weaker})`);
   const wanted = o.destinationKmsKey;
   if (a.ServerSideEncryption === "aws:kms" && b.ServerSideEncryption === "aws:kms" && wanted) {
     // The bucket names its key by ARN or by id; HEAD answers the ARN.

@@ -44,6 +44,8 @@ export function sessionFor(runbook: Runbook, opts: GlobalOptions) {
 
 export type RenderMode = "auto" | "plain" | "json" | "listr";
 
+const PLAIN_TICK_MS = 5_000;
+
 export interface Display {
   bus: EventBus;
   /** Settle the display (final tree drawn, buffered notices printed). */
@@ -81,8 +83,13 @@ export function makeDisplay(io: CliIO, mode: RenderMode, runbook: Runbook): Disp
     };
     return { bus, stop, pause: stop, resume };
   }
-  bus.on(plainRenderer(io.out));
-  return { bus, stop: none, pause: none, resume: () => {} };
+  const plain = plainRenderer(io.out);
+  bus.on(plain.listener);
+  // A silent task still gets its start and heartbeats said: CI kills jobs that print nothing for minutes.
+  const timer = setInterval(() => plain.tick(systemClock.now()), PLAIN_TICK_MS);
+  timer.unref();
+  const stop = async () => clearInterval(timer);
+  return { bus, stop, pause: none, resume: () => {} };
 }
 
 /** Questions to the operator pause the display while they are asked. */

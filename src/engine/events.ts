@@ -4,6 +4,7 @@
  */
 import type { Json } from "../core/json.js";
 import type { TaskStatus } from "../state/index.js";
+import type { Plan } from "./planner.js";
 
 export interface ErrorInfo {
   code: string;
@@ -13,6 +14,8 @@ export interface ErrorInfo {
 }
 
 export type EngineEvent =
+  /** The preflight plan the run or resume starts from (the same object `plan --json` prints). */
+  | { type: "plan"; plan: Plan }
   | { type: "run-started"; runId: string; runbook: string; tasks: number; resumed: boolean }
   | { type: "notice"; level: "info" | "warn"; message: string }
   | { type: "account-verified"; alias: string; accountId: string; arn: string }

@@ -277,7 +277,7 @@ export interface TaskStatusJson {
   error?: { code: string; message: string } | null;
   outputs?: Record<string, unknown> | null;
   approvedBy?: string | null;
-  deadlineAt?: number | null;
+  deadlineAt?: string | null;
   waitWhat?: string | null;
 }
 

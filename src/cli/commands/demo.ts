@@ -4,11 +4,12 @@
  */
 import { fileURLToPath } from "node:url";
 import { startSimulator, type WorldDump } from "../../sim/index.js";
-import { operatorName } from "../app.js";
+import { operatorName, readRunbook, sessionFor } from "../app.js";
 import type { CliIO } from "../io.js";
 import { autoOperator } from "../operator.js";
+import { renderPlanReview } from "../render/plan-review.js";
 import { planCommand } from "./plan.js";
-import { runCommand } from "./run.js";
+import { planFor, runCommand } from "./run.js";
 
 export const PACKAGE_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 
@@ -41,7 +42,8 @@ export async function demoCommand(io: CliIO, opts: DemoOptions): Promise<number>
     const simIO = { ...io, env: { ...io.env, HIKKOSHI_POLL_MS: io.env.HIKKOSHI_POLL_MS ?? "100" } };
     if (!opts.json) {
       io.out("Step 1 — the plan (read-only; this is what you review before a real run):\n");
-      await planCommand(simIO, runbookPath, { endpoint: sim.url });
+      if (io.isTTY) await planCommand(simIO, runbookPath, { endpoint: sim.url });
+      else await planFirstScreen(simIO, runbookPath, sim.url);
       io.out("\nStep 2 — the run:\n");
     }
     const code = await runCommand(
@@ -65,6 +67,24 @@ export async function demoCommand(io: CliIO, opts: DemoOptions): Promise<number>
   } finally {
     process.env = saved;
     await sim.close();
+  }
+}
+
+/**
+ * Piped (a CI log), the plan's first screen only: the per-resource story is one line per task, 500 of them
+ * for the whole night, and the run's own lines say the same again.
+ */
+async function planFirstScreen(io: CliIO, runbookPath: string, endpoint: string): Promise<void> {
+  const runbook = readRunbook(io, runbookPath);
+  const session = sessionFor(runbook, { endpoint });
+  try {
+    const plan = await planFor(session, runbook);
+    io.out(renderPlanReview(plan, { color: false, width: 100 }).join("\n"));
+    io.out(
+      "(Each resource's story and every task's detail: `hikkoshi plan … --detail`; the demo in a terminal shows them.)",
+    );
+  } finally {
+    session.destroy();
   }
 }
 

@@ -1,6 +1,7 @@
 import { EXIT } from "../exit-codes.js";
 import { formatTime, table } from "../format.js";
 import type { CliIO } from "../io.js";
+import { journalJson } from "../render/json-times.js";
 import { findRun, type GlobalOptions, openStateStore } from "../state-file.js";
 
 /** What a reviewer reads the next morning: every AWS change, approval and confirmation, by whom. */
@@ -15,7 +16,7 @@ export function logCommand(
     const kinds = opts.all ? undefined : (["aws-call", "approval", "confirmation", "lock", "run", "note"] as const);
     const entries = store.listJournal(run.id, kinds ? { kinds: [...kinds] } : {});
     if (opts.json) {
-      for (const e of entries) io.out(JSON.stringify(e));
+      for (const e of entries) io.out(JSON.stringify(journalJson(e)));
       return EXIT.OK;
     }
     io.out(`Journal of run ${run.id} (${run.runbookName}), started by ${run.operator}`);

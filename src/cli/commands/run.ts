@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { systemClock } from "../../core/clock.js";
 import { errorMessage, HikkoshiError } from "../../core/errors.js";
-import { type Plan, type RunOutcome, resumeRun, startRun } from "../../engine/index.js";
+import { EventBus, makePlan, type Plan, type RunOutcome, resumeRun, startRun } from "../../engine/index.js";
 import type { Operator } from "../../engine/operator.js";
 import { parseRunbook } from "../../runbook/index.js";
 import type { Runbook } from "../../runbook/types.js";
@@ -77,6 +77,8 @@ export interface DriveParts {
   runbook: Runbook;
   opts: DriveCliOptions;
   operator?: Operator;
+  /** `run --plan`: the reviewed plan the engine applies exactly (or refuses). */
+  reviewedPlan?: Plan;
 }
 
 async function withEngine(
@@ -85,7 +87,10 @@ async function withEngine(
 ): Promise<number> {
   const { io, store, runbook, opts } = parts;
   const session = sessionFor(runbook, opts);
-  const display = makeDisplay(io, opts.json ? "json" : opts.step ? "plain" : (opts.render ?? "auto"), runbook);
+  const mode = opts.json ? "json" : opts.step ? "plain" : (opts.render ?? "auto");
+  // `--render json` is `--json`: NDJSON only on stdout, the plan first.
+  const json = mode === "json";
+  const display = makeDisplay(io, mode, runbook);
   const { bus, stop } = display;
   const interrupt = interruptSignal(io);
   const name = operatorName();
@@ -97,6 +102,7 @@ async function withEngine(
   }
   const operator = base.autoApprove ? base : politeOperator(base, display);
   try {
+    if (json) bus.emit({ type: "plan", plan: parts.reviewedPlan ?? (await planFor(session, runbook)) });
     const outcome = await body({
       store,
       registry,
@@ -107,13 +113,22 @@ async function withEngine(
       signal: interrupt.signal,
     });
     await stop();
-    if (!opts.json) io.out(nextSteps(outcome));
+    if (!json) io.out(nextSteps(outcome));
     return exitCodeForRunState(outcome.state);
   } finally {
     await stop();
     interrupt.dispose();
     session.destroy();
   }
+}
+
+/**
+ * A read-only plan with its own quiet bus. NDJSON starts with the plan: the engine's preflight keeps its plan
+ * to itself (and resume makes none), so without a reviewed plan this is one more pass (the run verifies the
+ * accounts again and says so).
+ */
+export function planFor(session: ReturnType<typeof sessionFor>, runbook: Runbook): Promise<Plan> {
+  return makePlan({ session, bus: new EventBus(), registry, clock: systemClock }, runbook);
 }
 
 export function driveOptions(io: CliIO, opts: DriveCliOptions) {
@@ -130,7 +145,15 @@ export async function runCommand(io: CliIO, file: string, opts: RunCliOptions, o
   const reviewedPlan = opts.plan ? readPlanFile(resolve(io.cwd, opts.plan)) : undefined;
   const store = openStateStore(io, opts);
   try {
-    return await withEngine({ io, store, runbook, opts, ...(operator ? { operator } : {}) }, (deps) =>
+    const parts = {
+      io,
+      store,
+      runbook,
+      opts,
+      ...(operator ? { operator } : {}),
+      ...(reviewedPlan ? { reviewedPlan } : {}),
+    };
+    return await withEngine(parts, (deps) =>
       startRun(deps, runbook, {
         ...driveOptions(io, opts),
         operatorName: deps.operator.name,

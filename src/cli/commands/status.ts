@@ -1,6 +1,7 @@
 import { EXIT } from "../exit-codes.js";
 import { formatDuration, formatTime, table } from "../format.js";
 import type { CliIO } from "../io.js";
+import { runJson, taskJson } from "../render/json-times.js";
 import { findRun, type GlobalOptions, openStateStore } from "../state-file.js";
 
 export function statusCommand(io: CliIO, runId: string | undefined, opts: GlobalOptions & { json?: boolean }): number {
@@ -11,7 +12,8 @@ export function statusCommand(io: CliIO, runId: string | undefined, opts: Global
     const counts = store.taskCounts(run.id);
     if (opts.json) {
       const { runbookText: _text, ...rest } = run;
-      io.out(JSON.stringify({ run: rest, counts, tasks: tasks.map(({ defJson: _d, ...t }) => t) }, null, 2));
+      const json = { run: runJson(rest), counts, tasks: tasks.map(({ defJson: _d, ...t }) => taskJson(t)) };
+      io.out(JSON.stringify(json, null, 2));
       return EXIT.OK;
     }
     const end = run.finishedAt ?? run.updatedAt;
@@ -57,7 +59,7 @@ export function runsCommand(io: CliIO, opts: GlobalOptions & { json?: boolean })
   try {
     const runs = store.listRuns({ limit: 50 });
     if (opts.json) {
-      io.out(JSON.stringify(runs, null, 2));
+      io.out(JSON.stringify(runs.map(runJson), null, 2));
       return EXIT.OK;
     }
     if (runs.length === 0) {

@@ -83,6 +83,9 @@ describe("run lock", () => {
     first.child.kill("SIGKILL");
     const killed = await first.done;
     expect(killed.signal).toBe("SIGKILL");
+    // Recorded as running, but nothing drives it: `runs` and `status` say so.
+    const runs = await cli(["runs", "--state", state]);
+    expect(runs.stdout).toContain(`interrupted (pid ${first.pid} is gone)`);
 
     // The second driver takes over the dead holder's lock, and is protected by it in turn.
     const second = startCli(["resume", runId, ...driveArgs(sim, state)], { timeoutMs: 110_000 });
@@ -126,6 +129,7 @@ describe("run lock", () => {
     const stopped = await first.done;
     expect(stopped.code, describeResult(stopped)).toBe(130);
     expect(stopped.stderr).toContain("Interrupted: finishing in-flight AWS calls; the run can be resumed.");
+    expect(stopped.stdout).toContain("stopping: finishing in-flight AWS calls");
     expect(stopped.stdout).toContain(`Continue with: hikkoshi resume ${runId}`);
     const after = await statusJson(state, runId);
     expect(after.run.state).toBe("interrupted");

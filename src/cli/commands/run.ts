@@ -46,12 +46,18 @@ function parallelOf(v: string | undefined): number {
 }
 
 /** Ctrl-C once: stop starting tasks, let in-flight calls finish, record the rest. Twice: leave now. */
-function interruptSignal(io: CliIO): { signal: AbortSignal; dispose: () => void } {
+function interruptSignal(io: CliIO, bus: EventBus): { signal: AbortSignal; dispose: () => void } {
   const controller = new AbortController();
   let count = 0;
   const onSigint = () => {
     count++;
     if (count === 1) {
+      // On the display at once (the live view holds stderr until it ends), and on stderr for scripts.
+      bus.emit({
+        type: "notice",
+        level: "warn",
+        message: "stopping: finishing in-flight AWS calls; the run can be resumed (Ctrl-C again to leave at once)",
+      });
       io.err(
         "\nInterrupted: finishing in-flight AWS calls; the run can be resumed. Press Ctrl-C again to leave at once.",
       );
@@ -92,7 +98,7 @@ async function withEngine(
   const json = mode === "json";
   const display = makeDisplay(io, mode, runbook);
   const { bus, stop } = display;
-  const interrupt = interruptSignal(io);
+  const interrupt = interruptSignal(io, bus);
   const name = operatorName();
   const base = parts.operator ?? (io.canPrompt ? terminalOperator(name) : nonInteractiveOperator(name));
   if (opts.step && !base.interactive) {

@@ -1,8 +1,22 @@
+import { hostname } from "node:os";
+import { isPidAlive, type LockHolder, type RunState } from "../../state/index.js";
 import { EXIT } from "../exit-codes.js";
 import { formatDuration, formatTime, table } from "../format.js";
 import type { CliIO } from "../io.js";
 import { runJson, taskJson } from "../render/json-times.js";
 import { findRun, type GlobalOptions, openStateStore } from "../state-file.js";
+
+/**
+ * The state a person should read: a run recorded as running whose driver is gone (no lock, or its pid is
+ * dead on this host: a second Ctrl-C, a kill, a closed laptop lid) is shown as interrupted, resumable.
+ */
+export function shownState(run: { state: RunState; lock?: LockHolder | undefined }): string {
+  if (run.state !== "running") return run.state;
+  const lock = run.lock;
+  if (!lock) return "interrupted (no process drives it)";
+  if (lock.host === hostname() && !isPidAlive(lock.pid)) return `interrupted (pid ${lock.pid} is gone)`;
+  return run.state;
+}
 
 export function statusCommand(io: CliIO, runId: string | undefined, opts: GlobalOptions & { json?: boolean }): number {
   const store = openStateStore(io, opts);
@@ -17,7 +31,7 @@ export function statusCommand(io: CliIO, runId: string | undefined, opts: Global
       return EXIT.OK;
     }
     const end = run.finishedAt ?? run.updatedAt;
-    io.out(`Run ${run.id}  ${run.state.toUpperCase()}  runbook ${run.runbookName} (${run.runbookPath})`);
+    io.out(`Run ${run.id}  ${shownState(run).toUpperCase()}  runbook ${run.runbookName} (${run.runbookPath})`);
     io.out(
       `  started ${formatTime(run.createdAt)} by ${run.operator}, ${run.finishedAt ? "took" : "last activity after"} ${formatDuration(end - run.createdAt)}`,
     );
@@ -71,7 +85,7 @@ export function runsCommand(io: CliIO, opts: GlobalOptions & { json?: boolean })
       const c = r.counts;
       rows.push([
         r.id,
-        r.state,
+        shownState(r),
         r.runbookName,
         formatTime(r.createdAt),
         formatDuration((r.finishedAt ?? r.updatedAt) - r.createdAt),

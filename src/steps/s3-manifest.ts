@@ -7,12 +7,11 @@
  */
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { GetObjectLockConfigurationCommand } from "@aws-sdk/client-s3";
 import { z } from "zod";
-import { awsCategory, awsErrorName } from "../aws/errors.js";
 import type { Json, JsonObject } from "../core/json.js";
-import { defineStep, type PlanResult, type RunContext } from "./define.js";
+import { defineStep, type PlanResult } from "./define.js";
 import { describeValue, known, planParams } from "./lib/plan.js";
+import { objectLockEnabled } from "./lib/s3-bucket.js";
 import {
   type BuildState,
   buildManifest,
@@ -117,24 +116,6 @@ function markerPositions(counts: Record<string, number>, prefix: string, etag: (
     });
 }
 
-/** Whether `bucket` has Object Lock enabled: its versions' retention and legal holds must then be carried. */
-async function objectLockEnabled(ctx: RunContext, alias: string, bucket: string): Promise<boolean> {
-  try {
-    const out = await ctx.aws.read(alias, "s3", new GetObjectLockConfigurationCommand({ Bucket: bucket }));
-    return out.ObjectLockConfiguration?.ObjectLockEnabled === "Enabled";
-  } catch (err) {
-    // No configuration: no lock. Not allowed to look: the copy cannot know, verify at full depth will.
-    if (awsCategory(err) === "not-found" || awsErrorName(err) === "ObjectLockConfigurationNotFoundError") return false;
-    if (awsCategory(err) === "access-denied") {
-      ctx.log.warn(
-        `cannot read the Object Lock configuration of ${bucket} (s3:GetBucketObjectLockConfiguration): retention is not carried`,
-      );
-      return false;
-    }
-    throw err;
-  }
-}
-
 function manifestOf(params: S3ManifestParams, prefix: string, p: Progress): Manifest {
   const { state, uploaded } = p;
   const etag = (name: string) => uploaded[name] ?? "";
@@ -234,7 +215,14 @@ export const s3Manifest = defineStep<S3ManifestParams>({
     }
 
     if (p.objectLock === undefined) {
-      p.objectLock = await objectLockEnabled(ctx, params.sourceAccount ?? alias, params.bucket);
+      const lock = await objectLockEnabled(ctx.aws, params.sourceAccount ?? alias, params.bucket);
+      // Not allowed to look: the copy cannot know, verify at full depth will.
+      if (lock === "unreadable") {
+        ctx.log.warn(
+          `cannot read the Object Lock configuration of ${params.bucket} (s3:GetBucketObjectLockConfiguration): retention is not carried`,
+        );
+      }
+      p.objectLock = lock === true;
       save();
     }
     if (!p.state.listed) {

@@ -5,6 +5,7 @@
 import {
   CreateBucketCommand,
   GetBucketLocationCommand,
+  GetObjectLockConfigurationCommand,
   HeadBucketCommand,
   ListBucketsCommand,
 } from "@aws-sdk/client-s3";
@@ -181,4 +182,23 @@ export async function attemptCreateBucket(
     );
   }
   return "created";
+}
+
+/**
+ * Whether `bucket` has Object Lock enabled (its versions' retention and legal holds must then be carried):
+ * no configuration (or no bucket) = false; "unreadable" when this account may not look.
+ */
+export async function objectLockEnabled(
+  aws: AwsReader,
+  alias: string,
+  bucket: string,
+): Promise<boolean | "unreadable"> {
+  try {
+    const out = await aws.read(alias, "s3", new GetObjectLockConfigurationCommand({ Bucket: bucket }));
+    return out.ObjectLockConfiguration?.ObjectLockEnabled === "Enabled";
+  } catch (err) {
+    if (awsCategory(err) === "not-found" || awsErrorName(err) === "ObjectLockConfigurationNotFoundError") return false;
+    if (awsCategory(err) === "access-denied") return "unreadable";
+    throw err;
+  }
 }

@@ -2,7 +2,7 @@
  * What s3.copy and s3.batch-copy share: the plan (counts, engine and why, cost, duration, role and
  * bucket checks) and the run (engine fixed on the first attempt, waves in order, outputs).
  */
-import { GetObjectLockConfigurationCommand, HeadBucketCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
+import { HeadBucketCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
 import { awsCategory } from "../../aws/errors.js";
 import { HikkoshiError } from "../../core/errors.js";
 import type { Json } from "../../core/json.js";
@@ -10,6 +10,7 @@ import type { PlanContext, PlanResult, Precondition, RunContext } from "../defin
 import { describeValue, failed, known, type Planned, warning } from "./plan.js";
 import { batchEstimate, DEFAULT_PRICING, directEstimate, type Pricing } from "./s3-batch-cost.js";
 import { roleProblems } from "./s3-batch-params.js";
+import { objectLockEnabled } from "./s3-bucket.js";
 import { BATCH_LOCK_REASON, chooseEngine, copyCounts } from "./s3-copy-plan.js";
 import { copyWaves, type Engine, loadCopyProgress } from "./s3-copy-waves.js";
 import { batchTotals, type Manifest, taskPrefix } from "./s3-manifest-types.js";
@@ -241,8 +242,7 @@ async function sourceObjectLock(
   if (known(manifest)) return (manifest as { objectLock?: boolean }).objectLock === true;
   if (typeof sourceBucket !== "string") return false;
   try {
-    const out = await ctx.aws.read(alias, "s3", new GetObjectLockConfigurationCommand({ Bucket: sourceBucket }));
-    return out.ObjectLockConfiguration?.ObjectLockEnabled === "Enabled";
+    return (await objectLockEnabled(ctx.aws, alias, sourceBucket)) === true;
   } catch {
     // Absent, not allowed to look or not there yet: the manifest reads it again at run time.
     return false;

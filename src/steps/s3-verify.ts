@@ -1,9 +1,10 @@
 /**
  * s3.verify: list the source and the destination side by side (one key in memory per side) and compare
  * every key's history: the same versions and delete markers in the same order, and every version's size,
- * ETag and storage class by position, whatever order either store lists entries in. Any mismatch fails the task (VERIFY_FAILED) with
- * the first mismatches and the report's location, so its outputs — which the destructive steps demand
- * as `verification` — exist only for a bucket pair that matched.
+ * ETag and storage class by position, whatever order either store lists entries in; at depth: full, also
+ * each version's headers, metadata, checksums, encryption, Object Lock and tags (s3-verify-objects.ts).
+ * Any mismatch fails the task (VERIFY_FAILED) with the first mismatches and the report's location, so its
+ * outputs — which the destructive steps demand as `verification` — exist only for a bucket pair that matched.
  */
 import { z } from "zod";
 import { HikkoshiError } from "../core/errors.js";

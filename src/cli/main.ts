@@ -13,6 +13,7 @@ const commands = {
   demo: () => import("./commands/demo.js"),
   log: () => import("./commands/log.js"),
   plan: () => import("./commands/plan.js"),
+  report: () => import("./commands/report.js"),
   run: () => import("./commands/run.js"),
   schema: () => import("./commands/schema.js"),
   sim: () => import("./commands/sim.js"),
@@ -155,6 +156,21 @@ export function buildProgram(io: CliIO, setCode: (code: number) => void): Comman
     .action(
       run((runId: string | undefined, _o: unknown, cmd: Command) =>
         commands.log().then((m) => m.logCommand(io, runId, globals(cmd))),
+      ),
+    );
+
+  program
+    .command("report [run]")
+    .description("the night on one page: a self-contained HTML file (or markdown) of a run, from the state file")
+    .option("--out <file>", "write it here (default: stdout); .md and .json pick the format")
+    .option("--format <html|md|json>", "html (default), md for a ticket, json for the report's data")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  hikkoshi report --out night.html\n  hikkoshi report 20261206-ab12 --format md > night.md",
+    )
+    .action(
+      run((runId: string | undefined, o: { out?: string; format?: string }, cmd: Command) =>
+        commands.report().then((m) => m.reportCommand(io, runId, { ...globals(cmd), ...o })),
       ),
     );
 

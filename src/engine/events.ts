@@ -16,7 +16,15 @@ export interface ErrorInfo {
 export type EngineEvent =
   /** The preflight plan the run or resume starts from (the same object `plan --json` prints). */
   | { type: "plan"; plan: Plan }
-  | { type: "run-started"; runId: string; runbook: string; tasks: number; resumed: boolean }
+  | {
+      type: "run-started";
+      runId: string;
+      runbook: string;
+      tasks: number;
+      resumed: boolean;
+      /** Seconds per task id, from the plan the run started from (for the time remaining). */
+      estimates?: Record<string, number>;
+    }
   | { type: "notice"; level: "info" | "warn"; message: string }
   | { type: "account-verified"; alias: string; accountId: string; arn: string }
   | { type: "task-started"; taskId: string; attempt: number }

@@ -130,9 +130,24 @@ export async function startRun(
     identities,
     options: { parallel: options.parallel } as Record<string, Json>,
     tasks: runbook.tasks.map((t, seq) => newTask(t, seq)),
+    plan: plan as unknown as Json,
   });
-  deps.bus.emit({ type: "run-started", runId, runbook: runbook.name, tasks: runbook.tasks.length, resumed: false });
+  deps.bus.emit({
+    type: "run-started",
+    runId,
+    runbook: runbook.name,
+    tasks: runbook.tasks.length,
+    resumed: false,
+    estimates: planEstimates(plan),
+  });
   return drive(deps, runbook, runId, options, verified);
+}
+
+/** Estimated seconds per task, for the live view's time remaining. */
+function planEstimates(plan: Plan): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const t of plan.tasks) if (t.estimate?.durationSeconds !== undefined) out[t.id] = t.estimate.durationSeconds;
+  return out;
 }
 
 function newTask(t: Runbook["tasks"][number], seq: number) {
@@ -182,7 +197,15 @@ export async function resumeRun(
         level: "info",
         message: `retrying ${retried.length} failed task(s): ${retried.join(", ")}`,
       });
-    bus.emit({ type: "run-started", runId: run.id, runbook: runbook.name, tasks: runbook.tasks.length, resumed: true });
+    const plan = store.getRunPlan(run.id) as Plan | undefined;
+    bus.emit({
+      type: "run-started",
+      runId: run.id,
+      runbook: runbook.name,
+      tasks: runbook.tasks.length,
+      resumed: true,
+      ...(plan?.tasks ? { estimates: planEstimates(plan) } : {}),
+    });
     return await drive(deps, runbook, run.id, options, identities, token);
   } finally {
     store.releaseLock(run.id, token);

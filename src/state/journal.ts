@@ -12,6 +12,8 @@ export interface JournalOps {
   listJournal(runId: string, options?: { kinds?: JournalKind[]; limit?: number }): JournalEntry[];
   pendingAwsCalls(runId: string): JournalEntry[];
   markUnknownAwsCalls(runId: string): number;
+  /** AWS calls of a run counted by action and outcome (the report's summary; one aggregate query). */
+  awsCallCounts(runId: string): Array<{ action: string; outcome: string; n: number }>;
 }
 
 /**
@@ -67,7 +69,13 @@ export function journalOps(db: Db, append: AppendJournal): JournalOps {
     "UPDATE journal SET outcome = 'unknown' WHERE run_id = ? AND kind = 'aws-call' AND outcome = 'pending'",
   );
 
+  const callCounts = db.prepare<[string], { action: string; outcome: string; n: number }>(
+    `SELECT action, outcome, count(*) AS n FROM journal WHERE run_id = ? AND kind = 'aws-call'
+     GROUP BY action, outcome ORDER BY n DESC`,
+  );
+
   return {
+    awsCallCounts: (runId) => callCounts.all(runId),
     journalAppend: writeTx(db, append),
     journalComplete: writeTx(db, (id: number, outcome: JournalOutcome, detail?: JsonObject) => {
       if (outcome === "pending") {

@@ -118,6 +118,18 @@ BEGIN
 END;
 `,
   },
+  {
+    version: 2,
+    name: "the plan a run was started from",
+    sql: `
+-- The read-only plan the run's preflight made (tiers, per-resource grouping, estimates), for the live
+-- view's time remaining and the morning report. Written once with the run; never updated.
+CREATE TABLE run_plans (
+  run_id    TEXT PRIMARY KEY REFERENCES runs (id),
+  plan_json TEXT NOT NULL
+);
+`,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

@@ -1,5 +1,6 @@
 /** Runs: creation with all their tasks, reads, state changes, and tasks added or redefined on resume. */
 import { HikkoshiError } from "../core/errors.js";
+import type { Json } from "../core/json.js";
 import type { Db } from "./db.js";
 import type { AppendJournal } from "./journal.js";
 import { addCount, emptyCounts, type RunRow, runFromRow, toJson } from "./rows.js";
@@ -8,6 +9,8 @@ import type { NewRun, NewTask, RunRecord, RunState, RunSummary, TaskStatus } fro
 
 export interface RunOps {
   createRun(run: NewRun): RunRecord;
+  /** The plan the run was started from (`NewRun.plan`), parsed; undefined for runs made without one. */
+  getRunPlan(runId: string): Json | undefined;
   getRun(id: string): RunRecord | undefined;
   latestRun(): RunRecord | undefined;
   listRuns(options?: { limit?: number }): RunSummary[];
@@ -60,6 +63,8 @@ export function runOps(db: Db, now: () => number, append: AppendJournal): RunOps
   const taskState = db.prepare<[string, string], { status: TaskStatus; attempts: number }>(
     "SELECT status, attempts FROM tasks WHERE run_id = ? AND task_id = ?",
   );
+  const insertPlan = db.prepare("INSERT INTO run_plans (run_id, plan_json) VALUES (?, ?)");
+  const getPlan = db.prepare<[string], { plan_json: string }>("SELECT plan_json FROM run_plans WHERE run_id = ?");
   const touchRun = db.prepare("UPDATE runs SET updated_at = ? WHERE id = ?");
 
   function insertTasks(runId: string, tasks: NewTask[], at: number): void {
@@ -116,6 +121,7 @@ export function runOps(db: Db, now: () => number, append: AppendJournal): RunOps
         throw new HikkoshiError("STATE_CONFLICT", `Run ${run.id} already exists.`, { resource: run.id, cause: err });
       }
       insertTasks(run.id, run.tasks, at);
+      if (run.plan !== undefined) insertPlan.run(run.id, toJson(run.plan));
       append({
         runId: run.id,
         at,
@@ -128,6 +134,10 @@ export function runOps(db: Db, now: () => number, append: AppendJournal): RunOps
       return runFromRow(requireRun(run.id));
     }),
 
+    getRunPlan: (runId) => {
+      const row = getPlan.get(runId);
+      return row === undefined ? undefined : (JSON.parse(row.plan_json) as Json);
+    },
     getRun: (id) => {
       const row = getRun.get(id);
       return row === undefined ? undefined : runFromRow(row);

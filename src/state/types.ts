@@ -129,6 +129,8 @@ export interface NewRun {
   /** e.g. parallelism, plan hash. */
   options: JsonObject;
   tasks: NewTask[];
+  /** The read-only plan the run starts from, kept for the live view's estimates and the report. */
+  plan?: Json;
   /** Defaults to "running". */
   state?: RunState;
 }

@@ -14,7 +14,20 @@ useSimulatorWorld(join(FIXTURES, "world.yaml"), (s) => {
   sim = s;
 });
 
-const COMMANDS = ["validate", "plan", "run", "resume", "status", "runs", "approve", "log", "schema", "sim", "demo"];
+const COMMANDS = [
+  "validate",
+  "plan",
+  "run",
+  "resume",
+  "status",
+  "runs",
+  "approve",
+  "log",
+  "report",
+  "schema",
+  "sim",
+  "demo",
+];
 
 describe("validate", () => {
   it("lists every problem of a broken runbook with file:line:col and exits 2", async () => {

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { HikkoshiError } from "../../src/core/errors.js";
+import { openDatabase } from "../../src/state/db.js";
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, openStore } from "../../src/state/index.js";
 import { newRun, tempDir, tempStore } from "./helpers.js";
 
@@ -59,6 +60,24 @@ describe("migrations", () => {
       v: LATEST_SCHEMA_VERSION + 1,
     });
     after.close();
+  });
+
+  it("upgrades a version-1 file in place: its runs stay, and a new run keeps its plan", () => {
+    const path = join(tempDir(), "runs.db");
+    const v1 = openDatabase(path, MIGRATIONS.slice(0, 1));
+    v1.prepare(
+      `INSERT INTO runs (id, runbook_name, runbook_path, runbook_hash, runbook_text, params_json, state, operator,
+         identities_json, options_json, created_at, updated_at) VALUES ('old', 'rb', '/rb.yaml', 'h', '', '{}',
+         'succeeded', 'ops', '{}', '{}', 1, 2)`,
+    ).run();
+    v1.close();
+    const store = openStore(path);
+    expect(store.getRun("old")?.state).toBe("succeeded");
+    expect(store.getRunPlan("old")).toBeUndefined();
+    const plan = { format: "hikkoshi-plan/1", tasks: [{ id: "t0", danger: "source" }] };
+    const next = store.createRun({ ...newRun(), id: "run-with-plan", plan });
+    expect(store.getRunPlan(next.id)).toEqual(plan);
+    store.close();
   });
 
   it("enforces foreign keys", () => {

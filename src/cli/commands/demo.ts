@@ -79,7 +79,7 @@ async function planFirstScreen(io: CliIO, runbookPath: string, endpoint: string)
   const session = sessionFor(runbook, { endpoint });
   try {
     const plan = await planFor(session, runbook);
-    io.out(renderPlanReview(plan, { color: false, width: 100 }).join("\n"));
+    io.out(renderPlanReview(plan, { color: false, width: 100, cwd: io.cwd }).join("\n"));
     io.out(
       "(Each resource's story and every task's detail: `hikkoshi plan … --detail`; the demo in a terminal shows them.)",
     );

@@ -23,7 +23,7 @@ export async function planCommand(io: CliIO, file: string, opts: PlanOptions): P
   try {
     const plan = await makePlan({ session, bus: new EventBus(), registry, clock: systemClock }, runbook);
     if (opts.out) writeFileSync(resolve(io.cwd, opts.out), `${JSON.stringify(plan, null, 2)}\n`);
-    const view = { color: io.isTTY && !io.env.NO_COLOR, width: io.isTTY ? (io.columns ?? 100) : 100 };
+    const view = { color: io.isTTY && !io.env.NO_COLOR, width: io.isTTY ? (io.columns ?? 100) : 100, cwd: io.cwd };
     io.out(opts.json ? JSON.stringify(plan, null, 2) : renderPlan(plan, { ...view, detail: opts.detail === true }));
     if (opts.out && !opts.json)
       io.out(`\nPlan saved to ${opts.out}. Apply exactly this plan with: hikkoshi run ${file} --plan ${opts.out}`);

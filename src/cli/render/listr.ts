@@ -10,6 +10,7 @@ import { Listr, type ListrTaskWrapper } from "listr2";
 import type { EngineEvent } from "../../engine/events.js";
 import type { Runbook } from "../../runbook/types.js";
 import { formatDuration, formatTime } from "../format.js";
+import { remainingMs } from "./remaining.js";
 
 type State = "queued" | "running" | "waiting" | "approval" | "confirm" | "succeeded" | "failed" | "skipped";
 
@@ -19,6 +20,10 @@ interface TaskView {
   state: State;
   text: string;
   startedAt?: number;
+  finishedAt?: number;
+  percent?: number;
+  type: string;
+  needs: readonly string[];
 }
 
 interface StepRow {
@@ -58,12 +63,29 @@ export function listrRenderer(runbook: Runbook, print: (line: string) => void): 
   }));
   const rowOf = new Map(rows.map((r) => [r.id, r]));
   for (const t of runbook.tasks) {
-    const view: TaskView = { id: t.id, step: t.topStepId, state: "queued", text: "" };
+    const view: TaskView = { id: t.id, step: t.topStepId, state: "queued", text: "", type: t.type, needs: t.needs };
     tasks.set(t.id, view);
     rowOf.get(t.topStepId)?.tasks.push(view);
   }
   let startedAt: number | undefined;
   let now = 0;
+  let estimates: Record<string, number> = {};
+  const left = (): string => {
+    const ms = remainingMs(
+      [...tasks.values()].map((t) => ({
+        id: t.id,
+        type: t.type,
+        needs: t.needs,
+        estimate: estimates[t.id],
+        state: SETTLED.has(t.state) && t.state !== "failed" ? "done" : t.state === "queued" ? "queued" : "active",
+        startedAt: t.startedAt,
+        finishedAt: t.finishedAt,
+        percent: t.percent,
+      })),
+      now,
+    );
+    return ms === undefined || ms < 1000 ? "" : ` · about ${formatDuration(Math.round(ms / 1000) * 1000)} left`;
+  };
   let header: ListrTaskWrapper<unknown, any, any> | undefined;
   let headerDone: (() => void) | undefined;
 
@@ -90,7 +112,7 @@ export function listrRenderer(runbook: Runbook, print: (line: string) => void): 
   const headerTitle = (): string => {
     const all = [...tasks.values()];
     const n = (pred: (t: TaskView) => boolean) => all.filter(pred).length;
-    const elapsed = startedAt === undefined ? "" : ` · elapsed ${formatDuration(now - startedAt)}`;
+    const elapsed = startedAt === undefined ? "" : ` · elapsed ${formatDuration(now - startedAt)}${left()}`;
     const line = `${runbook.name}: ${n((t) => t.state === "succeeded" || t.state === "skipped")}/${all.length} done · ${n((t) => t.state === "running")} running · ${n((t) => t.state === "waiting")} waiting · ${n((t) => t.state === "queued")} queued · ${n((t) => t.state === "failed")} failed${n((t) => t.state === "approval" || t.state === "confirm") ? ` · ${n((t) => t.state === "approval" || t.state === "confirm")} need a person` : ""}${elapsed}`;
     return [line, ...notices.slice(-NOTICES_SHOWN).map((m) => `  ${m}`)].join("\n");
   };
@@ -160,6 +182,7 @@ export function listrRenderer(runbook: Runbook, print: (line: string) => void): 
     t.state = state;
     t.text = text;
     if (state === "running" && t.startedAt === undefined) t.startedAt = at;
+    if (SETTLED.has(state)) t.finishedAt = at;
     dirty = true;
   };
 
@@ -167,12 +190,16 @@ export function listrRenderer(runbook: Runbook, print: (line: string) => void): 
     now = at;
     startedAt ??= at;
     switch (e.type) {
+      case "run-started":
+        estimates = e.estimates ?? {};
+        break;
       case "task-started":
         set(e.taskId, "running", `running${e.attempt > 1 ? ` (attempt ${e.attempt})` : ""}`, at);
         break;
       case "task-progress": {
         const pct = e.percent === undefined ? "" : `${Math.round(e.percent)}% `;
         const t = tasks.get(e.taskId);
+        if (t && e.percent !== undefined) t.percent = e.percent;
         set(e.taskId, t?.state === "waiting" ? "waiting" : "running", `${pct}${e.message ?? "running"}`, at);
         break;
       }

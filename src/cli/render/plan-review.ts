@@ -5,6 +5,7 @@
  * database's whole story, its tasks indented, one line each). The per-task detail comes with --detail.
  * Tiers come from the step types (TaskPlan.danger); this file only shows them.
  */
+import { isAbsolute, relative } from "node:path";
 import { styleText } from "node:util";
 import type { Plan, TaskPlan } from "../../engine/index.js";
 import type { DangerTier } from "../../steps/define.js";
@@ -15,6 +16,14 @@ export interface ReviewOptions {
   color: boolean;
   /** Columns a line may take. */
   width: number;
+  /** The runbook's path is shown relative to this directory when it lies under it. */
+  cwd?: string;
+}
+
+function shownPath(path: string, cwd: string | undefined): string {
+  if (!cwd) return path;
+  const rel = relative(cwd, path);
+  return rel && !rel.startsWith("..") && !isAbsolute(rel) ? rel : path;
 }
 
 type Paint = (style: Style, text: string) => string;
@@ -144,7 +153,7 @@ export function renderPlanReview(plan: Plan, o: ReviewOptions): string[] {
     fit(
       [
         ["bold", `Plan: ${plan.runbook.name}`],
-        ` · ${s.tasks} tasks, ${s.changes} change something · nothing changed yet · ${plan.runbook.path} (sha256 ${plan.runbook.hash.slice(0, 8)})`,
+        ` · ${s.tasks} tasks, ${s.changes} change something · nothing changed yet · ${shownPath(plan.runbook.path, o.cwd)} (sha256 ${plan.runbook.hash.slice(0, 8)})`,
       ],
       o.width,
       paint,

@@ -26,6 +26,8 @@ export type EngineEvent =
       estimates?: Record<string, number>;
     }
   | { type: "notice"; level: "info" | "warn"; message: string }
+  /** The read-only plan a run starts with, task by task (at most once a second, and when it is complete). */
+  | { type: "preflight"; planned: number; total: number }
   | { type: "account-verified"; alias: string; accountId: string; arn: string }
   | { type: "task-started"; taskId: string; attempt: number }
   | { type: "task-progress"; taskId: string; percent?: number; message?: string }

@@ -73,6 +73,8 @@ export interface PlanInput {
   clock: Clock;
   /** Known when planning inside `run` (names are then the real ones); undefined for `hikkoshi plan`. */
   runId?: string;
+  /** Called after each task is planned (the preflight's progress on the display). */
+  onProgress?: (planned: number, total: number) => void;
 }
 
 export function accountRefs(runbook: Runbook): Record<string, AccountRef> {
@@ -165,6 +167,7 @@ export async function planRunbook(input: PlanInput): Promise<Plan> {
       preconditions: result.preconditions.filter((p) => !p.ok),
       observations: result.observations ?? {},
     });
+    input.onProgress?.(tasks.length, runbook.tasks.length);
   }
 
   const failing = tasks.flatMap((t) => t.preconditions);

@@ -68,6 +68,17 @@ export async function makePlan(
   return (await planWithIdentities(deps, runbook)).plan;
 }
 
+/** At most one `preflight` event a second, and always the last one. */
+function preflightProgress(bus: EventBus): (planned: number, total: number) => void {
+  let last = 0;
+  return (planned, total) => {
+    const now = Date.now();
+    if (planned < total && now - last < 1000) return;
+    last = now;
+    bus.emit({ type: "preflight", planned, total });
+  };
+}
+
 type Identities = Awaited<ReturnType<typeof guardAccounts>>;
 
 async function planWithIdentities(
@@ -82,6 +93,7 @@ async function planWithIdentities(
     identities,
     aws: createAwsAccess(deps.session, { readOnly: true, identities }),
     clock: deps.clock,
+    onProgress: preflightProgress(deps.bus),
   });
   return { plan, identities };
 }

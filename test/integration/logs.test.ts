@@ -276,6 +276,16 @@ describe("NDJSON and JSON outputs", () => {
     expect(waiting[0]?.deadlineAt).toMatch(ISO);
     expect(Date.parse(waiting[0]!.deadlineAt as string)).toBeGreaterThan(Date.parse(waiting[0]!.at));
     expect(events.at(-1)).toMatchObject({ type: "run-finished", state: "succeeded" });
+    // The run's own preflight says how far it got, complete before the run starts; the run carries the plan's
+    // estimates (the sleep's seconds) for the time remaining.
+    const started = events.findIndex((e) => e.type === "run-started");
+    const preflight = events.filter((e) => e.type === "preflight") as unknown as Array<{
+      planned: number;
+      total: number;
+    }>;
+    expect(preflight.at(-1)).toMatchObject({ planned: 2, total: 2 });
+    expect(events.findLastIndex((e) => e.type === "preflight")).toBeLessThan(started);
+    expect(events[started]).toMatchObject({ estimates: { nap: 0.05 } });
 
     const runId = events.find((e) => e.type === "run-started")?.runId as string;
     // The journal says the same deadline, as ISO too.

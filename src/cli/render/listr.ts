@@ -70,6 +70,7 @@ export function listrRenderer(runbook: Runbook, print: (line: string) => void): 
   let startedAt: number | undefined;
   let now = 0;
   let estimates: Record<string, number> = {};
+  let preflight: { planned: number; total: number } | undefined;
   const left = (): string => {
     const ms = remainingMs(
       [...tasks.values()].map((t) => ({
@@ -113,6 +114,10 @@ export function listrRenderer(runbook: Runbook, print: (line: string) => void): 
     const all = [...tasks.values()];
     const n = (pred: (t: TaskView) => boolean) => all.filter(pred).length;
     const elapsed = startedAt === undefined ? "" : ` · elapsed ${formatDuration(now - startedAt)}${left()}`;
+    if (preflight && preflight.planned < preflight.total) {
+      const line = `${runbook.name}: preflight, read-only — planned ${preflight.planned}/${preflight.total} tasks ${bar(preflight.planned, preflight.total)}${elapsed}`;
+      return [line, ...notices.slice(-NOTICES_SHOWN).map((m) => `  ${m}`)].join("\n");
+    }
     const line = `${runbook.name}: ${n((t) => t.state === "succeeded" || t.state === "skipped")}/${all.length} done · ${n((t) => t.state === "running")} running · ${n((t) => t.state === "waiting")} waiting · ${n((t) => t.state === "queued")} queued · ${n((t) => t.state === "failed")} failed${n((t) => t.state === "approval" || t.state === "confirm") ? ` · ${n((t) => t.state === "approval" || t.state === "confirm")} need a person` : ""}${elapsed}`;
     return [line, ...notices.slice(-NOTICES_SHOWN).map((m) => `  ${m}`)].join("\n");
   };
@@ -192,6 +197,10 @@ export function listrRenderer(runbook: Runbook, print: (line: string) => void): 
     switch (e.type) {
       case "run-started":
         estimates = e.estimates ?? {};
+        break;
+      case "preflight":
+        preflight = { planned: e.planned, total: e.total };
+        dirty = true;
         break;
       case "task-started":
         set(e.taskId, "running", `running${e.attempt > 1 ? ` (attempt ${e.attempt})` : ""}`, at);

@@ -129,6 +129,8 @@ export function plainRenderer(write: (line: string) => void, pacing: PlainPacing
     line(at, `${taskId}: succeeded${took}${details ? ` — ${details}` : ""}`);
   };
 
+  let preflightSaid = false;
+
   return {
     listener: (event, at) => {
       handle(event, at);
@@ -149,6 +151,12 @@ export function plainRenderer(write: (line: string) => void, pacing: PlainPacing
         return;
       case "account-verified":
         line(at, `account ${e.alias} = ${e.accountId} (${e.arn})`);
+        return;
+      case "preflight":
+        // Its start and its end; a CI log needs no count in between.
+        if (e.planned === e.total) line(at, `preflight: ${e.total} task(s) planned (read-only)`);
+        else if (!preflightSaid) line(at, `preflight: planning ${e.total} task(s) (read-only; nothing changes yet)`);
+        preflightSaid = true;
         return;
       case "task-started": {
         running.delete(e.taskId);

@@ -26,6 +26,8 @@ const BY_ERROR_CODE: Record<string, number> = {
   RUN_NOT_FOUND: EXIT.VALIDATION,
   TASK_NOT_FOUND: EXIT.VALIDATION,
   LOCK_HELD: EXIT.LOCK_HELD,
+  LOCK_LOST: EXIT.LOCK_HELD,
+  RUN_UNFINISHED: EXIT.LOCK_HELD,
 };
 
 export function exitCodeForError(code: string): number {

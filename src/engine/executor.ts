@@ -34,6 +34,11 @@ export interface ExecuteOptions {
   /** How a destructive task was confirmed for this process ("--yes", an answer), or undefined if it was not. */
   confirmed: (taskId: string) => string | undefined;
   stepMode: boolean;
+  /**
+   * Stop the whole run (no new task starts; in-flight ones see the signal): a write this process may no
+   * longer make (LOCK_LOST), or a state error that is not a task's fault.
+   */
+  stop: (err: HikkoshiError) => void;
 }
 
 export interface ExecuteResult {
@@ -91,6 +96,27 @@ export async function execute(options: ExecuteOptions): Promise<ExecuteResult> {
     return later ? "later" : "ready";
   };
 
+  /**
+   * A store write in the engine's own paths (start, fail, skip). A lost lock stops the run without another
+   * write; a conflict (the task moved on under another writer) is said and the task's recorded status
+   * believed. Neither may crash the process from inside a task's promise.
+   */
+  const write = <T>(taskId: string, fn: () => T): { ok: true; value: T } | { ok: false } => {
+    try {
+      return { ok: true, value: fn() };
+    } catch (err) {
+      const e = err instanceof HikkoshiError ? err : new HikkoshiError("UNEXPECTED", errorMessage(err), { cause: err });
+      if (e.code === "STATE_CONFLICT" || e.code === "STATE_NOT_FOUND") {
+        const recorded = store.getTask(runId, taskId)?.status;
+        if (recorded) status.set(taskId, recorded);
+        bus.emit({ type: "task-log", taskId, level: "warn", message: `${e.message} (left as recorded: ${recorded})` });
+      } else {
+        options.stop(e);
+      }
+      return { ok: false };
+    }
+  };
+
   const setStatus = (
     taskId: string,
     s: TaskStatus,
@@ -101,7 +127,9 @@ export async function execute(options: ExecuteOptions): Promise<ExecuteResult> {
   };
 
   const launch = (spec: TaskSpec, def: StepDefinition<any>, params: unknown, keys: string[]) => {
-    const started = store.startTask(runId, spec.id);
+    const start = write(spec.id, () => store.startTask(runId, spec.id));
+    if (!start.ok) return;
+    const started = start.value;
     failpoint("task:started", { task: spec.id });
     status.set(spec.id, "running");
     bus.emit({ type: "task-started", taskId: spec.id, attempt: started.attempts });
@@ -136,12 +164,16 @@ export async function execute(options: ExecuteOptions): Promise<ExecuteResult> {
       await Promise.resolve(); // let `running.add` happen before anything can finish
       try {
         const out = await def.run(ctx, params);
-        store.succeedTask(runId, spec.id, out);
-        failpoint("task:succeeded", { task: spec.id });
-        outputs.set(spec.id, out);
-        setStatus(spec.id, "succeeded", { outputs: out });
+        if (write(spec.id, () => store.succeedTask(runId, spec.id, out)).ok) {
+          failpoint("task:succeeded", { task: spec.id });
+          outputs.set(spec.id, out);
+          setStatus(spec.id, "succeeded", { outputs: out });
+        }
       } catch (err) {
-        if (err instanceof ApprovalPending) {
+        if (err instanceof HikkoshiError && err.code === "LOCK_LOST") {
+          // A write inside the step found another holder: nothing more is recorded by this process.
+          options.stop(err);
+        } else if (err instanceof ApprovalPending) {
           status.set(spec.id, "awaiting_approval");
         } else if (signal.aborted) {
           // Interrupted: the task stays in flight; resume observes AWS and adopts what exists.
@@ -153,8 +185,9 @@ export async function execute(options: ExecuteOptions): Promise<ExecuteResult> {
           });
         } else {
           const info = toErrorInfo(err);
-          store.failTask(runId, spec.id, info);
-          setStatus(spec.id, "failed", { error: info });
+          if (write(spec.id, () => store.failTask(runId, spec.id, info)).ok) {
+            setStatus(spec.id, "failed", { error: info });
+          }
         }
       } finally {
         limiter.finish(keys, holdsSlot);
@@ -172,8 +205,9 @@ export async function execute(options: ExecuteOptions): Promise<ExecuteResult> {
     try {
       if (!def) throw new HikkoshiError("UNKNOWN_STEP_TYPE", `step type ${spec.type} is not known to this hikkoshi`);
       if (spec.if !== undefined && !evaluateCondition(spec.if, lookup, "run")) {
-        store.skipTask(runId, spec.id, `condition false: ${spec.if}`);
-        setStatus(spec.id, "skipped");
+        if (write(spec.id, () => store.skipTask(runId, spec.id, `condition false: ${spec.if}`)).ok) {
+          setStatus(spec.id, "skipped");
+        }
         return undefined;
       }
       const raw = resolveTaskParams(spec, lookup, "run");
@@ -194,10 +228,12 @@ export async function execute(options: ExecuteOptions): Promise<ExecuteResult> {
       return { def, params: parsed.data, keys, destructive };
     } catch (err) {
       // A task that cannot even start fails like any other: recorded, shown, resumable after a fix.
-      store.startTask(runId, spec.id);
       const info = toErrorInfo(err);
-      store.failTask(runId, spec.id, info);
-      setStatus(spec.id, "failed", { error: info });
+      const failed = write(spec.id, () => {
+        store.startTask(runId, spec.id);
+        store.failTask(runId, spec.id, info);
+      });
+      if (failed.ok) setStatus(spec.id, "failed", { error: info });
       return undefined;
     }
   };
@@ -236,23 +272,27 @@ export async function execute(options: ExecuteOptions): Promise<ExecuteResult> {
             break;
           }
           if (answer === "skip") {
-            store.skipTask(runId, taskId, `skipped by ${options.operator.name} (--step)`);
-            setStatus(taskId, "skipped");
+            if (write(taskId, () => store.skipTask(runId, taskId, `skipped by ${options.operator.name} (--step)`)).ok) {
+              setStatus(taskId, "skipped");
+            }
             continue;
           }
         }
         if (confirmedBy !== undefined) {
           // Who allowed a destructive action, and how, is part of the audit trail.
-          store.journalAppend({
-            runId,
-            taskId,
-            kind: "confirmation",
-            actor: options.operator.name,
-            action: "confirmed",
-            resource: taskId,
-            outcome: "ok",
-            detail: { via: confirmedBy },
-          });
+          const journaled = write(taskId, () =>
+            store.journalAppend({
+              runId,
+              taskId,
+              kind: "confirmation",
+              actor: options.operator.name,
+              action: "confirmed",
+              resource: taskId,
+              outcome: "ok",
+              detail: { via: confirmedBy },
+            }),
+          );
+          if (!journaled.ok) continue;
         }
         launch(spec, prepared.def, prepared.params, prepared.keys);
       }

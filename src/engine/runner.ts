@@ -183,8 +183,10 @@ export async function resumeRun(
   runbook: Runbook,
   options: DriveOptions,
 ): Promise<RunOutcome> {
-  const { store, bus } = deps;
-  const token = lock(deps, run.id, options);
+  const { bus } = deps;
+  const held = lock(deps, run.id, options);
+  // Every write from here on is fenced by this lock (see Store.fenced).
+  const store = held.store;
   try {
     applyEdit(store, run, runbook, bus);
     const identities = await guardAccounts(deps, runbook);
@@ -218,9 +220,9 @@ export async function resumeRun(
       resumed: true,
       ...(plan?.tasks ? { estimates: planEstimates(plan) } : {}),
     });
-    return await drive(deps, runbook, run.id, options, identities, token);
+    return await drive(deps, runbook, run.id, options, identities, held);
   } finally {
-    store.releaseLock(run.id, token);
+    deps.store.releaseLock(run.id, held.token);
   }
 }
 
@@ -271,7 +273,14 @@ function applyEdit(store: Store, run: RunRecord, runbook: Runbook, bus: EventBus
   });
 }
 
-function lock(deps: EngineDeps, runId: string, options: DriveOptions): string {
+interface HeldLock {
+  token: string;
+  generation: number;
+  /** The store with every write fenced by this lock. */
+  store: Store;
+}
+
+function lock(deps: EngineDeps, runId: string, options: DriveOptions): HeldLock {
   const token = randomUUID();
   const result = deps.store.acquireLock(runId, {
     pid: process.pid,
@@ -302,7 +311,7 @@ function lock(deps: EngineDeps, runId: string, options: DriveOptions): string {
       message: `took over the lock of run ${runId} from pid ${from.pid} on ${from.host}, ${why}`,
     });
   }
-  return token;
+  return { token, generation: result.generation, store: deps.store.fenced(runId, token, result.generation) };
 }
 
 async function drive(
@@ -311,10 +320,11 @@ async function drive(
   runId: string,
   options: DriveOptions,
   identities: Identities,
-  heldToken?: string,
+  heldLock?: HeldLock,
 ): Promise<RunOutcome> {
-  const { store, bus, clock, operator } = deps;
-  const token = heldToken ?? lock(deps, runId, options);
+  const { bus, clock, operator } = deps;
+  const held = heldLock ?? lock(deps, runId, options);
+  const { store, token } = held;
   const started = clock.now();
   const confirmed = new Set<string>();
   const abort = new AbortController();
@@ -322,10 +332,18 @@ async function drive(
   setMaxListeners(0, abort.signal);
   const onAbort = () => abort.abort(deps.signal.reason);
   deps.signal.addEventListener("abort", onAbort, { once: true });
+  const lost = (err: HikkoshiError) => {
+    if (abort.signal.aborted) return;
+    bus.emit({ type: "notice", level: "warn", message: `${err.message}; stopping` });
+    abort.abort(err);
+  };
   const beat = setInterval(() => {
     if (!store.heartbeat(runId, token, clock.now())) {
-      bus.emit({ type: "notice", level: "warn", message: "another process took over this run's lock; stopping" });
-      abort.abort(new HikkoshiError("LOCK_LOST", "the run lock was taken over by another process"));
+      try {
+        store.assertLock(runId, token, held.generation);
+      } catch (err) {
+        if (isLockLost(err)) lost(err);
+      }
     }
   }, options.heartbeatMs ?? 5_000);
   beat.unref();
@@ -350,8 +368,12 @@ async function drive(
         signal: abort.signal,
         confirmed: (id) => (options.yes ? "--yes" : confirmed.has(id) ? "answered at the terminal" : undefined),
         stepMode: options.stepMode,
+        stop: (err) => (isLockLost(err) ? lost(err) : abort.abort(err)),
       });
-      if (result.interrupted || result.quit || !operator.interactive) return finish(deps, runId, result, started);
+      // A lost lock: nothing more is written by this process (the new holder owns the run's state).
+      if (isLockLost(abort.signal.reason)) throw abort.signal.reason;
+      if (result.interrupted || result.quit || !operator.interactive)
+        return finish({ ...deps, store }, runId, result, started);
       let answered = false;
       for (const taskId of result.awaitingApproval) {
         const answer = await operator.approve(taskId, "");
@@ -381,13 +403,17 @@ async function drive(
         }
         answered ||= yes;
       }
-      if (!answered) return finish(deps, runId, result, started);
+      if (!answered) return finish({ ...deps, store }, runId, result, started);
     }
   } finally {
     clearInterval(beat);
     deps.signal.removeEventListener("abort", onAbort);
-    if (!heldToken) store.releaseLock(runId, token);
+    if (!heldLock) deps.store.releaseLock(runId, token);
   }
+}
+
+export function isLockLost(err: unknown): err is HikkoshiError {
+  return err instanceof HikkoshiError && err.code === "LOCK_LOST";
 }
 
 function finish(

@@ -3,6 +3,7 @@
  * stale, or whose pid is gone on this same host, may be taken over. Whether a pid is alive is asked of
  * the OS outside the SQL (`isPidAlive`) and passed in, so the statements stay pure.
  */
+import { HikkoshiError } from "../core/errors.js";
 import type { Db } from "./db.js";
 import type { AppendJournal } from "./journal.js";
 import { lockOf, type RunRow } from "./rows.js";
@@ -17,6 +18,11 @@ export interface LockOps {
   releaseLock(runId: string, token: string): boolean;
   /** Clears any holder; returns who held it. For an operator who knows the holder is gone. */
   forceUnlock(runId: string): LockHolder | undefined;
+  /**
+   * Throws LOCK_LOST unless the run's lock is still `token` at `generation`. Called inside the transaction of
+   * every write a lock holder makes (see `fencedStore`), so a writer that lost the lock changes nothing.
+   */
+  assertLock(runId: string, token: string, generation: number): void;
 }
 
 /** True unless the OS says no such process. EPERM means it exists but belongs to someone else. */
@@ -29,15 +35,31 @@ export function isPidAlive(pid: number): boolean {
   }
 }
 
-type LockRow = Pick<RunRow, "lock_pid" | "lock_host" | "lock_token" | "lock_heartbeat_at">;
+type LockRow = Pick<RunRow, "lock_pid" | "lock_host" | "lock_token" | "lock_heartbeat_at" | "lock_generation">;
+
+/** The holder a fenced write found instead of itself (undefined: nobody holds the lock now). */
+export function lockLost(runId: string, holder: LockHolder | undefined, generation: number): HikkoshiError {
+  const now = holder
+    ? `pid ${holder.pid} on ${holder.host} holds it now (generation ${generation})`
+    : "nobody holds it now (released or force-unlocked)";
+  return new HikkoshiError(
+    "LOCK_LOST",
+    `this process lost the lock of run ${runId}: ${now}; it stopped without writing`,
+    {
+      resource: runId,
+      hint: `nothing more was recorded by this process; see \`hikkoshi status ${runId}\`, and resume only if no other process drives the run`,
+    },
+  );
+}
 
 export function lockOps(db: Db, now: () => number, append: AppendJournal, pidAlive = isPidAlive): LockOps {
   const read = db.prepare<[string], LockRow>(
-    "SELECT lock_pid, lock_host, lock_token, lock_heartbeat_at FROM runs WHERE id = ?",
+    "SELECT lock_pid, lock_host, lock_token, lock_heartbeat_at, lock_generation FROM runs WHERE id = ?",
   );
   // Guarded on the token we read, so the read-decide-write cannot overwrite a holder we did not see.
   const take = db.prepare(
-    `UPDATE runs SET lock_pid = @pid, lock_host = @host, lock_token = @token, lock_heartbeat_at = @now
+    `UPDATE runs SET lock_pid = @pid, lock_host = @host, lock_token = @token, lock_heartbeat_at = @now,
+       lock_generation = lock_generation + (CASE WHEN lock_token IS @token THEN 0 ELSE 1 END)
      WHERE id = @runId AND lock_token IS @seenToken`,
   );
   const beat = db.prepare("UPDATE runs SET lock_heartbeat_at = ? WHERE id = ? AND lock_token = ?");
@@ -64,7 +86,8 @@ export function lockOps(db: Db, now: () => number, append: AppendJournal, pidAli
         else return { ok: false, holder };
       }
       take.run({ runId, pid: o.pid, host: o.host, token: o.token, now: o.now, seenToken: row.lock_token });
-      if (ours) return { ok: true };
+      const generation = row.lock_generation + (ours ? 0 : 1);
+      if (ours) return { ok: true, generation };
       append({
         runId,
         at: o.now,
@@ -74,15 +97,21 @@ export function lockOps(db: Db, now: () => number, append: AppendJournal, pidAli
         outcome: "ok",
         detail:
           holder === undefined
-            ? { pid: o.pid, host: o.host }
-            : { pid: o.pid, host: o.host, from: { ...holder, reason: reason ?? null } },
+            ? { pid: o.pid, host: o.host, generation }
+            : { pid: o.pid, host: o.host, generation, from: { ...holder, reason: reason ?? null } },
       });
       return holder === undefined || reason === undefined
-        ? { ok: true }
-        : { ok: true, tookOverFrom: { ...holder, reason } };
+        ? { ok: true, generation }
+        : { ok: true, generation, tookOverFrom: { ...holder, reason } };
     }),
 
     heartbeat: (runId, token, at) => beat.run(at, runId, token).changes === 1,
+
+    assertLock: (runId, token, generation) => {
+      const row = requireLock(runId);
+      if (row.lock_token === token && row.lock_generation === generation) return;
+      throw lockLost(runId, lockOf(row), row.lock_generation);
+    },
 
     releaseLock: writeTx(db, (runId: string, token: string) => {
       const holder = lockOf(requireLock(runId));

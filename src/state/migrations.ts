@@ -130,6 +130,19 @@ CREATE TABLE run_plans (
 );
 `,
   },
+  {
+    version: 3,
+    name: "lock generations and abandoned runs",
+    sql: `
+-- Fencing: every acquisition or takeover of a run's lock gets the next generation. A process writes only
+-- while the run's lock is still its own token and generation (checked in the same transaction as the write).
+ALTER TABLE runs ADD COLUMN lock_generation INTEGER NOT NULL DEFAULT 0;
+-- One live run per migration: starting over marks the unfinished run abandoned, by whom and when.
+ALTER TABLE runs ADD COLUMN abandoned_by TEXT;
+ALTER TABLE runs ADD COLUMN abandoned_at INTEGER;
+CREATE INDEX runs_by_runbook ON runs (runbook_name, state);
+`,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

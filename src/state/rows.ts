@@ -33,6 +33,9 @@ export interface RunRow {
   lock_host: string | null;
   lock_token: string | null;
   lock_heartbeat_at: number | null;
+  lock_generation: number;
+  abandoned_by: string | null;
+  abandoned_at: number | null;
 }
 
 export interface AttemptRow {

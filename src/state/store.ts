@@ -9,7 +9,36 @@ import { type TransitionOps, transitionOps } from "./transitions.js";
 export interface Store extends RunOps, TaskOps, TransitionOps, JournalOps, LockOps {
   readonly path: string;
   close(): void;
+  /**
+   * The same store for the holder of `runId`'s lock (`token`, `generation`): each write below runs in one
+   * transaction with a check that the lock is still this holder's, and throws LOCK_LOST — changing nothing —
+   * when it is not (a takeover while this process was frozen, a force-unlock). Reads are not fenced.
+   */
+  fenced(runId: string, token: string, generation: number): Store;
 }
+
+/** Every write a lock holder makes while driving a run. */
+const FENCED_WRITES = [
+  "setRunState",
+  "updateRunIdentities",
+  "addTasks",
+  "updatePendingTaskDefinition",
+  "retryFailed",
+  "recoverInFlight",
+  "startTask",
+  "enterWait",
+  "leaveWait",
+  "saveProgress",
+  "succeedTask",
+  "failTask",
+  "skipTask",
+  "requestApproval",
+  "approveTask",
+  "rejectTask",
+  "journalAppend",
+  "journalComplete",
+  "markUnknownAwsCalls",
+] as const satisfies ReadonlyArray<keyof Store>;
 
 export interface StoreOptions {
   /** Clock for the timestamps the store sets itself (epoch ms). Defaults to Date.now. */
@@ -27,7 +56,7 @@ export function openStore(path: string, options: StoreOptions = {}): Store {
   const db: Db = openDatabase(path);
   const now = options.now ?? Date.now;
   const append = journalAppender(db, now);
-  return {
+  const store: Store = {
     path,
     ...runOps(db, now, append),
     ...taskOps(db, now),
@@ -39,5 +68,20 @@ export function openStore(path: string, options: StoreOptions = {}): Store {
       db.pragma("optimize");
       db.close();
     },
+    fenced: (runId, token, generation) => {
+      const fenced: Store = { ...store };
+      const target = fenced as unknown as Record<string, (...args: unknown[]) => unknown>;
+      for (const name of FENCED_WRITES) {
+        const write = store[name] as (...args: unknown[]) => unknown;
+        // Nested in the write's own transaction (a savepoint), so the check and the write commit together.
+        const tx = db.transaction((...args: unknown[]) => {
+          store.assertLock(runId, token, generation);
+          return write(...args);
+        });
+        target[name] = (...args: unknown[]) => tx.immediate(...args);
+      }
+      return fenced;
+    },
   };
+  return store;
 }

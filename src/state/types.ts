@@ -201,5 +201,10 @@ export interface AcquireLockOptions {
 }
 
 export type AcquireLockResult =
-  | { ok: true; tookOverFrom?: LockHolder & { reason: "stale" | "dead-pid" } }
+  | {
+      ok: true;
+      /** The lock's generation, one more than the last holder's; every write of this holder is fenced by it. */
+      generation: number;
+      tookOverFrom?: LockHolder & { reason: "stale" | "dead-pid" };
+    }
   | { ok: false; holder: LockHolder };

@@ -148,4 +148,54 @@ describe("run lock", () => {
     expect(journal.filter((e) => e.kind === "aws-call" && e.outcome === "pending")).toEqual([]);
     expect(worldProblems(world, runId, MOVE_EXPECTED)).toEqual([]);
   }, 120_000);
+
+  it("a frozen holder whose lock was taken over wakes, writes nothing, and stops with exit 6", async () => {
+    await sim.reset();
+    await sim.clock({ secondsPerRequest: 0 });
+    const state = join(tmp.dir, "fenced.db");
+    // Short lock timing: a heartbeat older than 2 s is stale.
+    const env = { HIKKOSHI_LOCK_STALE_MS: "2000", HIKKOSHI_HEARTBEAT_MS: "300" };
+    const first = startCli(["run", MOVE, ...driveArgs(sim, state)], { env, timeoutMs: 110_000 });
+    const held = await holdingInAWait(state, first, undefined, (s) => waitingTasks(s).length === 2);
+    const runId = held.run.id;
+
+    first.child.kill("SIGSTOP");
+    await new Promise((r) => setTimeout(r, 3_000));
+    const second = startCli(["resume", runId, ...driveArgs(sim, state)], { env, timeoutMs: 110_000 });
+    const reattached = await holdingInAWait(
+      state,
+      second,
+      runId,
+      (s) => waitingTasks(s).length === 2 && waitingTasks(s).every((t) => t.attempts === 2),
+    );
+    const journalBefore = await logJson(state, runId);
+
+    // The first process wakes in its waits: its next poll's checkpoint (or its heartbeat) finds the lock gone.
+    first.child.kill("SIGCONT");
+    const woke = await first.done;
+    expect(woke.code, describeResult(woke)).toBe(6);
+    expect(woke.stderr).toContain(`lost the lock of run ${runId}: pid ${second.pid}`);
+    expect(woke.stderr).not.toMatch(/\n\s+at .*\(.*:\d+:\d+\)/); // no stack trace
+    expect(second.child.exitCode, "the new holder goes on").toBeNull();
+
+    // Nothing written by the woken process: the tasks, the run and the journal are as the new holder left them.
+    const after = await statusJson(state, runId);
+    expect(after.run.state).toBe("running");
+    expect((after.run.lock as { pid?: number }).pid).toBe(second.pid);
+    expect(waitingTasks(after).map((t) => [t.taskId, t.attempts])).toEqual(
+      waitingTasks(reattached).map((t) => [t.taskId, t.attempts]),
+    );
+    const journalAfter = await logJson(state, runId);
+    const added = journalAfter.slice(journalBefore.length);
+    expect(added.filter((e) => e.actor?.includes(`pid ${first.pid}`) || e.action === "fail")).toEqual([]);
+
+    await sim.clock({ secondsPerRequest: 10 });
+    const done = await second.done;
+    expect(done.code, describeResult(done)).toBe(0);
+    const [status, journal, world] = await Promise.all([statusJson(state, runId), logJson(state, runId), sim.world()]);
+    expect(status.run.state).toBe("succeeded");
+    expect(status.tasks.filter((t) => t.status !== "succeeded")).toEqual([]);
+    expect(journal.filter((e) => e.kind === "lock" && e.action === "takeover")).toHaveLength(1);
+    expect(worldProblems(world, runId, MOVE_EXPECTED)).toEqual([]);
+  }, 150_000);
 });

@@ -183,6 +183,7 @@ export async function runOnce(
   const events: EngineEvent[] = [];
   const bus = new EventBus();
   bus.on((e) => events.push(e));
+  const stopped: unknown[] = [];
   const result = await execute({
     runId,
     runbookName: "test",
@@ -198,6 +199,7 @@ export async function runOnce(
     signal: options.signal ?? new AbortController().signal,
     confirmed: options.confirmed ?? (() => undefined),
     stepMode: false,
+    stop: (err) => stopped.push(err),
   });
-  return { result, events };
+  return { result, events, stopped };
 }

@@ -22,9 +22,10 @@ describe("run lock", () => {
 
   it("is free, then held by its owner; re-acquiring with the same token refreshes it", () => {
     const store = setup();
-    expect(store.acquireLock(RUN, { ...me, now: 1_000 })).toEqual({ ok: true });
+    expect(store.acquireLock(RUN, { ...me, now: 1_000 })).toEqual({ ok: true, generation: 1 });
     expect(store.getRun(RUN)?.lock).toEqual({ pid: process.pid, host: HOST, heartbeatAt: 1_000 });
-    expect(store.acquireLock(RUN, { ...me, now: 2_000 })).toEqual({ ok: true });
+    // The same holder again: the same generation.
+    expect(store.acquireLock(RUN, { ...me, now: 2_000 })).toEqual({ ok: true, generation: 1 });
     const other = { pid: process.pid, host: "host-b", token: "tok-b", staleAfterMs: 60_000, now: 3_000 };
     expect(store.acquireLock(RUN, other)).toEqual({
       ok: false,
@@ -42,6 +43,7 @@ describe("run lock", () => {
     expect(store.acquireLock(RUN, { ...other, now: 90_000 })).toMatchObject({ ok: false });
     expect(store.acquireLock(RUN, { ...other, now: 90_001 })).toEqual({
       ok: true,
+      generation: 2,
       tookOverFrom: { pid: process.pid, host: HOST, heartbeatAt: 30_000, reason: "stale" },
     });
     expect(store.heartbeat(RUN, "tok-a", 90_002)).toBe(false);
@@ -58,6 +60,7 @@ describe("run lock", () => {
     store.acquireLock(RUN, { pid: DEAD_PID, host: HOST, token: "tok-dead", staleAfterMs: 60_000, now: 1_000 });
     expect(store.acquireLock(RUN, { ...me, now: 1_001 })).toEqual({
       ok: true,
+      generation: 2,
       tookOverFrom: { pid: DEAD_PID, host: HOST, heartbeatAt: 1_000, reason: "dead-pid" },
     });
   });
@@ -73,7 +76,7 @@ describe("run lock", () => {
     store.acquireLock(RUN, { ...me, now: 1_000 });
     expect(store.releaseLock(RUN, "tok-a")).toBe(true);
     expect(store.getRun(RUN)?.lock).toBeUndefined();
-    expect(store.acquireLock(RUN, { ...me, token: "tok-c", now: 2_000 })).toEqual({ ok: true });
+    expect(store.acquireLock(RUN, { ...me, token: "tok-c", now: 2_000 })).toEqual({ ok: true, generation: 2 });
     expect(store.forceUnlock(RUN)).toEqual({ pid: process.pid, host: HOST, heartbeatAt: 2_000 });
     expect(store.forceUnlock(RUN)).toBeUndefined();
     expect(store.heartbeat(RUN, "tok-c", 3_000)).toBe(false);
@@ -83,6 +86,52 @@ describe("run lock", () => {
       "acquire",
       "force-unlock",
     ]);
+  });
+
+  it("fences every write of a holder that lost the lock: it changes nothing and learns LOCK_LOST", () => {
+    const store = setup();
+    const a = store.acquireLock(RUN, { ...me, now: 1_000 });
+    if (!a.ok) throw new Error("not acquired");
+    const asA = store.fenced(RUN, "tok-a", a.generation);
+    const task = store.listTasks(RUN)[0]!.taskId;
+    asA.startTask(RUN, task);
+    // A frozen holder: another process takes over after the heartbeat went stale.
+    const b = store.acquireLock(RUN, { pid: 4242, host: "host-b", token: "tok-b", staleAfterMs: 60_000, now: 90_000 });
+    expect(b).toMatchObject({ ok: true, generation: 2 });
+    const journal = store.listJournal(RUN).length;
+    for (const write of [
+      () => asA.enterWait(RUN, task, { what: "snapshot available", deadlineAt: 99_000 }),
+      () => asA.failTask(RUN, task, { code: "X", message: "x" }),
+      () => asA.setRunState(RUN, "interrupted"),
+      () =>
+        asA.journalAppend({
+          runId: RUN,
+          taskId: task,
+          kind: "aws-call",
+          action: "rds:CopyDBSnapshot",
+          outcome: "pending",
+        }),
+      () => asA.recoverInFlight(RUN),
+    ]) {
+      expect(write).toThrow(
+        expect.objectContaining({ code: "LOCK_LOST", message: expect.stringContaining("pid 4242 on host-b") }),
+      );
+    }
+    expect(store.getTask(RUN, task)?.status).toBe("running");
+    expect(store.getRun(RUN)?.state).toBe("running");
+    expect(store.listJournal(RUN)).toHaveLength(journal);
+    // The new holder writes freely; so did the old one before it lost the lock.
+    const asB = store.fenced(RUN, "tok-b", 2);
+    asB.recoverInFlight(RUN);
+    expect(store.getTask(RUN, task)?.status).toBe("pending");
+    // A token is not enough: a generation from before a takeover is refused too.
+    expect(() => store.fenced(RUN, "tok-b", 1).setRunState(RUN, "interrupted")).toThrow(
+      expect.objectContaining({ code: "LOCK_LOST" }),
+    );
+    store.forceUnlock(RUN);
+    expect(() => asB.setRunState(RUN, "interrupted")).toThrow(
+      expect.objectContaining({ code: "LOCK_LOST", message: expect.stringContaining("nobody holds it") }),
+    );
   });
 
   it("a lock on a missing run is STATE_NOT_FOUND", () => {

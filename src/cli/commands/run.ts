@@ -137,12 +137,27 @@ export function planFor(session: ReturnType<typeof sessionFor>, runbook: Runbook
   return makePlan({ session, bus: new EventBus(), registry, clock: systemClock }, runbook);
 }
 
+/** A positive number of ms from the environment, or undefined when unset. */
+function envMs(io: CliIO, name: string): number | undefined {
+  const raw = io.env[name];
+  if (raw === undefined || raw === "") return undefined;
+  const ms = Number(raw);
+  if (!Number.isFinite(ms) || ms <= 0)
+    throw new HikkoshiError("USAGE", `${name} must be a positive number of ms, got "${raw}"`);
+  return ms;
+}
+
 export function driveOptions(io: CliIO, opts: DriveCliOptions) {
+  // The lock's timing, for rehearsals and tests: a heartbeat older than the stale time may be taken over.
+  const staleLockMs = envMs(io, "HIKKOSHI_LOCK_STALE_MS");
+  const heartbeatMs = envMs(io, "HIKKOSHI_HEARTBEAT_MS");
   return {
     parallel: parallelOf(opts.parallel),
     yes: opts.yes === true,
     stepMode: opts.step === true,
     poll: pollSettings(io, opts.pollMs),
+    ...(staleLockMs !== undefined ? { staleLockMs } : {}),
+    ...(heartbeatMs !== undefined ? { heartbeatMs } : {}),
   };
 }
 

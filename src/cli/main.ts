@@ -96,7 +96,11 @@ export function buildProgram(io: CliIO, setCode: (code: number) => void): Comman
       .command("run <file>")
       .description("validate, plan (preflight), then run the runbook as checkpointed tasks")
       .option("--plan <file>", "apply exactly this saved plan; refuse if the runbook or AWS changed since")
-      .option("--param <k=v>", "override a param (repeatable)", collect),
+      .option("--param <k=v>", "override a param (repeatable)", collect)
+      .option(
+        "--abandon <run>",
+        "start the migration over: record this unfinished run of it as abandoned (by you, now)",
+      ),
   )
     .addHelpText("after", "\nExample:\n  hikkoshi run runbooks/staging-rds.yaml --plan plan.json --parallel 4")
     .action(

@@ -14,7 +14,7 @@ import { HikkoshiError } from "../core/errors.js";
 import type { Json } from "../core/json.js";
 import { diffRunbooks } from "../runbook/index.js";
 import type { Runbook } from "../runbook/types.js";
-import type { RunRecord, RunState, Store } from "../state/index.js";
+import { type RunRecord, type RunState, runUnfinished, type Store } from "../state/index.js";
 import type { StepRegistry } from "../steps/registry.js";
 import type { PollSettings } from "./context.js";
 import type { EventBus } from "./events.js";
@@ -101,8 +101,30 @@ async function planWithIdentities(
 export async function startRun(
   deps: EngineDeps,
   runbook: Runbook,
-  options: DriveOptions & { reviewedPlan?: Plan; operatorName: string },
+  options: DriveOptions & {
+    reviewedPlan?: Plan;
+    operatorName: string;
+    /** Start over: abandon this unfinished run of the same migration (recorded with who and when). */
+    abandon?: string;
+    /** The demo only: abandon whatever run of its migration a previous demo left unfinished, and say so. */
+    abandonUnfinished?: boolean;
+  },
 ): Promise<RunOutcome> {
+  // One live run per migration (runbook name + account ids): refused before the preflight, and again
+  // atomically when the run is recorded (two `run`s started at the same instant).
+  const accountIds = [...new Set(Object.values(runbook.accounts).map((a) => a.id))].sort();
+  let abandon = options.abandon;
+  const other = deps.store.unfinishedRuns(runbook.name, accountIds).find((r) => r.id !== abandon);
+  if (other && options.abandonUnfinished && !other.lock) {
+    abandon = other.id;
+    deps.bus.emit({
+      type: "notice",
+      level: "info",
+      message: `run ${other.id} of this demo was left ${other.state}; it is abandoned and the demo starts over`,
+    });
+  } else if (other) {
+    throw runUnfinished(other);
+  }
   const { plan, identities: verified } = await planWithIdentities(deps, runbook);
   if (options.reviewedPlan) {
     const drift = planDrift(options.reviewedPlan, plan);
@@ -143,6 +165,8 @@ export async function startRun(
     options: { parallel: options.parallel } as Record<string, Json>,
     tasks: runbook.tasks.map((t, seq) => newTask(t, seq)),
     plan: plan as unknown as Json,
+    exclusive: { accountIds },
+    ...(abandon !== undefined ? { abandons: abandon } : {}),
   });
   deps.bus.emit({
     type: "run-started",

@@ -1,4 +1,5 @@
 export { isPidAlive } from "./lock.js";
 export { LATEST_SCHEMA_VERSION, MIGRATIONS, type Migration } from "./migrations.js";
+export { runUnfinished } from "./runs.js";
 export { openStore, type Store, type StoreOptions } from "./store.js";
 export * from "./types.js";

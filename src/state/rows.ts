@@ -99,7 +99,14 @@ export function runFromRow(row: RunRow): RunRecord {
     updatedAt: row.updated_at,
     finishedAt: opt(row.finished_at),
     lock: lockOf(row),
+    ...(row.abandoned_at != null ? { abandoned: { by: row.abandoned_by ?? "unknown", at: row.abandoned_at } } : {}),
   };
+}
+
+/** The account ids of a run, from its callers' ARNs (`arn:aws:sts::111111111111:assumed-role/…`), sorted. */
+export function accountIdsOf(identities: Record<string, string>): string[] {
+  const ids = Object.values(identities).map((arn) => /^arn:[^:]+:[^:]+::(\d{12}):/.exec(arn)?.[1] ?? arn);
+  return [...new Set(ids)].sort();
 }
 
 /**

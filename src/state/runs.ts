@@ -3,7 +3,7 @@ import { HikkoshiError } from "../core/errors.js";
 import type { Json } from "../core/json.js";
 import type { Db } from "./db.js";
 import type { AppendJournal } from "./journal.js";
-import { addCount, emptyCounts, type RunRow, runFromRow, toJson } from "./rows.js";
+import { accountIdsOf, addCount, emptyCounts, type RunRow, runFromRow, toJson } from "./rows.js";
 import { isUniqueViolation, runNotFound, taskConflict, writeTx } from "./sql.js";
 import type { NewRun, NewTask, RunRecord, RunState, RunSummary, TaskStatus } from "./types.js";
 
@@ -11,6 +11,8 @@ export interface RunOps {
   createRun(run: NewRun): RunRecord;
   /** The plan the run was started from (`NewRun.plan`), parsed; undefined for runs made without one. */
   getRunPlan(runId: string): Json | undefined;
+  /** Unfinished (not succeeded, not abandoned) runs of this runbook name acting on exactly these account ids. */
+  unfinishedRuns(runbookName: string, accountIds: string[]): RunRecord[];
   getRun(id: string): RunRecord | undefined;
   latestRun(): RunRecord | undefined;
   listRuns(options?: { limit?: number }): RunSummary[];
@@ -24,9 +26,23 @@ export interface RunOps {
   ): void;
 }
 
+/** Another run of the same migration is not finished: resume it, or start over explicitly. */
+export function runUnfinished(other: RunRecord): HikkoshiError {
+  const driver = other.lock ? `, driven now by pid ${other.lock.pid} on ${other.lock.host}` : "";
+  return new HikkoshiError(
+    "RUN_UNFINISHED",
+    `run ${other.id} of runbook ${other.runbookName} on the same accounts is ${other.state}${driver} (started ${new Date(other.createdAt).toISOString()} by ${other.operator}); one migration has one live run`,
+    {
+      resource: other.id,
+      hint: `continue it: hikkoshi resume ${other.id}   — or start over, recording that you abandoned it: hikkoshi run <runbook> --abandon ${other.id}`,
+    },
+  );
+}
+
 // Every column but the runbook text, for listings.
 const SUMMARY_COLUMNS = `id, runbook_name, runbook_path, runbook_hash, '' AS runbook_text, params_json, state, operator,
-  identities_json, options_json, created_at, updated_at, finished_at, lock_pid, lock_host, lock_token, lock_heartbeat_at`;
+  identities_json, options_json, created_at, updated_at, finished_at, lock_pid, lock_host, lock_token, lock_heartbeat_at,
+  lock_generation, abandoned_by, abandoned_at`;
 
 export function runOps(db: Db, now: () => number, append: AppendJournal): RunOps {
   const insertRun = db.prepare(
@@ -65,6 +81,13 @@ export function runOps(db: Db, now: () => number, append: AppendJournal): RunOps
   );
   const insertPlan = db.prepare("INSERT INTO run_plans (run_id, plan_json) VALUES (?, ?)");
   const getPlan = db.prepare<[string], { plan_json: string }>("SELECT plan_json FROM run_plans WHERE run_id = ?");
+  const sameRunbook = db.prepare<[string], RunRow>(
+    `SELECT ${SUMMARY_COLUMNS} FROM runs WHERE runbook_name = ? AND state <> 'succeeded' AND abandoned_at IS NULL
+     ORDER BY created_at DESC, rowid DESC`,
+  );
+  const markAbandoned = db.prepare(
+    "UPDATE runs SET abandoned_by = @by, abandoned_at = @now, updated_at = @now WHERE id = @id AND abandoned_at IS NULL",
+  );
   const touchRun = db.prepare("UPDATE runs SET updated_at = ? WHERE id = ?");
 
   function insertTasks(runId: string, tasks: NewTask[], at: number): void {
@@ -99,9 +122,58 @@ export function runOps(db: Db, now: () => number, append: AppendJournal): RunOps
     return row;
   }
 
+  function unfinished(runbookName: string, accountIds: string[]): RunRecord[] {
+    const key = [...new Set(accountIds)].sort().join(",");
+    return sameRunbook
+      .all(runbookName)
+      .map(runFromRow)
+      .filter((r) => accountIdsOf(r.identities).join(",") === key);
+  }
+
+  /** Start over: the named run must be an unfinished run of the same migration that no live process drives. */
+  function abandon(runId: string, run: NewRun, at: number): void {
+    const old = runFromRow(requireRun(runId));
+    const sameMigration =
+      old.runbookName === run.runbookName &&
+      (!run.exclusive || accountIdsOf(old.identities).join(",") === [...run.exclusive.accountIds].sort().join(","));
+    if (!sameMigration || old.state === "succeeded" || old.abandoned) {
+      throw new HikkoshiError(
+        "USAGE",
+        `--abandon ${runId}: that run is not an unfinished run of this migration (runbook ${old.runbookName}, ${old.abandoned ? "already abandoned" : old.state})`,
+        { hint: "`hikkoshi runs` lists the runs; --abandon names the unfinished run this one replaces" },
+      );
+    }
+    if (old.lock) {
+      throw new HikkoshiError(
+        "LOCK_HELD",
+        `run ${runId} is being driven by pid ${old.lock.pid} on ${old.lock.host}; it cannot be abandoned while it runs`,
+        {
+          hint: `stop that process first (Ctrl-C), or if it is gone for good: hikkoshi resume ${runId} --force-unlock`,
+        },
+      );
+    }
+    markAbandoned.run({ id: runId, by: run.operator, now: at });
+    append({
+      runId,
+      at,
+      kind: "run",
+      actor: run.operator,
+      action: "abandon",
+      outcome: "ok",
+      detail: { state: old.state, replacedBy: run.id },
+    });
+  }
+
   return {
+    unfinishedRuns: (runbookName, accountIds) => unfinished(runbookName, accountIds),
+
     createRun: writeTx(db, (run: NewRun) => {
       const at = now();
+      if (run.abandons !== undefined) abandon(run.abandons, run, at);
+      if (run.exclusive) {
+        const other = unfinished(run.runbookName, run.exclusive.accountIds)[0];
+        if (other) throw runUnfinished(other);
+      }
       try {
         insertRun.run({
           id: run.id,

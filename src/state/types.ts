@@ -131,6 +131,13 @@ export interface NewRun {
   tasks: NewTask[];
   /** The read-only plan the run starts from, kept for the live view's estimates and the report. */
   plan?: Json;
+  /**
+   * One live run per migration: the account ids this run acts on. With them, creation is refused
+   * (RUN_UNFINISHED) while another run of the same runbook name and the same account ids is unfinished.
+   */
+  exclusive?: { accountIds: string[] };
+  /** Start over: mark this unfinished run of the same migration abandoned, by `operator`, in the same transaction. */
+  abandons?: string;
   /** Defaults to "running". */
   state?: RunState;
 }
@@ -150,6 +157,8 @@ export interface RunRecord {
   updatedAt: number;
   finishedAt: number | undefined;
   lock: LockHolder | undefined;
+  /** Set when an operator started the migration over (`run --abandon`): who and when. */
+  abandoned?: { by: string; at: number };
 }
 
 /** `listRuns` leaves the runbook text out (it can be large) and adds task counts. */

@@ -1,5 +1,6 @@
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { newRun, newTasks, tempStore } from "./helpers.js";
+import { newRun, newTasks, tempDir, tempStore } from "./helpers.js";
 
 describe("runs", () => {
   it("createRun stores the run and its tasks, pending, and reads them back parsed", () => {
@@ -126,5 +127,42 @@ describe("runs", () => {
     expect(first.getTask("run-1", "t0")?.status).toBe("pending");
     // the stale process's next transition is refused
     expect(() => first.succeedTask("run-1", "t0", {})).toThrow(expect.objectContaining({ code: "STATE_CONFLICT" }));
+  });
+
+  it("one live run per migration, decided inside the transaction that records the run", () => {
+    const path = join(tempDir(), "runs.db");
+    const a = tempStore(path);
+    const b = tempStore(path); // a second process on the same file
+    const ids = { accountIds: ["111111111111"] };
+    a.createRun({ ...newRun("run-a"), exclusive: ids });
+    // The second `run` passed its own early check before the first was recorded: refused here, atomically.
+    expect(() => b.createRun({ ...newRun("run-b"), exclusive: ids })).toThrow(
+      expect.objectContaining({
+        code: "RUN_UNFINISHED",
+        resource: "run-a",
+        hint: expect.stringContaining("resume run-a"),
+      }),
+    );
+    expect(b.getRun("run-b")).toBeUndefined();
+    // Other accounts, or another runbook name: another migration.
+    b.createRun({
+      ...newRun("run-c"),
+      identities: { source: "arn:aws:iam::333333333333:user/x" },
+      exclusive: { accountIds: ["333333333333"] },
+    });
+    b.createRun({ ...newRun("run-d"), runbookName: "other", exclusive: ids });
+    // A finished run does not count; an abandoned one neither.
+    a.setRunState("run-a", "succeeded", { finished: true });
+    b.createRun({ ...newRun("run-e"), exclusive: ids });
+    expect(a.unfinishedRuns("move-data", ids.accountIds).map((r) => r.id)).toEqual(["run-e"]);
+    a.createRun({ ...newRun("run-f"), exclusive: ids, abandons: "run-e" });
+    expect(a.getRun("run-e")?.abandoned).toMatchObject({ by: "alice@laptop" });
+    expect(a.unfinishedRuns("move-data", ids.accountIds).map((r) => r.id)).toEqual(["run-f"]);
+    // A run being driven cannot be abandoned under its driver.
+    a.acquireLock("run-f", { pid: process.pid, host: "h", token: "t", now: Date.now(), staleAfterMs: 60_000 });
+    expect(() => a.createRun({ ...newRun("run-g"), exclusive: ids, abandons: "run-f" })).toThrow(
+      expect.objectContaining({ code: "LOCK_HELD" }),
+    );
+    expect(a.getRun("run-f")?.abandoned).toBeUndefined();
   });
 });

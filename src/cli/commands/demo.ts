@@ -52,6 +52,7 @@ export async function demoCommand(io: CliIO, opts: DemoOptions): Promise<number>
       {
         endpoint: sim.url,
         yes: true,
+        abandonUnfinished: true,
         parallel: opts.parallel ?? "4",
         ...(opts.state ? { state: opts.state } : {}),
         ...(opts.json ? { json: true } : {}),

@@ -36,6 +36,9 @@ export interface DriveCliOptions extends GlobalOptions {
 export interface RunCliOptions extends DriveCliOptions {
   plan?: string;
   param?: string[];
+  abandon?: string;
+  /** The demo: abandon what an earlier demo left unfinished. */
+  abandonUnfinished?: boolean;
 }
 
 function parallelOf(v: string | undefined): number {
@@ -179,6 +182,8 @@ export async function runCommand(io: CliIO, file: string, opts: RunCliOptions, o
         ...driveOptions(io, opts),
         operatorName: deps.operator.name,
         ...(reviewedPlan ? { reviewedPlan } : {}),
+        ...(opts.abandon ? { abandon: opts.abandon } : {}),
+        ...(opts.abandonUnfinished ? { abandonUnfinished: true } : {}),
       }),
     );
   } finally {

@@ -10,7 +10,12 @@ import { findRun, type GlobalOptions, openStateStore } from "../state-file.js";
  * The state a person should read: a run recorded as running whose driver is gone (no lock, or its pid is
  * dead on this host: a second Ctrl-C, a kill, a closed laptop lid) is shown as interrupted, resumable.
  */
-export function shownState(run: { state: RunState; lock?: LockHolder | undefined }): string {
+export function shownState(run: {
+  state: RunState;
+  lock?: LockHolder | undefined;
+  abandoned?: { by: string; at: number } | undefined;
+}): string {
+  if (run.abandoned) return `abandoned (${run.state}; by ${run.abandoned.by} at ${formatTime(run.abandoned.at)})`;
   if (run.state !== "running") return run.state;
   const lock = run.lock;
   if (!lock) return "interrupted (no process drives it)";

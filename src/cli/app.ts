@@ -12,6 +12,7 @@ import { loadRunbook } from "../runbook/index.js";
 import type { Runbook } from "../runbook/types.js";
 import { builtinRegistry } from "../steps/index.js";
 import type { CliIO } from "./io.js";
+import { sdkRegions } from "./regions.js";
 import type { GlobalOptions } from "./state-file.js";
 
 export { type GlobalOptions, openStateStore, operatorName, statePath } from "./state-file.js";
@@ -34,7 +35,7 @@ export function parseParams(list: string[] | undefined): Record<string, string> 
 }
 
 export function readRunbook(io: CliIO, file: string, params?: string[]): Runbook {
-  return loadRunbook(resolve(io.cwd, file), registry, { paramOverrides: parseParams(params) });
+  return loadRunbook(resolve(io.cwd, file), registry, { paramOverrides: parseParams(params), regions: sdkRegions() });
 }
 
 export function sessionFor(runbook: Runbook, opts: GlobalOptions) {

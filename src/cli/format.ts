@@ -22,15 +22,23 @@ export function formatTime(epochMs: number | undefined): string {
   return epochMs === undefined ? "-" : new Date(epochMs).toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
+/** A diagnostic quotes at most this much of the file: a minified or binary line must not flood the terminal. */
+const MAX_QUOTE = 160;
+
 export function formatDiagnostic(d: Diagnostic): string {
   const where = d.location ? `${d.location.file}:${d.location.line}:${d.location.col}` : "(runbook)";
   const lines = [`${where}: ${d.severity} ${d.code}: ${d.message}`];
-  if (d.text) lines.push(`    ${d.text}`);
+  if (d.text) lines.push(`    ${d.text.length > MAX_QUOTE ? `${d.text.slice(0, MAX_QUOTE).split("\n")[0]}…` : d.text}`);
   if (d.hint) lines.push(`    hint: ${d.hint}`);
   return lines.join("\n");
 }
 
-export function formatError(err: unknown): string {
+export interface FormatOptions {
+  /** HIKKOSHI_DEBUG=1: an unexpected error's stack too. */
+  debug?: boolean;
+}
+
+export function formatError(err: unknown, options: FormatOptions = {}): string {
   if (err instanceof ValidationFailed) {
     const errors = err.diagnostics.filter((d) => d.severity === "error").length;
     return `${err.diagnostics.map(formatDiagnostic).join("\n")}\n\n${errors} error(s); nothing was run.`;
@@ -42,8 +50,20 @@ export function formatError(err: unknown): string {
     if (err.hint) lines.push(`  hint: ${err.hint}`);
     return lines.join("\n");
   }
-  const stack = err instanceof Error && err.stack ? `\n${err.stack}` : "";
-  return `unexpected error: ${errorMessage(err)}${stack}\nThis is a bug in hikkoshi; nothing already recorded in the state file is lost.`;
+  return formatUnexpected(err, options);
+}
+
+/** Anything not a HikkoshiError is a bug: one line and what to do, the stack only when asked for. */
+export function formatUnexpected(err: unknown, options: FormatOptions = {}): string {
+  const message = errorMessage(err).split("\n")[0]!.trim() || (err instanceof Error ? err.name : "?");
+  const lines = [`unexpected error: ${message}`];
+  if (options.debug && err instanceof Error && err.stack) lines.push(err.stack);
+  lines.push(
+    "  hint: this is a bug in hikkoshi: report it with the command you ran, this message and `hikkoshi --version`" +
+      (options.debug ? "" : " (HIKKOSHI_DEBUG=1 adds where it happened)") +
+      "; nothing already recorded in the state file is lost",
+  );
+  return lines.join("\n");
 }
 
 export function table(rows: string[][]): string {

@@ -28,7 +28,8 @@ const EXIT_CODES_HELP = `
 Exit codes:
   0 success · 1 unexpected error · 2 invalid runbook or usage · 3 precondition failed (plan, account guard,
   plan drift) · 4 a task failed · 5 waiting for approval · 6 run locked by another process ·
-  7 destructive step needs confirmation · 130 interrupted. plan --detailed-exitcode: 0 nothing to do, 2 changes, 3 blocked`;
+  7 destructive step needs confirmation · 8 the state file cannot be used (not a file, unreadable, damaged,
+  another program's or newer) · 130 interrupted. plan --detailed-exitcode: 0 nothing to do, 2 changes, 3 blocked`;
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -223,11 +224,29 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
   try {
     await program.parseAsync(argv);
     return code;
-  } catch (err) {
-    if (err instanceof CommanderError) {
-      return err.exitCode === 0 ? EXIT.OK : EXIT.VALIDATION;
+  } catch (thrown) {
+    if (thrown instanceof CommanderError) {
+      return thrown.exitCode === 0 ? EXIT.OK : EXIT.VALIDATION;
     }
-    io.err(formatError(err));
+    // The one place every error ends: a HikkoshiError with its exit code, anything else as a bug (exit 1).
+    const err = await stateFileProblem(io, program, thrown);
+    io.err(formatError(err, { debug: io.env.HIKKOSHI_DEBUG === "1" }));
     return err instanceof HikkoshiError ? exitCodeForError(err.code) : EXIT.UNEXPECTED;
   }
+}
+
+/** For bin/hikkoshi.js: an error that escaped every await (an event handler, a stray promise). */
+export function escapedError(err: unknown, env: NodeJS.ProcessEnv): { text: string; code: number } {
+  return {
+    text: formatError(err, { debug: env.HIKKOSHI_DEBUG === "1" }),
+    code: err instanceof HikkoshiError ? exitCodeForError(err.code) : EXIT.UNEXPECTED,
+  };
+}
+
+/** SQLite errors come only from the state file: a damaged one may show only when a command reads it. */
+async function stateFileProblem(io: CliIO, program: Command, err: unknown): Promise<unknown> {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code !== "string" || !code.startsWith("SQLITE_")) return err;
+  const { stateFileError, statePath } = await import("./state-file.js");
+  return stateFileError(statePath(io, program.opts()), err) ?? err;
 }

@@ -3,16 +3,10 @@
  * same identifiers it used before the crash, so "look before you create" finds its own work.
  */
 import { sha256 } from "../core/hash.js";
+// Validation refuses task ids whose stems collide (runbook/names.ts): one function for both.
+import { nameStem as slug } from "../runbook/names.js";
 
 const PLAN_RUN = "run";
-
-function slug(text: string): string {
-  return text
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, "-")
-    .replace(/-+/g, "-")
-    .replace(/^-|-$/g, "");
-}
 
 /** Identifier safe for RDS/EC2/S3: starts with a letter, [a-z0-9-], no "--", no trailing "-". */
 export function taskResourceName(runId: string | undefined, taskId: string, suffix = "", maxLength = 63): string {

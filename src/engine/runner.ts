@@ -6,6 +6,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { setMaxListeners } from "node:events";
 import { hostname } from "node:os";
+import type { S3Client } from "@aws-sdk/client-s3";
 import { createAwsAccess } from "../aws/access.js";
 import { verifyAccounts } from "../aws/guard.js";
 import type { AwsSession } from "../aws/session.js";
@@ -23,6 +24,15 @@ import { journalSink } from "./journal.js";
 import { newRunId } from "./names.js";
 import type { Operator } from "./operator.js";
 import { accountRefs, blockingPreconditions, type Plan, planDrift, planRunbook } from "./planner.js";
+import {
+  acquireSharedLock,
+  readSharedLock,
+  releaseSharedLock,
+  type SharedLockHolder,
+  type SharedLockSpec,
+  sharedLockHeld,
+  sharedLockKey,
+} from "./shared-lock.js";
 
 export interface EngineDeps {
   store: Store;
@@ -112,7 +122,7 @@ export async function startRun(
 ): Promise<RunOutcome> {
   // One live run per migration (runbook name + account ids): refused before the preflight, and again
   // atomically when the run is recorded (two `run`s started at the same instant).
-  const accountIds = [...new Set(Object.values(runbook.accounts).map((a) => a.id))].sort();
+  const accountIds = accountIdsOfRunbook(runbook);
   let abandon = options.abandon;
   const other = deps.store.unfinishedRuns(runbook.name, accountIds).find((r) => r.id !== abandon);
   if (other && options.abandonUnfinished && !other.lock) {
@@ -153,21 +163,45 @@ export async function startRun(
   }
   const identities = Object.fromEntries(Object.entries(plan.accounts).map(([alias, a]) => [alias, a.callerArn]));
   const runId = newRunId(randomBytes);
-  deps.store.createRun({
-    id: runId,
-    runbookName: runbook.name,
-    runbookPath: runbook.path,
-    runbookHash: runbook.hash,
-    runbookText: runbook.text,
-    params: runbook.params,
-    operator: options.operatorName,
-    identities,
-    options: { parallel: options.parallel } as Record<string, Json>,
-    tasks: runbook.tasks.map((t, seq) => newTask(t, seq)),
-    plan: plan as unknown as Json,
-    exclusive: { accountIds },
-    ...(abandon !== undefined ? { abandons: abandon } : {}),
-  });
+  // The shared lock (another state file's run of this migration): taken before the run is recorded.
+  const shared = sharedLockOf(deps, runbook, accountIds);
+  const replaced = shared
+    ? (await acquireSharedLock(shared.s3, shared.spec, shared.holder(runId, options.operatorName), { abandon }))
+        .replaced
+    : undefined;
+  const abandonsLocal = abandon !== undefined && deps.store.getRun(abandon) !== undefined;
+  try {
+    deps.store.createRun({
+      id: runId,
+      runbookName: runbook.name,
+      runbookPath: runbook.path,
+      runbookHash: runbook.hash,
+      runbookText: runbook.text,
+      params: runbook.params,
+      operator: options.operatorName,
+      identities,
+      options: { parallel: options.parallel } as Record<string, Json>,
+      tasks: runbook.tasks.map((t, seq) => newTask(t, seq)),
+      plan: plan as unknown as Json,
+      exclusive: { accountIds },
+      ...(abandonsLocal ? { abandons: abandon } : {}),
+    });
+  } catch (err) {
+    // Not recorded here after all (another run of this state file won the race): the shared lock goes back.
+    if (shared) await releaseSharedLock(shared.s3, shared.spec, runId).catch(() => false);
+    throw err;
+  }
+  if (replaced) {
+    deps.store.journalAppend({
+      runId,
+      kind: "run",
+      actor: options.operatorName,
+      action: "abandon",
+      resource: shared?.where,
+      outcome: "ok",
+      detail: { abandoned: replaced.runId, by: replaced.operator, stateFile: replaced.stateFile, sharedLock: true },
+    });
+  }
   deps.bus.emit({
     type: "run-started",
     runId,
@@ -176,7 +210,54 @@ export async function startRun(
     resumed: false,
     estimates: planEstimates(plan),
   });
-  return drive(deps, runbook, runId, options, verified);
+  const outcome = await drive(deps, runbook, runId, options, verified);
+  await releaseSharedIfDone(deps, shared, outcome);
+  return outcome;
+}
+
+function accountIdsOfRunbook(runbook: Runbook): string[] {
+  return [...new Set(Object.values(runbook.accounts).map((a) => a.id))].sort();
+}
+
+interface SharedLockUse {
+  s3: S3Client;
+  spec: SharedLockSpec;
+  where: string;
+  holder: (runId: string, operator: string) => SharedLockHolder;
+}
+
+function sharedLockOf(deps: EngineDeps, runbook: Runbook, accountIds: string[]): SharedLockUse | undefined {
+  const lock = runbook.lock;
+  if (!lock) return undefined;
+  const account = deps.session.account(lock.account);
+  const spec: SharedLockSpec = {
+    account: lock.account,
+    accountId: account.id,
+    bucket: lock.bucket,
+    key: sharedLockKey(lock.prefix ?? "hikkoshi/locks", runbook.name, accountIds),
+  };
+  return {
+    s3: deps.session.client(lock.account, "s3"),
+    spec,
+    where: `s3://${spec.bucket}/${spec.key}`,
+    holder: (runId, operator) => ({
+      format: "hikkoshi-lock/1",
+      runId,
+      runbook: runbook.name,
+      accountIds,
+      operator,
+      stateFile: deps.store.path,
+      acquiredAt: new Date(deps.clock.now()).toISOString(),
+    }),
+  };
+}
+
+/** A run that succeeded leaves its migration free: the shared lock is released (only if it is still ours). */
+async function releaseSharedIfDone(deps: EngineDeps, shared: SharedLockUse | undefined, outcome: RunOutcome) {
+  if (!shared || outcome.state !== "succeeded") return;
+  if (await releaseSharedLock(shared.s3, shared.spec, outcome.runId)) {
+    deps.bus.emit({ type: "notice", level: "info", message: `released the shared lock ${shared.where}` });
+  }
 }
 
 /** Estimated seconds per task, for the live view's time remaining. */
@@ -244,7 +325,22 @@ export async function resumeRun(
       resumed: true,
       ...(plan?.tasks ? { estimates: planEstimates(plan) } : {}),
     });
-    return await drive(deps, runbook, run.id, options, identities, held);
+    const shared = sharedLockOf(deps, runbook, accountIdsOfRunbook(runbook));
+    if (shared) {
+      const holder = await readSharedLock(shared.s3, shared.spec);
+      if (holder && holder.runId !== run.id) throw sharedLockHeld(shared.spec, holder);
+      if (!holder) {
+        await acquireSharedLock(shared.s3, shared.spec, shared.holder(run.id, run.operator));
+        bus.emit({
+          type: "notice",
+          level: "warn",
+          message: `the shared lock ${shared.where} was gone; taken again for run ${run.id}`,
+        });
+      }
+    }
+    const outcome = await drive(deps, runbook, run.id, options, identities, held);
+    await releaseSharedIfDone(deps, shared, outcome);
+    return outcome;
   } finally {
     deps.store.releaseLock(run.id, held.token);
   }

@@ -1,6 +1,8 @@
 /** Every diagnostic code the runbook layer emits, with its one-line meaning. Codes are stable. */
 export const RUNBOOK_CODES = {
+  RB_ENCODING: "The file is not UTF-8 text: a UTF-16/32 byte order mark, an invalid byte (at line:col) or a NUL.",
   RB_YAML_SYNTAX: "The file is not valid YAML.",
+  RB_YAML_ALIAS: "A YAML alias (*name) that has no anchor, contains itself, or expands too many times (alias bomb).",
   RB_DUPLICATE_KEY: "A mapping has the same key twice.",
   RB_WRONG_TYPE: "A field holds the wrong kind of value (e.g. a list where a mapping is expected).",
   RB_UNKNOWN_FIELD: "A field the runbook format does not know (typos get a did-you-mean).",
@@ -12,6 +14,7 @@ export const RUNBOOK_CODES = {
   RB_ACCOUNT_AUTH_CONFLICT: "An account sets both `profile` and `roleArn`, or role options without `roleArn`.",
   RB_BAD_ROLE_ARN: "`roleArn` is not an IAM role ARN.",
   RB_BAD_ENDPOINT: "`endpoint` is not an http(s) URL.",
+  RB_UNKNOWN_REGION: "An account's `region` that the AWS SDK's partition data does not know (did-you-mean).",
   RB_NO_STEPS: "`steps` is empty.",
   RB_BAD_STEP_ID: "A step id is not lowercase letters, digits and hyphens starting with a letter.",
   RB_DUPLICATE_STEP_ID: "Two steps share an id.",
@@ -27,6 +30,7 @@ export const RUNBOOK_CODES = {
   RB_FOREACH_NOT_LIST: "`forEach` does not resolve to a list.",
   RB_FOREACH_BAD_KEY: "A forEach item key has characters outside [A-Za-z0-9._:/-].",
   RB_FOREACH_DUPLICATE_KEY: "Two forEach items have the same key.",
+  RB_NAME_COLLISION: "Two tasks would get the same AWS resource names (their ids differ only in case or punctuation).",
   RB_BAD_EXPRESSION: "A `${{ … }}` expression or `if` condition that does not parse or is not allowed there.",
   RB_BAD_REFERENCE: "A reference path that is malformed (unknown root, field or shape).",
   RB_UNKNOWN_PARAM_REF: "`params.<name>` names a param the runbook does not declare.",
@@ -38,7 +42,7 @@ export const RUNBOOK_CODES = {
   RB_UNKNOWN_ITEM_KEY: "`steps.<id>[<key>]` names a key the step's forEach does not have.",
   RB_NOT_FOREACH: "`steps.<id>[<key>]` on a step that has no forEach.",
   RB_UNDECLARED_PARAM: "`--param` overrides a param that the runbook does not declare.",
-  RB_BAD_PARAM_OVERRIDE: "A `--param` value that is not a YAML scalar or flow collection.",
+  RB_BAD_PARAM_OVERRIDE: "A `--param` value that is not a YAML scalar or flow collection (or is an alias bomb).",
   RB_CYCLE: "Steps depend on each other in a cycle.",
   RB_RECIPE_EXPAND_FAILED: "A recipe threw or produced an invalid step while expanding.",
   RB_OUTPUT_MISSING: "At run time, a referenced task output is absent.",

@@ -175,25 +175,56 @@ export function parseExpression(src: string): Expr {
 
 export type TemplatePart = { kind: "text"; text: string } | { kind: "expr"; src: string; raw: string; start: number };
 
-/** Split a string into literal text and `${{ … }}` parts. Throws ExprError on an unclosed `${{`. */
+/**
+ * Split a string into literal text and `${{ … }}` parts. `$${{` is a literal `${{` (the text part holds it
+ * unescaped): that is how values (params, items, accounts) that contain `${{` stay text once substituted.
+ * Throws ExprError on an unclosed `${{`.
+ */
 export function splitTemplate(s: string): TemplatePart[] {
   const parts: TemplatePart[] = [];
+  let text = "";
   let i = 0;
   while (i < s.length) {
     const open = s.indexOf("${{", i);
     if (open < 0) break;
+    if (open > 0 && s[open - 1] === "$") {
+      text += `${s.slice(i, open - 1)}\${{`;
+      i = open + 3;
+      continue;
+    }
     const close = s.indexOf("}}", open + 3);
     if (close < 0) throw new ExprError("'${{' without a closing '}}'", open);
-    if (open > i) parts.push({ kind: "text", text: s.slice(i, open) });
+    text += s.slice(i, open);
+    if (text !== "") parts.push({ kind: "text", text });
+    text = "";
     parts.push({ kind: "expr", src: s.slice(open + 3, close), raw: s.slice(open, close + 2), start: open });
     i = close + 2;
   }
-  if (i < s.length) parts.push({ kind: "text", text: s.slice(i) });
+  text += s.slice(i);
+  if (text !== "") parts.push({ kind: "text", text });
   return parts;
 }
 
+/** True when the string holds a `${{` that is not escaped as `$${{`. */
 export function hasTemplate(s: string): boolean {
-  return s.includes("${{");
+  for (let at = s.indexOf("${{"); at >= 0; at = s.indexOf("${{", at + 3)) {
+    if (at === 0 || s[at - 1] !== "$") return true;
+  }
+  return false;
+}
+
+/** Text → template text that means exactly that text (every `${{` escaped as `$${{`). */
+export function escapeTemplate(text: string): string {
+  // A function, not a string: in a replacement string "$$" would mean one "$".
+  return text.includes("${{") ? text.replaceAll("${{", () => "$${{") : text;
+}
+
+/** A string without references → the text it means (escapes removed); a string with references unchanged. */
+export function unescapeTemplate(s: string): string {
+  if (!s.includes("${{") || hasTemplate(s)) return s;
+  return splitTemplate(s)
+    .map((p) => (p.kind === "text" ? p.text : p.raw))
+    .join("");
 }
 
 /** The inside of a string that is exactly one `${{ … }}` (surrounding blanks allowed), else undefined. */

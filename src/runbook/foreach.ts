@@ -1,7 +1,7 @@
 import type { Json } from "../core/json.js";
 import type { DiagnosticSink } from "./diagnostics.js";
 import type { RawStep } from "./raw.js";
-import { type Scope, substitute } from "./scope.js";
+import { type Scope, substitute, unescapeValue } from "./scope.js";
 import type { AccountSpec } from "./types.js";
 
 export interface Item {
@@ -47,7 +47,8 @@ export function resolveForEach(
       sink.report(code, `forEach: ${message}`, { node, find: raw }, hint === undefined ? {} : { hint });
     },
   };
-  const value = substitute(step.forEach.value, scope);
+  // Items are data: a `${{` that a param's value holds is text in them (and escaped again where used).
+  const value = unescapeValue(substitute(step.forEach.value, scope));
   if (failed) return null;
   if (!Array.isArray(value)) {
     sink.report(

@@ -74,11 +74,13 @@ export function topoSort(tasks: TaskSpec[]): TaskSpec[] {
       else dependents.set(n, [i]);
     }
   });
-  const ready = tasks.flatMap((_, i) => (waiting[i] === 0 ? [i] : []));
+  // A min-heap of file positions: n log n for 100,000 tasks that are all ready at once.
+  const ready = new MinHeap();
+  waiting.forEach((w, i) => {
+    if (w === 0) ready.push(i);
+  });
   const out: TaskSpec[] = [];
-  while (ready.length > 0) {
-    ready.sort((a, b) => a - b);
-    const i = ready.shift()!;
+  for (let i = ready.pop(); i !== undefined; i = ready.pop()) {
     const t = tasks[i]!;
     out.push(t);
     for (const d of dependents.get(t.id) ?? []) {
@@ -87,4 +89,38 @@ export function topoSort(tasks: TaskSpec[]): TaskSpec[] {
     }
   }
   return out;
+}
+
+class MinHeap {
+  private readonly a: number[] = [];
+
+  push(x: number): void {
+    const a = this.a;
+    let i = a.push(x) - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (a[p]! <= x) break;
+      a[i] = a[p]!;
+      i = p;
+    }
+    a[i] = x;
+  }
+
+  pop(): number | undefined {
+    const a = this.a;
+    const top = a[0];
+    const last = a.pop();
+    if (a.length === 0 || last === undefined) return top;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= a.length) break;
+      const c = l + 1 < a.length && a[l + 1]! < a[l]! ? l + 1 : l;
+      if (a[c]! >= last) break;
+      a[i] = a[c]!;
+      i = c;
+    }
+    a[i] = last;
+    return top;
+  }
 }

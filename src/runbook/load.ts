@@ -1,34 +1,22 @@
-import { readFileSync } from "node:fs";
 import { LineCounter, parse, parseDocument } from "yaml";
-import { HikkoshiError, ValidationFailed } from "../core/errors.js";
+import { ValidationFailed } from "../core/errors.js";
 import { sha256 } from "../core/hash.js";
 import type { Json } from "../core/json.js";
 import type { StepRegistry } from "../steps/registry.js";
 import { DiagnosticSink, suggest } from "./diagnostics.js";
 import { reportCycles, topoSort } from "./graph.js";
 import { buildModel } from "./model.js";
+import { reportNameCollisions } from "./names.js";
 import type { RawRunbook } from "./raw.js";
 import { readRunbook } from "./read-top.js";
+import { readRunbookText } from "./source.js";
 import { buildTasks } from "./tasks.js";
 import type { LoadOptions, Runbook, StepSummary } from "./types.js";
-import type { ReadCtx } from "./yaml-read.js";
+import { aliasProblem, containsItself, MAX_ALIAS_EXPANSIONS, type ReadCtx, SELF_ALIAS } from "./yaml-read.js";
 
 /** Read, validate and expand a runbook file. Throws ValidationFailed carrying every diagnostic. */
 export function loadRunbook(path: string, registry: StepRegistry, options: LoadOptions = {}): Runbook {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (err) {
-    throw new HikkoshiError(
-      "RUNBOOK_NOT_FOUND",
-      `cannot read runbook ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`,
-      {
-        hint: "check the path (runbooks usually live under runbooks/)",
-        cause: err,
-      },
-    );
-  }
-  return parseRunbook(text, path, registry, options);
+  return parseRunbook(readRunbookText(path), path, registry, options);
 }
 
 /** Like loadRunbook, for text in memory; `path` is used in diagnostics and stored in the result. */
@@ -52,11 +40,12 @@ export function parseRunbook(text: string, path: string, registry: StepRegistry,
   }
   // A syntax error leaves the tree unreliable; duplicate keys do not, so validation goes on after those.
   if (doc.errors.some((e) => e.code !== "DUPLICATE_KEY")) throw new ValidationFailed(sink.sorted());
-  const ctx: ReadCtx = { doc, sink };
+  const ctx: ReadCtx = { doc, sink, ...(options.regions ? { regions: options.regions } : {}) };
   const raw = readRunbook(ctx);
   const params = applyOverrides(raw, options.paramOverrides ?? {}, sink);
   const model = buildModel(ctx, raw, params, registry);
   const tasks = buildTasks(ctx, model);
+  reportNameCollisions(tasks, model, sink);
   const cyclic = reportCycles(tasks, model, sink);
   if (sink.hasErrors || cyclic) throw new ValidationFailed(sink.sorted());
   const steps: StepSummary[] = model.steps.map((s) => {
@@ -82,6 +71,7 @@ export function parseRunbook(text: string, path: string, registry: StepRegistry,
   };
   if (raw.description !== undefined) runbook.description = raw.description;
   if (raw.endpoint !== undefined) runbook.endpoint = raw.endpoint;
+  if (raw.lock !== undefined) runbook.lock = raw.lock;
   const warnings = sink.sorted();
   if (warnings.length > 0) runbook.warnings = warnings;
   return runbook;
@@ -94,10 +84,14 @@ function lineAt(text: string, offset: number): string {
 }
 
 function firstLine(message: string): string {
-  return (message.split("\n")[0] ?? message).replace(/ at line \d+, column \d+:?$/, "");
+  const line = (message.split("\n")[0] ?? message).replace(/ at line \d+, column \d+:?$/, "");
+  return line.startsWith("Maximum call stack") ? "the YAML nests too deeply" : line;
 }
 
-/** `--param k=v` values are YAML (so `[a,b]` is a list); only declared params may be overridden. */
+/**
+ * `--param k=v` values are YAML (so `[a,b]` is a list) and, like every param, data: a `${{ … }}` in one is
+ * text, never evaluated. Only declared params may be overridden.
+ */
 function applyOverrides(
   raw: RawRunbook,
   overrides: Record<string, string>,
@@ -116,10 +110,16 @@ function applyOverrides(
       });
       continue;
     }
+    let problem: string | undefined;
     try {
-      params[name] = (parse(text) ?? null) as Json;
+      const value = parse(text, { maxAliasCount: MAX_ALIAS_EXPANSIONS }) ?? null;
+      if (containsItself(value)) problem = SELF_ALIAS;
+      else params[name] = value as Json;
     } catch (err) {
-      sink.report("RB_BAD_PARAM_OVERRIDE", `--param ${name}: ${firstLine((err as Error).message)}`, where, {
+      problem = aliasProblem(err) ?? firstLine((err as Error).message);
+    }
+    if (problem !== undefined) {
+      sink.report("RB_BAD_PARAM_OVERRIDE", `--param ${name}: ${problem}`, where, {
         text: shown,
         hint: "use a YAML scalar or flow collection, e.g. name=x, n=3 or list=[a,b]",
       });

@@ -4,7 +4,7 @@ import type { AnyStepDefinition, RecipeDefinition, StepDefinition } from "../ste
 import type { StepRegistry } from "../steps/registry.js";
 import type { DiagnosticSink, Where } from "./diagnostics.js";
 import { suggest } from "./diagnostics.js";
-import { hasTemplate } from "./expr.js";
+import { type Expr, hasTemplate } from "./expr.js";
 import { type Item, resolveForEach } from "./foreach.js";
 import type { RawRunbook, RawStep } from "./raw.js";
 import { type Scope, substitute } from "./scope.js";
@@ -17,6 +17,8 @@ export interface StepInfo {
   def: AnyStepDefinition | undefined;
   /** Undefined without forEach. */
   items: Item[] | undefined;
+  /** The items' keys, for lookups by key. */
+  itemKeys: Set<string> | undefined;
   /** Unknown type or unresolvable forEach: references to it are not checked further. */
   broken: boolean;
   units: Unit[];
@@ -44,10 +46,20 @@ export interface Model {
   steps: StepInfo[];
   stepById: Map<string, StepInfo>;
   unitById: Map<string, Unit>;
+  /** Per-step memos of the expansion, so that it stays linear in the number of tasks. */
+  memo: { sameItems: Map<string, boolean>; taskIds: Map<string, string[]>; parsed: Map<string, Expr> };
 }
 
 export function buildModel(ctx: ReadCtx, raw: RawRunbook, params: Record<string, Json>, registry: StepRegistry): Model {
-  const m: Model = { sink: ctx.sink, params, raw, steps: [], stepById: new Map(), unitById: new Map() };
+  const m: Model = {
+    sink: ctx.sink,
+    params,
+    raw,
+    steps: [],
+    stepById: new Map(),
+    unitById: new Map(),
+    memo: { sameItems: new Map(), taskIds: new Map(), parsed: new Map() },
+  };
   const types = registry.types();
   for (const rs of raw.steps) {
     if (rs.id === undefined) continue;
@@ -65,7 +77,15 @@ export function buildModel(ctx: ReadCtx, raw: RawRunbook, params: Record<string,
     }
     checkAccountAlias(ctx, rs, raw, def);
     const items = resolveForEach(rs, params, raw.accounts, ctx.sink);
-    const info: StepInfo = { raw: rs, id, def, items: items ?? undefined, broken: !def || items === null, units: [] };
+    const info: StepInfo = {
+      raw: rs,
+      id,
+      def,
+      items: items ?? undefined,
+      itemKeys: items ? new Set(items.map((i) => i.key)) : undefined,
+      broken: !def || items === null,
+      units: [],
+    };
     m.steps.push(info);
     m.stepById.set(info.id, info);
     if (!def) continue;

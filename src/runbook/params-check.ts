@@ -2,7 +2,8 @@ import { z } from "zod";
 import type { AccountParams } from "../steps/define.js";
 import type { DiagnosticSink, Where } from "./diagnostics.js";
 import { suggest } from "./diagnostics.js";
-import { hasTemplate } from "./expr.js";
+import { hasTemplate, unescapeTemplate } from "./expr.js";
+import { unescapeValue } from "./scope.js";
 import type { AccountSpec } from "./types.js";
 
 export interface ParamsTarget {
@@ -12,7 +13,10 @@ export interface ParamsTarget {
 
 export interface CheckArgs {
   target: ParamsTarget;
-  /** The step's `with` after substitution; templates left in it are step-output references. */
+  /**
+   * The step's `with` after substitution; templates left in it are step-output references (and `$${{` is
+   * a `${{` that came from a value: text).
+   */
   value: Record<string, unknown>;
   accounts: Record<string, AccountSpec>;
   sink: DiagnosticSink;
@@ -31,14 +35,16 @@ export function checkParams(a: CheckArgs): void {
   if (shape && (schema as z.ZodObject).def.catchall === undefined) {
     for (const k of Object.keys(a.value)) if (!names.includes(k)) unknownKey(a, [k], names);
   }
-  const res = schema.safeParse(a.value);
+  // What the step type will be given (escapes removed); references are left to the run.
+  const view = unescapeValue(a.value);
+  const res = schema.safeParse(view);
   if (!res.success) {
     for (const issue of res.error.issues) {
       const path = issue.path as PropertyKey[];
       if (underReference(a.value, path)) continue;
       if (issue.code === "unrecognized_keys") {
         for (const k of issue.keys) unknownKey(a, [...path, k], path.length === 0 ? names : []);
-      } else if (issue.code === "invalid_type" && valueAt(a.value, path) === undefined) {
+      } else if (issue.code === "invalid_type" && valueAt(view, path) === undefined) {
         a.sink.report(
           "RB_MISSING_PARAM",
           `${a.label}: missing required parameter '${dotted(path)}'`,
@@ -48,7 +54,7 @@ export function checkParams(a: CheckArgs): void {
           },
         );
       } else {
-        const v = valueAt(a.value, path);
+        const v = valueAt(view, path);
         const find = typeof v === "string" ? v : undefined;
         a.sink.report(
           "RB_INVALID_PARAM",
@@ -74,8 +80,10 @@ function unknownKey(a: CheckArgs, path: PropertyKey[], candidates: string[]): vo
 
 function checkAccountParams(a: CheckArgs): void {
   const aliases = Object.keys(a.accounts);
-  const check = (v: unknown, path: PropertyKey[], allowId: boolean) => {
-    if (typeof v !== "string" || hasTemplate(v) || Object.hasOwn(a.accounts, v)) return;
+  const check = (written: unknown, path: PropertyKey[], allowId: boolean) => {
+    if (typeof written !== "string" || hasTemplate(written)) return;
+    const v = unescapeTemplate(written);
+    if (Object.hasOwn(a.accounts, v)) return;
     if (allowId && /^\d{12}$/.test(v)) return;
     const hint = suggest(v, aliases, "accounts");
     a.sink.report(

@@ -1,6 +1,6 @@
 import type { Node } from "yaml";
 import type { Json } from "../core/json.js";
-import type { AccountSpec } from "./types.js";
+import type { AccountSpec, RunbookLock } from "./types.js";
 
 /** A step as read from the file, with the YAML nodes that diagnostics point at. */
 export interface RawStep {
@@ -28,6 +28,7 @@ export interface RawRunbook {
   name?: string;
   description?: string;
   endpoint?: string;
+  lock?: RunbookLock;
   accounts: Record<string, AccountSpec>;
   accountNodes: Map<string, Node>;
   params: Record<string, Json>;

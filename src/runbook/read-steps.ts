@@ -81,7 +81,8 @@ function readStep(ctx: ReadCtx, node: Node, index: number): RawStep | undefined 
   readWith(ctx, f.get("with"), step, what);
   readNeeds(ctx, f.get("needs"), step, what);
   const fe = f.get("forEach");
-  if (fe?.value) step.forEach = { value: toJs(ctx, fe.value), node: fe.value };
+  // A forEach whose aliases failed (reported) expands to nothing rather than to a second error.
+  if (fe?.value) step.forEach = { value: toJs(ctx, fe.value) ?? (isNullNode(fe.value) ? null : []), node: fe.value };
   readIf(ctx, f.get("if"), step, what);
   readTimeout(ctx, f.get("timeout"), step, what);
   return step;

@@ -1,11 +1,17 @@
 import { isScalar, type Node } from "yaml";
 import type { Json } from "../core/json.js";
+import { suggest } from "./diagnostics.js";
 import type { RawRunbook } from "./raw.js";
 import { readSteps } from "./read-steps.js";
 import type { AccountSpec } from "./types.js";
 import { type Entry, expectMap, kindOf, mapEntries, type ReadCtx, readFields, readString, toJs } from "./yaml-read.js";
 
-const TOP = { required: ["version", "name", "accounts", "steps"], optional: ["description", "endpoint", "params"] };
+const TOP = {
+  required: ["version", "name", "accounts", "steps"],
+  optional: ["description", "endpoint", "lock", "params"],
+};
+const LOCK = { required: ["account", "bucket"], optional: ["prefix"] };
+const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const ACCOUNT = {
   required: ["id", "region"],
   optional: ["profile", "roleArn", "externalId", "sessionName", "endpoint"],
@@ -45,9 +51,40 @@ export function readRunbook(ctx: ReadCtx): RawRunbook {
   const endpoint = readEndpoint(ctx, f.get("endpoint"));
   if (endpoint !== undefined) raw.endpoint = endpoint;
   readAccounts(ctx, f.get("accounts"), raw);
+  readLock(ctx, f.get("lock"), raw);
   readParams(ctx, f.get("params"), raw);
   raw.steps = readSteps(ctx, f.get("steps"));
   return raw;
+}
+
+/** `lock: { account, bucket, prefix? }`: the shared migration lock's bucket (see engine/shared-lock.ts). */
+function readLock(ctx: ReadCtx, e: Entry | undefined, raw: RawRunbook): void {
+  if (!e) return;
+  const f = readFields(ctx, e.value, "lock", LOCK, e.keyNode);
+  if (!f) return;
+  const account = readString(ctx, f.get("account"), "lock: account");
+  const bucket = readString(ctx, f.get("bucket"), "lock: bucket");
+  const prefix = readString(ctx, f.get("prefix"), "lock: prefix");
+  if (account !== undefined && raw.accounts[account] === undefined) {
+    const aliases = Object.keys(raw.accounts);
+    ctx.sink.report(
+      "RB_UNKNOWN_ACCOUNT",
+      `lock: account '${account}' is not defined in accounts`,
+      { node: f.get("account")?.value },
+      { hint: suggest(account, aliases) ?? `one of: ${aliases.join(", ")}` },
+    );
+  }
+  if (bucket !== undefined && !BUCKET.test(bucket)) {
+    ctx.sink.report(
+      "RB_INVALID_PARAM",
+      `lock: '${bucket}' is not an S3 bucket name`,
+      { node: f.get("bucket")?.value },
+      { hint: "3–63 lowercase letters, digits, dots and hyphens" },
+    );
+  }
+  if (account !== undefined && bucket !== undefined) {
+    raw.lock = { account, bucket, ...(prefix !== undefined ? { prefix } : {}) };
+  }
 }
 
 function readEndpoint(ctx: ReadCtx, e: Entry | undefined): string | undefined {
@@ -72,7 +109,7 @@ function readAccounts(ctx: ReadCtx, e: Entry | undefined, raw: RawRunbook): void
     const what = `account '${a.key}'`;
     const f = readFields(ctx, a.value, what, ACCOUNT, a.keyNode);
     const spec: AccountSpec = { alias: a.key, id: readAccountId(ctx, f?.get("id"), a.key), region: "" };
-    spec.region = readString(ctx, f?.get("region"), `${what}: region`) ?? "";
+    spec.region = readRegion(ctx, f?.get("region"), what);
     for (const k of ["profile", "roleArn", "externalId", "sessionName"] as const) {
       const v = readString(ctx, f?.get(k), `${what}: ${k}`);
       if (v !== undefined) spec[k] = v;
@@ -111,6 +148,18 @@ function readAccounts(ctx: ReadCtx, e: Entry | undefined, raw: RawRunbook): void
     }
     raw.accounts[a.key] = spec;
   }
+}
+
+function readRegion(ctx: ReadCtx, e: Entry | undefined, what: string): string {
+  const region = readString(ctx, e, `${what}: region`) ?? "";
+  if (region === "" || !ctx.regions || ctx.regions.isKnown(region)) return region;
+  ctx.sink.report(
+    "RB_UNKNOWN_REGION",
+    `${what}: unknown region '${region}'`,
+    { node: e?.value },
+    { hint: suggest(region, ctx.regions.names(), "regions the AWS SDK knows") },
+  );
+  return region;
 }
 
 function readAccountId(ctx: ReadCtx, e: Entry | undefined, alias: string): string {
@@ -152,7 +201,7 @@ function readParams(ctx: ReadCtx, e: Entry | undefined, raw: RawRunbook): void {
   raw.paramsKeyNode = e.keyNode;
   if (!expectMap(ctx, e, "params")) return;
   for (const p of mapEntries(ctx, e.value)) {
-    raw.params[p.key] = toJs(ctx, p.value) as Json;
+    raw.params[p.key] = (toJs(ctx, p.value) ?? null) as Json;
     raw.paramNodes.set(p.key, p.keyNode);
   }
 }

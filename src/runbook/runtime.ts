@@ -79,7 +79,9 @@ export function evaluateCondition(expr: string, outputs: OutputLookup, mode: "ru
 export function evaluateCondition(expr: string, outputs: OutputLookup, mode: "plan"): boolean | undefined;
 export function evaluateCondition(expr: string, outputs: OutputLookup, mode: ResolveMode): boolean | undefined;
 export function evaluateCondition(expr: string, outputs: OutputLookup, mode: ResolveMode): boolean | undefined {
-  const ast = parseExpression(soleTemplate(expr) ?? expr);
+  // Stored conditions are bare expressions; a string literal in one may hold `${{` (from a param's value).
+  const wrapped = expr.trimStart().startsWith("${{") ? soleTemplate(expr) : undefined;
+  const ast = parseExpression(wrapped ?? expr);
   const v = evaluate(ast, (p: Extract<Expr, { kind: "path" }>) => lookupPath(p.text, outputs, mode, undefined));
   return v === UNKNOWN ? undefined : truthy(v);
 }

@@ -33,6 +33,18 @@ export function runbookJsonSchema(registry: StepRegistry): Schema {
         description:
           "Endpoint URL for every account's AWS calls (LocalStack, the simulator), e.g. http://127.0.0.1:4566.",
       },
+      lock: {
+        type: "object",
+        additionalProperties: false,
+        required: ["account", "bucket"],
+        description:
+          "Shared migration lock: an S3 object (conditional write) naming the live run of this migration, seen by every state file.",
+        properties: {
+          account: { type: "string", description: "Alias of the account that owns the bucket." },
+          bucket: { type: "string", description: "Bucket for the lock objects (versioning recommended)." },
+          prefix: { type: "string", description: "Key prefix (default hikkoshi/locks)." },
+        },
+      },
       accounts: {
         type: "object",
         description: "Alias → account; every alias is verified with sts:GetCallerIdentity.",

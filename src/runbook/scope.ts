@@ -1,7 +1,15 @@
 import type { Json } from "../core/json.js";
 import type { RunbookCode } from "./codes.js";
 import { suggest } from "./diagnostics.js";
-import { ExprError, hasTemplate, parseExpression, splitTemplate } from "./expr.js";
+import {
+  type Expr,
+  ExprError,
+  escapeTemplate,
+  hasTemplate,
+  parseExpression,
+  splitTemplate,
+  unescapeTemplate,
+} from "./expr.js";
 import { access, interpretPath, type Ref } from "./refs.js";
 import type { AccountSpec } from "./types.js";
 
@@ -19,6 +27,8 @@ export interface Scope {
   /** Steps references: "keep" as written, "forbid" here, or canonicalize (returns the path text). */
   steps: "keep" | "forbid" | ((ref: StepRef, raw: string, path: PropertyKey[]) => string | undefined);
   report(code: RunbookCode, message: string, raw: string, path: PropertyKey[], hint?: string): void;
+  /** Parsed `${{ }}` sources, shared by the tasks of a runbook (the same template is in every item's task). */
+  parsed?: Map<string, Expr>;
 }
 
 /** A reference resolved to a value, to a path text that stays a template, or failed (already reported). */
@@ -99,23 +109,54 @@ function substituteString(s: string, scope: Scope, path: PropertyKey[]): unknown
   const sole =
     parts.filter((p) => p.kind === "expr").length === 1 &&
     parts.every((p) => p.kind === "expr" || p.text.trim() === "");
+  // Values are data: a `${{` inside one is escaped, so neither this layer nor the run ever evaluates it.
   if (sole) {
     const only = resolved[parts.findIndex((p) => p.kind === "expr")]!;
-    return "value" in only ? only.value : "keep" in only ? only.keep : s;
+    return "value" in only ? escapeValue(only.value) : "keep" in only ? only.keep : s;
   }
   return resolved
     .map((r, i) => {
-      if ("value" in r) return typeof r.value === "string" ? r.value : JSON.stringify(r.value);
+      if ("value" in r) return escapeTemplate(typeof r.value === "string" ? r.value : JSON.stringify(r.value));
       if ("keep" in r) return r.keep;
       const p = parts[i]!;
-      return p.kind === "expr" ? p.raw : p.text;
+      return p.kind === "expr" ? p.raw : escapeTemplate(p.text);
     })
     .join("");
 }
 
+/** Data → the template-level value that means it: strings holding `${{` escaped (copied only then). */
+export function escapeValue(v: unknown): unknown {
+  return mapStrings(v, escapeTemplate);
+}
+
+/** Template-level value → data, for values without references (forEach items, account aliases, checks). */
+export function unescapeValue(v: unknown): unknown {
+  return mapStrings(v, unescapeTemplate);
+}
+
+function mapStrings(v: unknown, f: (s: string) => string): unknown {
+  if (typeof v === "string") return f(v);
+  if (v === null || typeof v !== "object") return v;
+  if (Array.isArray(v)) {
+    const out = v.map((x) => mapStrings(x, f));
+    return out.every((x, i) => x === v[i]) ? v : out;
+  }
+  let changed = false;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) {
+    out[k] = mapStrings(x, f);
+    if (out[k] !== x) changed = true;
+  }
+  return changed ? out : v;
+}
+
 function resolvePart(src: string, raw: string, scope: Scope, path: PropertyKey[]): Resolved {
   try {
-    const e = parseExpression(src);
+    let e = scope.parsed?.get(src);
+    if (!e) {
+      e = parseExpression(src);
+      scope.parsed?.set(src, e);
+    }
     if (e.kind !== "path") {
       scope.report(
         "RB_BAD_EXPRESSION",

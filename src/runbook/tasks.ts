@@ -7,7 +7,7 @@ import type { Item } from "./foreach.js";
 import { type Model, type StepInfo, type Unit, withLocator } from "./model.js";
 import { checkParams } from "./params-check.js";
 import { canonicalStepPath, taskIdOf } from "./refs.js";
-import { type Scope, type StepRef, substitute } from "./scope.js";
+import { type Scope, type StepRef, substitute, unescapeValue } from "./scope.js";
 import type { TaskSpec } from "./types.js";
 import type { ReadCtx } from "./yaml-read.js";
 
@@ -67,6 +67,7 @@ function scopeFor(
     ...(item ? { item } : {}),
     itemMode: "resolve",
     steps: onStep,
+    parsed: m.memo.parsed,
     // Reference messages carry no step label: the same template reaches several recipe children and
     // must collapse into one diagnostic at its place in the file.
     report: (code, message, raw, path, hint) =>
@@ -147,8 +148,12 @@ function condReport(ctx: ReadCtx, top: StepInfo): Scope["report"] {
 
 /** Every task id of a step named in `needs` (all items, all children of a recipe). */
 function tasksOfNamed(m: Model, id: string): string[] {
+  const known = m.memo.taskIds.get(id);
+  if (known) return known;
   const units = m.stepById.get(id)?.units ?? (m.unitById.has(id) ? [m.unitById.get(id)!] : []);
-  return units.flatMap((u) => itemsOf(u.top).map((it) => taskIdOf(u.id, it?.key)));
+  const ids = units.flatMap((u) => itemsOf(u.top).map((it) => taskIdOf(u.id, it?.key)));
+  m.memo.taskIds.set(id, ids);
+  return ids;
 }
 
 function taskAccount(ctx: ReadCtx, m: Model, unit: Unit, item: Item | undefined, w: Record<string, unknown>): string {
@@ -162,7 +167,7 @@ function taskAccount(ctx: ReadCtx, m: Model, unit: Unit, item: Item | undefined,
   const scope = scopeFor(m, unit.top, unit.locate, item, "forbid");
   scope.report = (code, message, raw, _p, hint) =>
     ctx.sink.report(code, `account: ${message}`, { ...where, find: raw }, hint === undefined ? {} : { hint });
-  const alias = substitute(written, scope);
+  const alias = unescapeValue(substitute(written, scope));
   if (typeof alias !== "string") return "";
   if (unit.account !== undefined && !Object.hasOwn(m.raw.accounts, alias)) {
     const hint = suggest(alias, Object.keys(m.raw.accounts), "accounts");
@@ -231,7 +236,7 @@ function stepRef(
         `step '${ref.stepId}' has no forEach, so '[${ref.key}]' names nothing`,
         "remove the [key]",
       );
-    if (!items.some((i) => i.key === ref.key))
+    if (!unit.top.itemKeys?.has(ref.key))
       return fail(
         "RB_UNKNOWN_ITEM_KEY",
         `step '${ref.stepId}' has no item '${ref.key}'`,
@@ -243,8 +248,7 @@ function stepRef(
       );
     key = ref.key;
   } else if (items) {
-    const mine = from.top.items;
-    if (!mine || !item || !sameKeys(mine, items)) {
+    if (!from.top.items || !item || !sameItems(m, from.top, unit.top)) {
       const hint = `pick one item with steps.${ref.stepId}[<key>].outputs.${ref.output}, or wait for all of them with needs: [${ref.stepId}]`;
       return fail(
         "RB_AMBIGUOUS_ITEM_REF",
@@ -258,6 +262,16 @@ function stepRef(
   return canonicalStepPath(unit.id, key, output);
 }
 
-function sameKeys(a: Item[], b: Item[]): boolean {
-  return a.length === b.length && a.every((x, i) => x.key === b[i]!.key);
+/** Whether two forEach steps have the same keys in the same order (asked once per pair of steps). */
+function sameItems(m: Model, a: StepInfo, b: StepInfo): boolean {
+  if (a === b) return true;
+  const pair = `${a.id}\n${b.id}`;
+  let same = m.memo.sameItems.get(pair);
+  if (same === undefined) {
+    const x = a.items ?? [];
+    const y = b.items ?? [];
+    same = x.length === y.length && x.every((it, i) => it.key === y[i]!.key);
+    m.memo.sameItems.set(pair, same);
+  }
+  return same;
 }

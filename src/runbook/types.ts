@@ -58,6 +58,15 @@ export interface StepSummary {
   location: SourceLocation;
 }
 
+/** `lock:` — the team's bucket for the shared migration lock (one object per migration). */
+export interface RunbookLock {
+  /** Alias of the account that owns the bucket. */
+  account: string;
+  bucket: string;
+  /** Key prefix; default `hikkoshi/locks`. */
+  prefix?: string;
+}
+
 export interface Runbook {
   path: string;
   /** The file's exact text and its sha256, stored with the run. */
@@ -69,6 +78,8 @@ export interface Runbook {
   accounts: Record<string, AccountSpec>;
   /** Top-level endpoint override (applies to every account without its own). */
   endpoint?: string;
+  /** The shared migration lock: an object in this bucket says which run is the live run of this migration. */
+  lock?: RunbookLock;
   /** Effective params: defaults from the file with `--param` overrides applied. */
   params: Record<string, Json>;
   steps: StepSummary[];
@@ -79,6 +90,15 @@ export interface Runbook {
 }
 
 export interface LoadOptions {
-  /** `--param k=v` overrides; values are parsed as YAML scalars/flow collections. */
+  /** `--param k=v` overrides; values are parsed as YAML scalars/flow collections, and are data (never templates). */
   paramOverrides?: Record<string, string>;
+  /** The regions an account may name. Without it regions are not checked (the runbook layer has no SDK). */
+  regions?: RegionCatalog;
+}
+
+/** The AWS regions there are, from the SDK's partition data (given by the caller). */
+export interface RegionCatalog {
+  isKnown(region: string): boolean;
+  /** Every known region, for did-you-mean. */
+  names(): readonly string[];
 }

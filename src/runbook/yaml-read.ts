@@ -1,11 +1,13 @@
 import { type Document, isAlias, isMap, isScalar, isSeq, type Node, type Pair } from "yaml";
 import type { DiagnosticSink } from "./diagnostics.js";
 import { suggest } from "./diagnostics.js";
+import type { RegionCatalog } from "./types.js";
 
 /** What every reader needs: the document (for aliases and toJS) and the sink. */
 export interface ReadCtx {
   doc: Document;
   sink: DiagnosticSink;
+  regions?: RegionCatalog;
 }
 
 export interface Entry {
@@ -15,12 +17,76 @@ export interface Entry {
 }
 
 export function deref(ctx: ReadCtx, node: unknown): Node | null {
-  if (isAlias(node)) return (node.resolve(ctx.doc) as Node | undefined) ?? null;
-  return (node as Node | null) ?? null;
+  if (!isAlias(node)) return (node as Node | null) ?? null;
+  const target = node.resolve(ctx.doc) as Node | undefined;
+  if (!target) {
+    ctx.sink.report("RB_YAML_ALIAS", `alias *${node.source} has no anchor &${node.source} before it`, { node });
+    return null;
+  }
+  return target;
 }
 
+/** How many times one value may expand aliases (yaml's own default): a "billion laughs" stops here. */
+export const MAX_ALIAS_EXPANSIONS = 100;
+
+/**
+ * A node as plain data. An alias that is undefined, that contains itself or that expands too often is
+ * reported at the node, and the result is undefined.
+ */
 export function toJs(ctx: ReadCtx, node: Node | null): unknown {
-  return node ? node.toJS(ctx.doc) : null;
+  if (!node) return null;
+  const problem = (message: string, find?: string) => {
+    ctx.sink.report("RB_YAML_ALIAS", message, find === undefined ? { node } : { node, find }, {
+      hint: "an alias (*name) repeats the value anchored with &name earlier in the file; use each a few times at most",
+    });
+    return undefined;
+  };
+  let value: unknown;
+  try {
+    value = node.toJS(ctx.doc, { maxAliasCount: MAX_ALIAS_EXPANSIONS });
+  } catch (err) {
+    const message = aliasProblem(err);
+    if (message === undefined) throw err;
+    return problem(message);
+  }
+  return containsItself(value) ? problem(SELF_ALIAS) : value;
+}
+
+export const SELF_ALIAS = "this value contains itself through an alias";
+
+/** What went wrong with aliases, for the ReferenceErrors yaml throws while converting; else undefined. */
+export function aliasProblem(err: unknown): string | undefined {
+  if (!(err instanceof ReferenceError)) return undefined;
+  const name = /^Unresolved alias.*: (.+)$/.exec(err.message)?.[1];
+  if (name !== undefined) return `alias *${name} has no anchor &${name} before it`;
+  return `aliases expand this value more than ${MAX_ALIAS_EXPANSIONS} times (an alias bomb?)`;
+}
+
+/** True when the value is cyclic (an alias inside its own anchor). Shared, acyclic parts are fine. */
+export function containsItself(value: unknown): boolean {
+  const open = new Set<object>();
+  const done = new Set<object>();
+  // Iterative: a deeply nested value must not overflow the stack here.
+  const stack: { v: object; children: unknown[] | undefined }[] = [];
+  const enter = (v: unknown): boolean => {
+    if (v === null || typeof v !== "object" || done.has(v)) return false;
+    if (open.has(v)) return true;
+    open.add(v);
+    stack.push({ v, children: undefined });
+    return false;
+  };
+  if (enter(value)) return true;
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    top.children ??= Array.isArray(top.v) ? [...top.v] : Object.values(top.v);
+    const next = top.children.pop();
+    if (next === undefined && top.children.length === 0) {
+      open.delete(top.v);
+      done.add(top.v);
+      stack.pop();
+    } else if (enter(next)) return true;
+  }
+  return false;
 }
 
 export function kindOf(node: Node | null): string {

@@ -1,5 +1,5 @@
 /** Opening a store file: connection settings and migrations. */
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { HikkoshiError } from "../core/errors.js";
@@ -8,7 +8,10 @@ import { LATEST_SCHEMA_VERSION, MIGRATIONS, type Migration } from "./migrations.
 export type Db = Database.Database;
 
 export function openDatabase(path: string, migrations: readonly Migration[] = MIGRATIONS): Db {
-  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+  if (path !== ":memory:") {
+    mkdirSync(dirname(path), { recursive: true });
+    refuseForeign(path);
+  }
   const db = new Database(path);
   try {
     // Another process (a second `hikkoshi status`, or a resume racing a dying run) may hold the write
@@ -26,6 +29,29 @@ export function openDatabase(path: string, migrations: readonly Migration[] = MI
   } catch (err) {
     db.close();
     throw err;
+  }
+}
+
+/**
+ * Another program's SQLite file is refused before anything writes to it (migrations would add our tables).
+ * Read-only; a file that is not SQLite at all fails here with SQLite's own error (SQLITE_NOTADB).
+ */
+function refuseForeign(path: string): void {
+  if (!existsSync(path) || statSync(path).size === 0) return;
+  const probe = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    const tables = probe
+      .prepare<[], string>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+      .pluck()
+      .all();
+    if (tables.length > 0 && !tables.includes("schema_migrations")) {
+      throw new HikkoshiError(
+        "STATE_FILE_FOREIGN",
+        `${path} is another program's SQLite database (tables: ${tables.slice(0, 5).join(", ")}${tables.length > 5 ? ", …" : ""}), not a hikkoshi state file`,
+      );
+    }
+  } finally {
+    probe.close();
   }
 }
 

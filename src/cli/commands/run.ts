@@ -1,10 +1,10 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { systemClock } from "../../core/clock.js";
 import { errorMessage, HikkoshiError } from "../../core/errors.js";
 import { EventBus, makePlan, type Plan, type RunOutcome, resumeRun, startRun } from "../../engine/index.js";
 import type { Operator } from "../../engine/operator.js";
-import { parseRunbook } from "../../runbook/index.js";
+import { parseRunbook, readRunbookText } from "../../runbook/index.js";
 import type { Runbook } from "../../runbook/types.js";
 import type { RunRecord, Store } from "../../state/index.js";
 import {
@@ -22,6 +22,7 @@ import {
 import { EXIT, exitCodeForRunState } from "../exit-codes.js";
 import type { CliIO } from "../io.js";
 import { nonInteractiveOperator, terminalOperator } from "../operator.js";
+import { sdkRegions } from "../regions.js";
 import { findRun } from "../state-file.js";
 
 export interface DriveCliOptions extends GlobalOptions {
@@ -194,8 +195,8 @@ export async function runCommand(io: CliIO, file: string, opts: RunCliOptions, o
 /** The runbook as it is now on disk (edits allowed for tasks not yet started), else the stored copy. */
 export function runbookForResume(run: RunRecord): Runbook {
   const overrides = Object.fromEntries(Object.entries(run.params).map(([k, v]) => [k, JSON.stringify(v)]));
-  const text = existsSync(run.runbookPath) ? readFileSync(run.runbookPath, "utf8") : run.runbookText;
-  return parseRunbook(text, run.runbookPath, registry, { paramOverrides: overrides });
+  const text = existsSync(run.runbookPath) ? readRunbookText(run.runbookPath) : run.runbookText;
+  return parseRunbook(text, run.runbookPath, registry, { paramOverrides: overrides, regions: sdkRegions() });
 }
 
 export async function resumeCommand(
@@ -258,7 +259,8 @@ function nextSteps(o: RunOutcome): string {
 function readPlanFile(path: string): Plan {
   let plan: Plan;
   try {
-    plan = JSON.parse(readFileSync(path, "utf8")) as Plan;
+    // Read as a runbook is: a regular file, bounded in size (a fifo or a device would hang the read).
+    plan = JSON.parse(readRunbookText(path)) as Plan;
   } catch (err) {
     throw new HikkoshiError("PLAN_FILE_UNREADABLE", `cannot read the saved plan ${path}: ${errorMessage(err)}`, {
       hint: "make one with `hikkoshi plan FILE --out plan.json`",

@@ -4,20 +4,29 @@
  */
 export type AwsErrorCategory =
   | "retryable"
+  | "no-answer"
   | "already-exists"
   | "not-found"
   | "access-denied"
   | "precondition"
   | "fatal";
 
+/** Retryable codes that mean "slow down" (a transient error of kind "throttled"). */
+export const THROTTLING_CODES = [
+  "Throttling",
+  "Throttled",
+  "RequestLimitExceeded",
+  "TooManyRequests",
+  "RequestThrottled",
+  "SlowDown",
+  "EC2Throttled",
+  "ProvisionedThroughputExceeded",
+  "BandwidthLimitExceeded",
+];
+
 export const CODES_BY_CATEGORY: Record<AwsErrorCategory, string[]> = {
   retryable: [
-    "Throttling",
-    "Throttled",
-    "RequestLimitExceeded",
-    "TooManyRequests",
-    "RequestThrottled",
-    "SlowDown",
+    ...THROTTLING_CODES,
     "ServiceUnavailable",
     "Unavailable",
     "InternalFailure",
@@ -30,13 +39,12 @@ export const CODES_BY_CATEGORY: Record<AwsErrorCategory, string[]> = {
     "RequestTimeTooSkewed",
     "PriorRequestNotComplete",
     "OperationAborted",
-    "ProvisionedThroughputExceeded",
-    "EC2Throttled",
-    "BandwidthLimitExceeded",
     "TransactionInProgress",
     "IDPCommunicationError",
     "TimeoutError",
   ],
+  // The code of EndpointTimeout (./timeouts.ts): a connection or an answer that did not come in time.
+  "no-answer": ["AWS_NO_ANSWER"],
   "already-exists": [
     "DBSnapshotAlreadyExists",
     "DBClusterSnapshotAlreadyExists",
@@ -180,12 +188,10 @@ export const STATUS_CATEGORY: Record<number, AwsErrorCategory> = {
   504: "retryable",
 };
 
-export const NETWORK_CODES = [
-  "ECONNRESET",
-  "ECONNREFUSED",
-  "ECONNABORTED",
-  "ETIMEDOUT",
-  "EPIPE",
-  "EAI_AGAIN",
-  "ENOTFOUND",
-];
+/** A connection that broke under a call: the endpoint was there (kind "connection"). */
+export const BROKEN_CONNECTION_CODES = ["ECONNRESET", "ECONNABORTED", "EPIPE", "EAI_AGAIN"];
+
+/** Nobody to talk to at that address (kind "unreachable"): more often a wrong endpoint than a blip. */
+export const UNREACHABLE_CODES = ["ECONNREFUSED", "ENOTFOUND", "EHOSTUNREACH", "ENETUNREACH"];
+
+export const NETWORK_CODES = [...BROKEN_CONNECTION_CODES, ...UNREACHABLE_CODES, "ETIMEDOUT"];

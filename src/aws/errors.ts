@@ -6,10 +6,13 @@
 import { HikkoshiError } from "../core/errors.js";
 import {
   type AwsErrorCategory,
+  BROKEN_CONNECTION_CODES,
   CODES_BY_CATEGORY,
   EC2_SUFFIX_CATEGORY,
   NETWORK_CODES,
   STATUS_CATEGORY,
+  THROTTLING_CODES,
+  UNREACHABLE_CODES,
 } from "./error-codes.js";
 import { accountRootArn, CROSS_ACCOUNT_KEY_ACTIONS, iamActions } from "./permissions.js";
 import type { ServiceName } from "./types.js";
@@ -155,7 +158,9 @@ type HintBuilder = (facts: AwsErrorFacts, context: AwsErrorContext) => string;
 
 const CATEGORY_HINTS: Record<AwsErrorCategory, HintBuilder> = {
   retryable: (_f, c) =>
-    `AWS throttled or failed transiently and the SDK's retries ran out for ${c.action} in ${c.alias}; resume the run (hikkoshi resume) in a moment.`,
+    `AWS throttled or failed transiently and the retries (the SDK's, then hikkoshi's) ran out for ${c.action} in ${c.alias}; resume the run (hikkoshi resume) in a moment.`,
+  "no-answer": (_f, c) =>
+    `${c.service ?? "the service"} did not answer ${c.action} for ${c.alias} in time: check the endpoint (--endpoint / endpoint: / AWS_ENDPOINT_URL) and the network; if calls are legitimately slow, raise HIKKOSHI_REQUEST_TIMEOUT_MS / HIKKOSHI_CONNECT_TIMEOUT_MS.`,
   "already-exists": (_f, c) =>
     `${c.resource ?? "The resource"} already exists in ${c.alias} (${c.accountId}); hikkoshi adopts it only when its tags show it is ours — otherwise choose another name or remove it.`,
   "not-found": (_f, c) =>
@@ -208,4 +213,46 @@ export function awsCategory(err: unknown): AwsErrorCategory {
 export function awsErrorName(err: unknown): string | undefined {
   if (err instanceof AwsError) return err.awsName;
   return awsErrorFacts(err).name;
+}
+
+/**
+ * Why an error is worth trying again a little later, or undefined when it is not:
+ * - throttled: AWS said slow down (throttling codes, HTTP 429);
+ * - server: a 5xx or another code AWS documents as transient (InternalFailure, ServiceUnavailable…);
+ * - connection: the connection broke under the call (ECONNRESET / socket hang up, EPIPE);
+ * - unreachable: nothing answers at that address (ECONNREFUSED, ENOTFOUND);
+ * - no-answer: no connection or no answer within the configured timeouts (EndpointTimeout, TimeoutError).
+ * Wrappers are seen through: an AwsError, or a step's HikkoshiError that keeps the AWS error as `cause`.
+ */
+export type TransientKind = "throttled" | "server" | "connection" | "unreachable" | "no-answer";
+
+export function transientKind(err: unknown): TransientKind | undefined {
+  let current: unknown = err;
+  for (let depth = 0; depth < 6; depth++) {
+    // AwsError and a step's own error are verdicts about the cause: classify the innermost one.
+    if (current instanceof HikkoshiError && current.cause !== undefined) {
+      current = current.cause;
+      continue;
+    }
+    return rawTransientKind(current);
+  }
+  return undefined;
+}
+
+export function isTransient(err: unknown): boolean {
+  return transientKind(err) !== undefined;
+}
+
+function rawTransientKind(err: unknown): TransientKind | undefined {
+  const category = classifyAwsError(err);
+  if (category === "no-answer") return "no-answer";
+  if (category !== "retryable") return undefined;
+  const raw = (typeof err === "object" && err !== null ? err : {}) as RawAwsError;
+  const codes = [stringOr(raw.name), stringOr(raw.Code), stringOr(raw.code)].filter((c) => c !== undefined);
+  const normalized = codes.map(normalize);
+  if (raw.$metadata?.httpStatusCode === 429 || THROTTLING_CODES.some((c) => normalized.includes(c))) return "throttled";
+  if (codes.some((c) => UNREACHABLE_CODES.includes(c))) return "unreachable";
+  if (codes.some((c) => BROKEN_CONNECTION_CODES.includes(c))) return "connection";
+  if (codes.includes("TimeoutError") || codes.includes("ETIMEDOUT")) return "no-answer";
+  return "server";
 }

@@ -2,9 +2,12 @@
  * The account guard: before planning or running, every account the runbook names must answer
  * GetCallerIdentity with the id the runbook declares (AWS-FACTS: needs no permission).
  */
+import { type Clock, systemClock } from "../core/clock.js";
 import { HikkoshiError } from "../core/errors.js";
+import type { RetryPolicy } from "../core/retry.js";
 import type { AccountSpec } from "../runbook/types.js";
-import { awsErrorFacts } from "./errors.js";
+import { awsErrorFacts, transientKind } from "./errors.js";
+import { retryPreflight } from "./retry.js";
 import type { AwsSession, CallerIdentity } from "./session.js";
 
 function credentialHint(spec: AccountSpec, code: string): string {
@@ -30,6 +33,27 @@ function credentialHint(spec: AccountSpec, code: string): string {
   );
 }
 
+/** Silence is not a credentials problem: say which endpoint did not answer, for which accounts. */
+function noAnswer(settled: PromiseSettledResult<unknown>[], aliases: string[]) {
+  const silent = settled.flatMap((r, i) =>
+    r.status === "rejected" && transientKind(r.reason) === "no-answer" ? [{ alias: aliases[i]!, err: r.reason }] : [],
+  );
+  const first = silent[0];
+  if (!first) return;
+  const message = first.err instanceof HikkoshiError ? first.err.message : awsErrorFacts(first.err).message;
+  throw new HikkoshiError(
+    "AWS_NO_ANSWER",
+    `${message} (checking the credentials of ${silent.map((s) => s.alias).join(", ")})`,
+    {
+      hint:
+        first.err instanceof HikkoshiError && first.err.hint
+          ? first.err.hint
+          : "check the endpoint (--endpoint, the runbook's endpoint:, AWS_ENDPOINT_URL) and the network",
+      cause: first.err,
+    },
+  );
+}
+
 function describeSource(spec: AccountSpec): string {
   if (spec.profile) return `profile ${spec.profile}`;
   if (spec.roleArn) return `role ${spec.roleArn}`;
@@ -37,15 +61,21 @@ function describeSource(spec: AccountSpec): string {
 }
 
 /**
- * GetCallerIdentity for every alias, in parallel. Throws CREDENTIALS_UNAVAILABLE when any account has
+ * GetCallerIdentity for every alias, in parallel, throttling and 5xx retried (aws/retry.ts). Throws
+ * AWS_NO_ANSWER when an endpoint did not answer in time, CREDENTIALS_UNAVAILABLE when any account has
  * no working credentials, else ACCOUNT_MISMATCH naming every alias whose credentials belong elsewhere.
  */
 export async function verifyAccounts(
   session: AwsSession,
   accounts: Record<string, AccountSpec>,
+  options: { clock?: Clock; policy?: RetryPolicy } = {},
 ): Promise<Record<string, CallerIdentity>> {
   const aliases = Object.keys(accounts);
-  const settled = await Promise.allSettled(aliases.map((alias) => session.identity(alias)));
+  const clock = options.clock ?? systemClock;
+  const settled = await Promise.allSettled(
+    aliases.map((alias) => retryPreflight(() => session.identity(alias), clock, options.policy)),
+  );
+  noAnswer(settled, aliases);
 
   const identities: Record<string, CallerIdentity> = {};
   const unavailable: string[] = [];

@@ -14,6 +14,7 @@ import { fromIni, fromNodeProviderChain, fromTemporaryCredentials } from "@aws-s
 import type { AuthScheme, AwsCredentialIdentityProvider, EndpointV2 } from "@smithy/types";
 import { HikkoshiError } from "../core/errors.js";
 import type { AccountSpec } from "../runbook/types.js";
+import { TimedHttpHandler, type TimeoutSettings, timeoutsFromEnv } from "./timeouts.js";
 import type { ServiceName } from "./types.js";
 
 export interface ServiceClients {
@@ -40,6 +41,8 @@ export interface AwsSessionOptions {
   runbookName?: string;
   /** Total attempts of the SDK's standard retry strategy (default: the SDK's, or AWS_MAX_ATTEMPTS). */
   maxAttempts?: number;
+  /** Connection / request timeouts of every client (default: HIKKOSHI_*_TIMEOUT_MS, else DEFAULT_TIMEOUTS). */
+  timeouts?: Partial<TimeoutSettings>;
 }
 
 export interface AwsSession {
@@ -94,8 +97,18 @@ export function defaultSessionName(account: AccountSpec, options: AwsSessionOpti
   return `hikkoshi-${who}`.replace(/[^\w+=,.@-]/g, "-").slice(0, 64);
 }
 
+function timeoutsOf(options: AwsSessionOptions): TimeoutSettings {
+  return { ...timeoutsFromEnv(), ...options.timeouts };
+}
+
+/** A handler per client: the credential providers' own STS / SSO clients get the same timeouts. */
+function requestHandler(service: ServiceName, options: AwsSessionOptions) {
+  return new TimedHttpHandler(service, timeoutsOf(options));
+}
+
 function credentialsFor(account: AccountSpec, options: AwsSessionOptions): AwsCredentialIdentityProvider {
-  if (account.profile) return fromIni({ profile: account.profile });
+  if (account.profile)
+    return fromIni({ profile: account.profile, clientConfig: { requestHandler: requestHandler("sts", options) } });
   if (account.roleArn) {
     const endpoint = resolveEndpoint(account, "sts", options);
     return fromTemporaryCredentials({
@@ -106,11 +119,12 @@ function credentialsFor(account: AccountSpec, options: AwsSessionOptions): AwsCr
       },
       clientConfig: {
         region: account.region,
+        requestHandler: requestHandler("sts", options),
         ...(endpoint && endpoint.source !== "environment" ? { endpoint: endpoint.url } : {}),
       },
     });
   }
-  return fromNodeProviderChain();
+  return fromNodeProviderChain({ clientConfig: { requestHandler: requestHandler("sts", options) } });
 }
 
 /**
@@ -141,6 +155,7 @@ export function clientConfig(account: AccountSpec, service: ServiceName, options
     region: account.region,
     credentials: credentialsFor(account, options),
     retryMode: "standard",
+    requestHandler: requestHandler(service, options),
   };
   if (options.maxAttempts !== undefined) config.maxAttempts = options.maxAttempts;
   // The SDK reads AWS_ENDPOINT_URL* itself; only explicit endpoints are passed in.
@@ -153,7 +168,9 @@ export function clientConfig(account: AccountSpec, service: ServiceName, options
   return config;
 }
 
-export function createAwsSession(accounts: Record<string, AccountSpec>, options: AwsSessionOptions = {}): AwsSession {
+export function createAwsSession(accounts: Record<string, AccountSpec>, given: AwsSessionOptions = {}): AwsSession {
+  // Read (and checked) once: a bad HIKKOSHI_*_TIMEOUT_MS is a usage error before any call.
+  const options: AwsSessionOptions = { ...given, timeouts: timeoutsOf(given) };
   const clients = new Map<string, ServiceClients[ServiceName]>();
   const identities = new Map<string, Promise<CallerIdentity>>();
 

@@ -16,6 +16,7 @@ import { ApprovalPending, type PollSettings, runContext } from "./context.js";
 import type { ErrorInfo, EventBus } from "./events.js";
 import { Limiter } from "./limiter.js";
 import type { Operator } from "./operator.js";
+import { runWithRetry } from "./retry.js";
 
 export interface ExecuteOptions {
   runId: string;
@@ -163,7 +164,15 @@ export async function execute(options: ExecuteOptions): Promise<ExecuteResult> {
     slot.promise = (async () => {
       await Promise.resolve(); // let `running.add` happen before anything can finish
       try {
-        const out = await def.run(ctx, params);
+        const out = await runWithRetry({
+          run: (c) => def.run(c, params),
+          ctx,
+          store,
+          runId,
+          bus,
+          clock: options.clock,
+          signal,
+        });
         if (write(spec.id, () => store.succeedTask(runId, spec.id, out)).ok) {
           failpoint("task:succeeded", { task: spec.id });
           outputs.set(spec.id, out);

@@ -2,6 +2,8 @@
  * Plan: a read-only pass over every task that observes live state and says what run would do. The result
  * is plain data (printable, saveable, comparable); `run --plan` applies exactly a reviewed plan.
  */
+import { transientKind } from "../aws/errors.js";
+import { retryPreflight } from "../aws/retry.js";
 import type { Clock } from "../core/clock.js";
 import { HikkoshiError } from "../core/errors.js";
 import type { Json } from "../core/json.js";
@@ -110,18 +112,17 @@ export async function planRunbook(input: PlanInput): Promise<Plan> {
       if (!def) throw new HikkoshiError("UNKNOWN_STEP_TYPE", `step type ${task.type} is not known`);
       const lookup = (id: string) => predicted.get(id);
       const params = resolveTaskParams(task, lookup, "plan");
-      result = await def.plan(
-        planContext({
-          runId: input.runId,
-          runbookName: runbook.name,
-          task,
-          accounts: input.accounts,
-          clock: input.clock,
-          bus,
-          aws: input.aws,
-        }),
-        params,
-      );
+      const ctx = planContext({
+        runId: input.runId,
+        runbookName: runbook.name,
+        task,
+        accounts: input.accounts,
+        clock: input.clock,
+        bus,
+        aws: input.aws,
+      });
+      // A plan only reads: running it again after a throttle or a 5xx is always safe.
+      result = await retryPreflight(() => def.plan(ctx, params), input.clock);
       if (task.if !== undefined) {
         const cond = safeCondition(task.if, lookup);
         if (cond === false) result = { ...result, action: "noop", summary: `skipped: condition false (${task.if})` };
@@ -137,6 +138,8 @@ export async function planRunbook(input: PlanInput): Promise<Plan> {
         irreversible: result.irreversible ?? def.irreversible ?? false,
       };
     } catch (err) {
+      // An endpoint that does not answer makes every later read wait as long: stop and say it now.
+      if (transientKind(err) === "no-answer") throw err;
       const info = toErrorInfo(err);
       result = {
         action: "noop",

@@ -87,7 +87,11 @@ describe("SDK retries absorb transient faults", () => {
     const ws = new Workspace(sim);
     sim.addFaults({ service: "rds", action: "CreateDBSnapshot", code: "InternalFailure", status: 500, times: 10 });
     const runbook = ws.add("faults.yaml");
-    const failed = await ws.cli("run", runbook, "--yes");
+    // Only the SDK's own attempts here (task-level retries would absorb ten 500s: test/integration/transient.test.ts).
+    process.env.HIKKOSHI_RETRY_MAX = "0";
+    const failed = await ws.cli("run", runbook, "--yes").finally(() => {
+      delete process.env.HIKKOSHI_RETRY_MAX;
+    });
     expect(failed.code, failed.all).toBe(4);
     const runId = runIdOf(failed.out);
     expect(failed.out).toContain("Failed: snap");

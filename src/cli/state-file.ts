@@ -62,6 +62,8 @@ const FILE_PROBLEMS: Record<string, string> = {
   EEXIST: "a part of its path is a file, not a directory",
   ENOTDIR: "a part of its path is a file, not a directory",
   EISDIR: "it is a directory",
+  // mkdir of a level of its directory that cannot exist (under /proc, a vanished parent).
+  ENOENT: "its directory cannot be created",
 };
 
 /**

@@ -7,9 +7,29 @@ import { LATEST_SCHEMA_VERSION, MIGRATIONS, type Migration } from "./migrations.
 
 export type Db = Database.Database;
 
+/**
+ * `mkdir -p`, one level at a time from the nearest existing ancestor. Node 20's recursive mkdirSync never
+ * returns for a path under /proc (it loops on ENOENT); each level made on its own fails with the real
+ * error instead (ENOENT, EACCES, ENOTDIR), which the CLI turns into STATE_FILE_UNUSABLE.
+ */
+function makeDirectories(dir: string): void {
+  const missing: string[] = [];
+  let current = dir;
+  while (!existsSync(current)) {
+    missing.unshift(current);
+    const parent = dirname(current);
+    if (parent === current) break;
+    current = parent;
+  }
+  if (!statSync(current).isDirectory()) {
+    throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${dir}'`), { code: "ENOTDIR" });
+  }
+  for (const d of missing) mkdirSync(d);
+}
+
 export function openDatabase(path: string, migrations: readonly Migration[] = MIGRATIONS): Db {
   if (path !== ":memory:") {
-    mkdirSync(dirname(path), { recursive: true });
+    makeDirectories(dirname(path));
     refuseForeign(path);
   }
   const db = new Database(path);

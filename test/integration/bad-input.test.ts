@@ -235,6 +235,16 @@ describe("a state path through a file", () => {
       `error STATE_FILE_UNUSABLE: cannot open state file ${join(ws.dir, "afile/state.db")}: a part of its path is a file, not a directory`,
     );
   });
+
+  it("a directory that cannot be made (under /proc) is exit 8 at once, not a hang", async () => {
+    const err: string[] = [];
+    const io = { out: () => {}, err: (t: string) => err.push(t), isTTY: false, canPrompt: false, cwd: "/", env: {} };
+    // Node 20's recursive mkdirSync never returns for this path.
+    expect(await main(["node", "hikkoshi", "runs", "--state", "/proc/no-such-dir/state.db"], io)).toBe(8);
+    expect(err.join("\n")).toContain(
+      "cannot open state file /proc/no-such-dir/state.db: its directory cannot be created",
+    );
+  }, 10_000);
 });
 
 /** Scripts for a child node: the test must not hold its own connection to the file it checks. */

@@ -198,4 +198,23 @@ describe("run lock", () => {
     expect(journal.filter((e) => e.kind === "lock" && e.action === "takeover")).toHaveLength(1);
     expect(worldProblems(world, runId, MOVE_EXPECTED)).toEqual([]);
   }, 150_000);
+
+  it("two runs of the same migration started at the same instant: one proceeds, the other is refused (exit 6)", async () => {
+    await sim.reset();
+    await sim.clock({ secondsPerRequest: 0 });
+    const state = join(tmp.dir, "twice.db");
+    const [a, b] = [0, 1].map(() => startCli(["run", MOVE, ...driveArgs(sim, state)], { timeoutMs: 110_000 }));
+    // The refused one ends on its own; the other sits in its waits (the clock is stopped).
+    const refused = await Promise.race([a!.done, b!.done]);
+    const winner = refused.pid === a!.pid ? b! : a!;
+    expect(refused.code, describeResult(refused)).toBe(6);
+    expect(refused.stderr).toMatch(/error RUN_UNFINISHED: run \w+ of runbook \S+ on the same accounts is running/);
+    const held = await holdingInAWait(state, winner, undefined, (s) => waitingTasks(s).length === 2);
+    const runs = await cli(["runs", "--json", "--state", state]);
+    expect((JSON.parse(runs.stdout) as unknown[]).length, "only one run was recorded").toBe(1);
+    await sim.clock({ secondsPerRequest: 10 });
+    const done = await winner.done;
+    expect(done.code, describeResult(done)).toBe(0);
+    expect(worldProblems(await sim.world(), held.run.id, MOVE_EXPECTED)).toEqual([]);
+  }, 150_000);
 });

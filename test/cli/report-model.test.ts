@@ -158,7 +158,13 @@ describe("the report's content", () => {
   it("without a kept plan, a deletion's tier is unknown (shown as destructive), never guessed lower", () => {
     const report = buildReport(input());
     expect(report.deletions).toEqual([expect.objectContaining({ task: "bucket.empty-source[logs]", tier: "unknown" })]);
-    expect(renderMarkdown(report)).toContain("| destructive (tier not recorded) | bucket.empty-source[logs] |");
+    const md = renderMarkdown(report);
+    expect(md).toContain("| destructive (tier not recorded) | bucket.empty-source[logs] |");
+    // Confirmations given one way by one person are one line, naming the tasks.
+    expect(md).toContain(
+      "- 1 destructive task(s) confirmed by ops@laptop (via: answered at the terminal), 2026-12-06T01:00:40Z – 2026-12-06T01:00:40Z: `bucket.empty-source[logs]`",
+    );
+    expect(renderHtml(report)).toContain("1 destructive task(s) confirmed by ops@laptop");
   });
 
   it("with the plan, tiers are the step types' own, the worst first", () => {

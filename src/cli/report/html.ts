@@ -202,13 +202,26 @@ function resourcesTable(report: Report): string {
 }
 
 function peopleTable(report: Report): string {
-  return table(
-    ["When", "Kind", "Task", "Who", "Detail"],
-    report.people.map(
-      (p) =>
-        `<tr data-kind="${p.kind}"><td class="when">${esc(formatTime(p.at))}</td><td>${esc(p.kind)} (${esc(p.action)})</td><td><code>${esc(p.task ?? "-")}</code></td><td>${esc(p.who)}</td><td>${esc(p.detail)}</td></tr>`,
-    ),
-  );
+  const row = (p: Report["people"][number]) =>
+    `<tr data-kind="${p.kind}"><td class="when">${esc(formatTime(p.at))}</td><td>${esc(p.kind)} (${esc(p.action)})</td><td><code>${esc(p.task ?? "-")}</code></td><td>${esc(p.who)}</td><td>${esc(p.detail)}</td></tr>`;
+  const head = ["When", "Kind", "Task", "Who", "Detail"];
+  // Approvals and declined confirmations are few and each matters; confirmations given by one person the
+  // same way (`--yes` for a whole run) are one line, their rows folded.
+  const groups = new Map<string, Report["people"]>();
+  const single: Report["people"] = [];
+  for (const p of report.people) {
+    if (p.kind === "confirmation" && p.action === "confirmed") {
+      const key = `${p.who}\u0000${p.detail}`;
+      groups.set(key, [...(groups.get(key) ?? []), p]);
+    } else single.push(p);
+  }
+  const folded = [...groups.values()].map((list) => {
+    const first = list[0]!;
+    const span = `${formatTime(first.at)} – ${formatTime(list[list.length - 1]!.at)}`;
+    return `<details data-group="confirmations"><summary>${list.length} destructive task(s) confirmed by ${esc(first.who)} (${esc(first.detail || "confirmed")}), ${esc(span)}</summary>${table(head, list.map(row))}</details>`;
+  });
+  if (single.length === 0 && folded.length === 0) return `<p class="none">None.</p>`;
+  return [single.length ? table(head, single.map(row)) : "", ...folded].join("");
 }
 
 function failuresTable(report: Report): string {

@@ -83,10 +83,7 @@ export function renderMarkdown(report: Report): string {
     "",
     "## Approvals and confirmations",
     "",
-    ...mdTable(
-      ["When", "Kind", "Task", "Who", "Detail"],
-      report.people.map((p) => [formatTime(p.at), `${p.kind} (${p.action})`, p.task, p.who, p.detail]),
-    ),
+    ...peopleLines(report),
     "",
     "## Failures and retries",
     "",
@@ -112,4 +109,31 @@ export function renderMarkdown(report: Report): string {
     "",
   ];
   return out.join("\n");
+}
+
+/** Approvals and declined confirmations one row each; confirmations given by one person one way, one line. */
+function peopleLines(report: Report): string[] {
+  const groups = new Map<string, Report["people"]>();
+  const single = report.people.filter((p) => {
+    if (p.kind !== "confirmation" || p.action !== "confirmed") return true;
+    const key = `${p.who}\u0000${p.detail}`;
+    groups.set(key, [...(groups.get(key) ?? []), p]);
+    return false;
+  });
+  const lines = single.length
+    ? mdTable(
+        ["When", "Kind", "Task", "Who", "Detail"],
+        single.map((p) => [formatTime(p.at), `${p.kind} (${p.action})`, p.task, p.who, p.detail]),
+      )
+    : groups.size
+      ? []
+      : ["(none)"];
+  for (const list of groups.values()) {
+    const first = list[0]!;
+    lines.push(
+      "",
+      `- ${list.length} destructive task(s) confirmed by ${first.who} (${first.detail || "confirmed"}), ${formatTime(first.at)} – ${formatTime(list[list.length - 1]!.at)}: ${list.map((p) => `\`${p.task}\``).join(", ")}`,
+    );
+  }
+  return lines;
 }

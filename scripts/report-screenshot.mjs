@@ -3,10 +3,8 @@
 // for looking at what the browser test asserts on.
 //   node scripts/report-screenshot.mjs night.html docs/report.png [--width 1400] [--full | --element '#timeline']
 // Without options, the first screen (1400×1000); --full, the whole page; --element, one section.
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import puppeteer from "puppeteer-core";
+import { resolve } from "node:path";
+import { launchChromium } from "./lib/chromium.mjs";
 
 const args = process.argv.slice(2);
 const flag = (name) => args.includes(name);
@@ -16,21 +14,7 @@ if (!input || !output) {
   console.error("usage: node scripts/report-screenshot.mjs REPORT.html OUT.png [--width N] [--full]");
   process.exit(2);
 }
-const browser = await puppeteer.launch({
-  executablePath: process.env.HIKKOSHI_CHROMIUM ?? "/usr/bin/chromium",
-  headless: true,
-  args: [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-    `--user-data-dir=${mkdtempSync(join(tmpdir(), "hikkoshi-chromium-"))}`,
-  ],
-});
+const browser = await launchChromium();
 try {
   const page = await browser.newPage();
   await page.setViewport({ width: Number(value("--width", "1400")), height: 1000, deviceScaleFactor: 1 });

@@ -22,7 +22,7 @@ export function startSim(seedFile) {
     lines.once("line", (first) => {
       const url = /listening on (\S+)/.exec(first)?.[1];
       if (!url) reject(new Error(`simulator said: ${first}`));
-      else resolve({ url, stop: () => proc.kill("SIGTERM") });
+      else resolve({ url, pid: proc.pid, stop: () => proc.kill("SIGTERM") });
     });
     proc.once("exit", (code) => reject(new Error(`simulator exited with ${code}`)));
   });

@@ -5,7 +5,15 @@
 import type { MetadataBearer } from "@smithy/types";
 import { HikkoshiError } from "../core/errors.js";
 import type { AwsWriter, DryRunVerdict } from "../steps/define.js";
-import { awsCategory, awsErrorFacts, toHikkoshiError } from "./errors.js";
+import { credentialSource } from "./credential-source.js";
+import type { AccountCredentials } from "./credentials.js";
+import {
+  awsCategory,
+  awsErrorFacts,
+  isCredentialsExpired,
+  isExpiredCredentialsAnswer,
+  toHikkoshiError,
+} from "./errors.js";
 import type { AwsSession } from "./session.js";
 import { type AwsCommand, actionName, isReadOnlyAction, type ServiceName } from "./types.js";
 
@@ -69,6 +77,22 @@ interface Sender {
   send(command: unknown): Promise<unknown>;
 }
 
+/**
+ * When AWS answers that the credentials that signed a request expired, it acted on nothing: renew them
+ * through the account's provider and send the request once more (as aws-sdk-go v1 does; the JS SDK only
+ * renews ahead of time, on this machine's clock). A second refusal, or a renewal that fails, is the caller's.
+ */
+async function sendRenewing(client: Sender, credentials: AccountCredentials, command: unknown): Promise<unknown> {
+  const seen = credentials.generation;
+  try {
+    return await client.send(command);
+  } catch (err) {
+    if (!isExpiredCredentialsAnswer(err)) throw err;
+    await credentials.renew(seen);
+    return client.send(command);
+  }
+}
+
 export function createAwsAccess(session: AwsSession, options: AwsAccessOptions): AwsWriter {
   const whoAmI = async (alias: string): Promise<{ accountId: string; arn: string }> =>
     options.identities[alias] ?? session.identity(alias);
@@ -82,7 +106,7 @@ export function createAwsAccess(session: AwsSession, options: AwsAccessOptions):
   ): Promise<O> => {
     const client = session.client(alias, service) as unknown as Sender;
     try {
-      return (await client.send(command)) as O;
+      return (await sendRenewing(client, session.credentials(alias), command)) as O;
     } catch (err) {
       const account = session.account(alias);
       const input = (command as { input?: Record<string, unknown> }).input ?? {};
@@ -96,6 +120,7 @@ export function createAwsAccess(session: AwsSession, options: AwsAccessOptions):
         ...(resource !== undefined ? { resource } : {}),
         ...(callerArn !== undefined ? { callerArn } : {}),
         ...(kmsKeyId !== undefined ? { kmsKeyId } : {}),
+        ...(isCredentialsExpired(err) ? { renew: credentialSource(account).renew } : {}),
       });
     }
   };
@@ -122,6 +147,8 @@ export function createAwsAccess(session: AwsSession, options: AwsAccessOptions):
       try {
         await send(alias, service, command, resourceOf(command), options.identities[alias]?.arn);
       } catch (err) {
+        // Expired credentials say nothing about the permission: the caller must hear it.
+        if (isCredentialsExpired(err)) throw err;
         const cause = err instanceof HikkoshiError && err.cause !== undefined ? err.cause : err;
         const facts = awsErrorFacts(cause);
         if (facts.code === "DryRunOperation") return { verdict: "allowed" };

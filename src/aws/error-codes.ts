@@ -8,6 +8,7 @@ export type AwsErrorCategory =
   | "already-exists"
   | "not-found"
   | "access-denied"
+  | "credentials-expired"
   | "precondition"
   | "fatal";
 
@@ -23,6 +24,15 @@ export const THROTTLING_CODES = [
   "ProvisionedThroughputExceeded",
   "BandwidthLimitExceeded",
 ];
+
+/**
+ * What AWS answers to a request signed with credentials that expired: `ExpiredToken` (query protocols,
+ * S3), `ExpiredTokenException` (JSON protocols; normalised to ExpiredToken), `RequestExpired` (EC2, which
+ * also uses it for a request dated more than 15 minutes off), `TokenRefreshRequired` (S3). The request was
+ * refused before it acted, so it may be signed again with renewed credentials and resent. [aws-sdk-go v1
+ * aws/request/retryer.go `credsExpiredCodes`; AWS "Common errors"; S3 error responses]
+ */
+export const CREDENTIALS_EXPIRED_CODES = ["ExpiredToken", "RequestExpired", "TokenRefreshRequired"];
 
 export const CODES_BY_CATEGORY: Record<AwsErrorCategory, string[]> = {
   retryable: [
@@ -92,7 +102,6 @@ export const CODES_BY_CATEGORY: Record<AwsErrorCategory, string[]> = {
     "InvalidClientTokenId",
     "InvalidAccessKeyId",
     "InvalidToken",
-    "ExpiredToken",
     "SignatureDoesNotMatch",
     "IncompleteSignature",
     "InvalidSignature",
@@ -100,7 +109,14 @@ export const CODES_BY_CATEGORY: Record<AwsErrorCategory, string[]> = {
     "AllAccessDisabled",
     "OptInRequired",
     "KMSKeyNotAccessible",
+  ],
+  // Not a missing permission: the credentials ran out and could not be renewed (./credentials.ts). The run
+  // parks, resumable, instead of failing tasks; the operator logs in again.
+  "credentials-expired": [
+    ...CREDENTIALS_EXPIRED_CODES,
     "CredentialsProviderError",
+    "TokenProviderError",
+    "CredentialsRefreshFailed",
   ],
   precondition: [
     "InvalidDBSnapshotState",

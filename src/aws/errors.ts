@@ -8,6 +8,7 @@ import {
   type AwsErrorCategory,
   BROKEN_CONNECTION_CODES,
   CODES_BY_CATEGORY,
+  CREDENTIALS_EXPIRED_CODES,
   EC2_SUFFIX_CATEGORY,
   NETWORK_CODES,
   STATUS_CATEGORY,
@@ -98,6 +99,8 @@ export interface AwsErrorContext {
   callerArn?: string;
   /** The KMS key involved, when known (for the key-policy hint). */
   kmsKeyId?: string;
+  /** Where the account's credentials come from and how to renew them (credentials.ts `renewAdvice`). */
+  renew?: string;
 }
 
 /** A classified AWS failure. `cause` is the SDK error; `awsName` / `awsCode` stay reachable. */
@@ -171,6 +174,8 @@ const CATEGORY_HINTS: Record<AwsErrorCategory, HintBuilder> = {
     const base = `Allow ${what || "the call"} on ${c.resource ?? "the resource"}${who} in account ${c.alias} (${c.accountId}).`;
     return isKmsProblem(f, c) ? base + keyPolicyHint(c) : base;
   },
+  "credentials-expired": (_f, c) =>
+    `The credentials of ${c.alias} (${c.accountId}) expired and could not be renewed: ${c.renew ?? "renew them (e.g. aws sso login)"}; then resume the run (hikkoshi resume): nothing was lost.`,
   precondition: (_f, c) =>
     `${c.resource ?? "The resource"} is not in a state that allows ${c.action} in ${c.alias}; see the message, fix the state and resume.`,
   fatal: (_f, c) => `${c.action} in ${c.alias} was rejected; this is not transient — check the step's parameters.`,
@@ -184,7 +189,6 @@ const CODE_HINTS: Record<string, HintBuilder> = {
   SnapshotQuotaExceeded: (_f, c) => ` Delete old manual snapshots in ${c.alias} or raise the quota.`,
   KMSInvalidState: () => " The key is disabled or pending deletion: enable it (or CancelKeyDeletion) and resume.",
   Disabled: () => " The key is disabled: enable it and resume.",
-  ExpiredToken: (_f, c) => ` The credentials for ${c.alias} expired: log in again (e.g. aws sso login) and resume.`,
   KMSKeyNotAccessible: () => " RDS could not use the KMS key.",
 };
 
@@ -207,6 +211,32 @@ export function awsCategory(err: unknown): AwsErrorCategory {
     current = current.cause;
   }
   return classifyAwsError(current);
+}
+
+/** The AwsError in a chain of wrappers (a step's HikkoshiError keeps it as `cause`), if any. */
+export function awsErrorOf(err: unknown): AwsError | undefined {
+  let current: unknown = err;
+  for (let depth = 0; depth < 6 && current instanceof Error; depth++) {
+    if (current instanceof AwsError) return current;
+    current = current.cause;
+  }
+  return undefined;
+}
+
+/** The credentials ran out and could not be renewed (raw or wrapped): park the run, do not fail the task. */
+export function isCredentialsExpired(err: unknown): boolean {
+  return awsCategory(err) === "credentials-expired";
+}
+
+/**
+ * AWS refused a request because the credentials that signed it expired (a raw SDK error): renewing them
+ * and sending the request again is safe, AWS acted on nothing.
+ */
+export function isExpiredCredentialsAnswer(err: unknown): boolean {
+  const raw = (typeof err === "object" && err !== null ? err : {}) as RawAwsError;
+  return [stringOr(raw.name), stringOr(raw.Code)].some(
+    (c) => c !== undefined && CREDENTIALS_EXPIRED_CODES.includes(normalize(c)),
+  );
 }
 
 /** The SDK error name of a raw or wrapped error (e.g. "DBSnapshotNotFoundFault"). */

@@ -1,19 +1,21 @@
 /**
  * One SDK v3 client per account alias and service, created lazily. Credentials come from the SDK
- * credential providers (which refresh themselves during long runs); we never cache a credential set.
+ * credential providers, one renewing set per account shared by its clients (./credentials.ts); nothing
+ * outlives the process.
  */
 import { userInfo } from "node:os";
-import { EC2Client } from "@aws-sdk/client-ec2";
-import { IAMClient } from "@aws-sdk/client-iam";
-import { KMSClient } from "@aws-sdk/client-kms";
-import { RDSClient } from "@aws-sdk/client-rds";
-import { S3Client } from "@aws-sdk/client-s3";
-import { S3ControlClient } from "@aws-sdk/client-s3-control";
-import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
-import { fromIni, fromNodeProviderChain, fromTemporaryCredentials } from "@aws-sdk/credential-providers";
+import type { EC2Client } from "@aws-sdk/client-ec2";
+import type { IAMClient } from "@aws-sdk/client-iam";
+import type { KMSClient } from "@aws-sdk/client-kms";
+import type { RDSClient } from "@aws-sdk/client-rds";
+import type { S3Client } from "@aws-sdk/client-s3";
+import type { S3ControlClient } from "@aws-sdk/client-s3-control";
+import type { STSClient } from "@aws-sdk/client-sts";
 import type { AuthScheme, AwsCredentialIdentityProvider, EndpointV2 } from "@smithy/types";
 import { HikkoshiError } from "../core/errors.js";
 import type { AccountSpec } from "../runbook/types.js";
+import { type AccountCredentials, renewingCredentials } from "./credentials.js";
+import { credentialProviders, ec2, iam, kms, rds, s3, s3control, sts } from "./sdk.js";
 import { TimedHttpHandler, type TimeoutSettings, timeoutsFromEnv } from "./timeouts.js";
 import type { ServiceName } from "./types.js";
 
@@ -51,6 +53,8 @@ export interface AwsSession {
   client<S extends ServiceName>(alias: string, service: S): ServiceClients[S];
   /** STS GetCallerIdentity, memoised per alias for the life of the session. */
   identity(alias: string): Promise<CallerIdentity>;
+  /** The account's credential set, shared by its clients: renewed through its provider (credentials.ts). */
+  credentials(alias: string): AccountCredentials;
   destroy(): void;
 }
 
@@ -108,10 +112,13 @@ function requestHandler(service: ServiceName, options: AwsSessionOptions) {
 
 function credentialsFor(account: AccountSpec, options: AwsSessionOptions): AwsCredentialIdentityProvider {
   if (account.profile)
-    return fromIni({ profile: account.profile, clientConfig: { requestHandler: requestHandler("sts", options) } });
+    return credentialProviders.fromIni({
+      profile: account.profile,
+      clientConfig: { requestHandler: requestHandler("sts", options) },
+    });
   if (account.roleArn) {
     const endpoint = resolveEndpoint(account, "sts", options);
-    return fromTemporaryCredentials({
+    return credentialProviders.fromTemporaryCredentials({
       params: {
         RoleArn: account.roleArn,
         RoleSessionName: defaultSessionName(account, options),
@@ -124,7 +131,9 @@ function credentialsFor(account: AccountSpec, options: AwsSessionOptions): AwsCr
       },
     });
   }
-  return fromNodeProviderChain({ clientConfig: { requestHandler: requestHandler("sts", options) } });
+  return credentialProviders.fromNodeProviderChain({
+    clientConfig: { requestHandler: requestHandler("sts", options) },
+  });
 }
 
 /**
@@ -138,22 +147,26 @@ function fixedEndpointProvider(url: string, region: string): () => EndpointV2 {
   return () => ({ url: new URL(url), ...(properties ? { properties } : {}) });
 }
 
-type Constructors = { [S in ServiceName]: new (config: any) => ServiceClients[S] };
-const CONSTRUCTORS: Constructors = {
-  sts: STSClient,
-  iam: IAMClient,
-  kms: KMSClient,
-  rds: RDSClient,
-  ec2: EC2Client,
-  s3: S3Client,
-  s3control: S3ControlClient,
+const CONSTRUCTORS: { [S in ServiceName]: () => new (config: any) => ServiceClients[S] } = {
+  sts: () => sts.STSClient,
+  iam: () => iam.IAMClient,
+  kms: () => kms.KMSClient,
+  rds: () => rds.RDSClient,
+  ec2: () => ec2.EC2Client,
+  s3: () => s3.S3Client,
+  s3control: () => s3control.S3ControlClient,
 };
 
-export function clientConfig(account: AccountSpec, service: ServiceName, options: AwsSessionOptions) {
+export function clientConfig(
+  account: AccountSpec,
+  service: ServiceName,
+  options: AwsSessionOptions,
+  credentials: AwsCredentialIdentityProvider = credentialsFor(account, options),
+) {
   const endpoint = resolveEndpoint(account, service, options);
   const config: Record<string, unknown> = {
     region: account.region,
-    credentials: credentialsFor(account, options),
+    credentials,
     retryMode: "standard",
     requestHandler: requestHandler(service, options),
   };
@@ -173,6 +186,7 @@ export function createAwsSession(accounts: Record<string, AccountSpec>, given: A
   const options: AwsSessionOptions = { ...given, timeouts: timeoutsOf(given) };
   const clients = new Map<string, ServiceClients[ServiceName]>();
   const identities = new Map<string, Promise<CallerIdentity>>();
+  const credentialSets = new Map<string, AccountCredentials>();
 
   const account = (alias: string): AccountSpec => {
     const spec = accounts[alias];
@@ -184,12 +198,21 @@ export function createAwsSession(accounts: Record<string, AccountSpec>, given: A
     return spec;
   };
 
+  const credentials = (alias: string): AccountCredentials => {
+    let set = credentialSets.get(alias);
+    if (!set) {
+      set = renewingCredentials(credentialsFor(account(alias), options));
+      credentialSets.set(alias, set);
+    }
+    return set;
+  };
+
   const client = <S extends ServiceName>(alias: string, service: S): ServiceClients[S] => {
     const key = `${alias}\u0000${service}`;
     let existing = clients.get(key) as ServiceClients[S] | undefined;
     if (!existing) {
-      const Ctor = CONSTRUCTORS[service] as new (config: any) => ServiceClients[S];
-      existing = new Ctor(clientConfig(account(alias), service, options));
+      const Ctor = CONSTRUCTORS[service]() as new (config: any) => ServiceClients[S];
+      existing = new Ctor(clientConfig(account(alias), service, options, credentials(alias).provider));
       clients.set(key, existing);
     }
     return existing;
@@ -199,7 +222,7 @@ export function createAwsSession(accounts: Record<string, AccountSpec>, given: A
     let pending = identities.get(alias);
     if (!pending) {
       pending = client(alias, "sts")
-        .send(new GetCallerIdentityCommand({}))
+        .send(new sts.GetCallerIdentityCommand({}))
         .then((out) => ({ accountId: out.Account ?? "", arn: out.Arn ?? "", userId: out.UserId ?? "" }));
       // A failure is not memoised: the operator may log in and try again in the same process.
       pending.catch(() => identities.delete(alias));
@@ -213,10 +236,12 @@ export function createAwsSession(accounts: Record<string, AccountSpec>, given: A
     account,
     client,
     identity,
+    credentials,
     destroy: () => {
       for (const c of clients.values()) c.destroy();
       clients.clear();
       identities.clear();
+      credentialSets.clear();
     },
   };
 }

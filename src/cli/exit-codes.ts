@@ -12,6 +12,11 @@ export const EXIT = {
   NEEDS_CONFIRMATION: 7,
   /** The state file cannot be used: not a file, unreadable, damaged, another program's, or newer. */
   STATE_FILE: 8,
+  /**
+   * The run parked itself: an account's credentials ran out mid-run and could not be renewed (an SSO
+   * session that ended). Not 130: nobody pressed Ctrl-C, and a script can log in and resume on this code.
+   */
+  CREDENTIALS_EXPIRED: 9,
   INTERRUPTED: 130,
 } as const;
 
@@ -45,7 +50,9 @@ export function exitCodeForError(code: string): number {
   return BY_ERROR_CODE[code] ?? EXIT.UNEXPECTED;
 }
 
-export function exitCodeForRunState(state: string): number {
+/** `parked`: why an interrupted run stopped by itself (RunOutcome.parked), if it did. */
+export function exitCodeForRunState(state: string, parked?: { code: string }): number {
+  if (state === "interrupted" && parked?.code === "CREDENTIALS_EXPIRED") return EXIT.CREDENTIALS_EXPIRED;
   switch (state) {
     case "succeeded":
       return EXIT.OK;

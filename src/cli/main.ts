@@ -29,7 +29,8 @@ Exit codes:
   0 success · 1 unexpected error · 2 invalid runbook or usage · 3 precondition failed (plan, account guard,
   plan drift) · 4 a task failed · 5 waiting for approval · 6 run locked by another process ·
   7 destructive step needs confirmation · 8 the state file cannot be used (not a file, unreadable, damaged,
-  another program's or newer) · 130 interrupted. plan --detailed-exitcode: 0 nothing to do, 2 changes, 3 blocked`;
+  another program's or newer) · 9 credentials expired mid-run (parked: log in, resume) · 130 interrupted.
+  plan --detailed-exitcode: 0 nothing to do, 2 changes, 3 blocked`;
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -127,6 +128,7 @@ export function buildProgram(io: CliIO, setCode: (code: number) => void): Comman
     .command("status [run]")
     .description("a run's state and every task: status, attempts, time, outputs, last error")
     .option("--json", "machine-readable")
+    .option("--all", "list every task (by default a step whose tasks all succeeded is one line)")
     .addHelpText("after", "\nExample:\n  hikkoshi status --json")
     .action(
       run((runId: string | undefined, _o: unknown, cmd: Command) =>
@@ -210,7 +212,7 @@ export function buildProgram(io: CliIO, setCode: (code: number) => void): Comman
     .option("--json", "NDJSON events")
     .option("--speed <n>", "virtual clock speed", "7200")
     .option("--parallel <n>", "tasks at once", "4")
-    .addHelpText("after", "\nExample:\n  npx hikkoshi demo && npx hikkoshi status")
+    .addHelpText("after", "\nExample:\n  hikkoshi demo && hikkoshi status   # in a fresh checkout: npm run demo")
     .action(run((_o: unknown, cmd: Command) => commands.demo().then((m) => m.demoCommand(io, globals(cmd)))));
 
   return program;

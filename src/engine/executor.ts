@@ -3,6 +3,7 @@
  * It never decides what a task means; it resolves parameters, gates destructive work, starts steps within
  * the limits and records every transition through the store.
  */
+import { isCredentialsExpired } from "../aws/errors.js";
 import type { Clock } from "../core/clock.js";
 import { errorMessage, HikkoshiError } from "../core/errors.js";
 import { failpoint } from "../core/failpoint.js";
@@ -37,7 +38,8 @@ export interface ExecuteOptions {
   stepMode: boolean;
   /**
    * Stop the whole run (no new task starts; in-flight ones see the signal): a write this process may no
-   * longer make (LOCK_LOST), or a state error that is not a task's fault.
+   * longer make (LOCK_LOST), credentials that ran out and could not be renewed (the run parks), or a state
+   * error that is not a task's fault.
    */
   stop: (err: HikkoshiError) => void;
 }
@@ -73,11 +75,16 @@ export function toErrorInfo(err: unknown): ErrorInfo {
 
 export async function execute(options: ExecuteOptions): Promise<ExecuteResult> {
   const { store, runId, registry, bus, signal } = options;
-  const records = store.listTasks(runId);
-  const status = new Map<string, TaskStatus>(records.map((r) => [r.taskId, r.status]));
-  const outputs = new Map<string, Record<string, Json>>();
-  for (const r of records) if (r.outputs) outputs.set(r.taskId, r.outputs as Record<string, Json>);
-  const specs = new Map<string, TaskSpec>(records.map((r) => [r.taskId, r.defJson as unknown as TaskSpec]));
+  // Statuses of every task, but definitions only of the pending ones (at 100k tasks, parsing every
+  // definition was most of a resume's start); outputs are read when a task's parameters refer to them.
+  const status = new Map<string, TaskStatus>(store.taskStatuses(runId).map((r) => [r.taskId, r.status]));
+  const pending = store.listTasks(runId, { status: ["pending"] });
+  const specs = new Map<string, TaskSpec>(pending.map((r) => [r.taskId, r.defJson as unknown as TaskSpec]));
+  const outputs = new Map<string, Record<string, Json> | undefined>();
+  const outputOf = (id: string): Record<string, Json> | undefined => {
+    if (!outputs.has(id)) outputs.set(id, store.taskOutputs(runId, id));
+    return outputs.get(id);
+  };
   const limiter = new Limiter(Math.max(1, options.parallel), (key) => registry.concurrencyLimit(key));
   const running = new Set<Promise<void>>();
   const needsConfirmation = new Set<string>();
@@ -184,6 +191,20 @@ export async function execute(options: ExecuteOptions): Promise<ExecuteResult> {
           options.stop(err);
         } else if (err instanceof ApprovalPending) {
           status.set(spec.id, "awaiting_approval");
+        } else if (isCredentialsExpired(err)) {
+          // Not the task's fault: the run parks (nothing starts, in-flight tasks settle) and the operator
+          // logs in again. The task stays in flight; resume re-observes what its interrupted call did.
+          options.stop(
+            err instanceof HikkoshiError
+              ? err
+              : new HikkoshiError("AWS_CREDENTIALS_EXPIRED", errorMessage(err), { cause: err }),
+          );
+          bus.emit({
+            type: "task-log",
+            taskId: spec.id,
+            level: "warn",
+            message: "interrupted: the credentials expired; resume will pick it up",
+          });
         } else if (signal.aborted) {
           // Interrupted: the task stays in flight; resume observes AWS and adopts what exists.
           bus.emit({
@@ -210,7 +231,7 @@ export async function execute(options: ExecuteOptions): Promise<ExecuteResult> {
   /** Prepare a ready task: resolve params, evaluate `if`, compute keys. Returns undefined if settled. */
   const prepare = (spec: TaskSpec) => {
     const def = registry.primitive(spec.type);
-    const lookup = (id: string) => outputs.get(id);
+    const lookup = outputOf;
     try {
       if (!def) throw new HikkoshiError("UNKNOWN_STEP_TYPE", `step type ${spec.type} is not known to this hikkoshi`);
       if (spec.if !== undefined && !evaluateCondition(spec.if, lookup, "run")) {
@@ -248,7 +269,7 @@ export async function execute(options: ExecuteOptions): Promise<ExecuteResult> {
   };
 
   // Still-open pending tasks in topological order; compacted as tasks start, so a scan stays short.
-  let pendingOrder = records.filter((r) => r.status === "pending").map((r) => r.taskId);
+  let pendingOrder = pending.map((r) => r.taskId);
 
   for (;;) {
     let progressed = false;

@@ -2,6 +2,7 @@
  * Plan: a read-only pass over every task that observes live state and says what run would do. The result
  * is plain data (printable, saveable, comparable); `run --plan` applies exactly a reviewed plan.
  */
+import type { CredentialSource } from "../aws/credential-source.js";
 import { transientKind } from "../aws/errors.js";
 import { retryPreflight } from "../aws/retry.js";
 import type { Clock } from "../core/clock.js";
@@ -77,6 +78,8 @@ export interface PlanInput {
   runId?: string;
   /** Called after each task is planned (the preflight's progress on the display). */
   onProgress?: (planned: number, total: number) => void;
+  /** Per account alias: where its credentials come from and when they end (warned about when too soon). */
+  credentials?: Record<string, CredentialSource>;
 }
 
 export function accountRefs(runbook: Runbook): Record<string, AccountRef> {
@@ -173,6 +176,7 @@ export async function planRunbook(input: PlanInput): Promise<Plan> {
     input.onProgress?.(tasks.length, runbook.tasks.length);
   }
 
+  if (input.credentials) warnExpiringCredentials(tasks, input.credentials, input.clock.now());
   const failing = tasks.flatMap((t) => t.preconditions);
   return {
     format: PLAN_FORMAT,
@@ -201,6 +205,62 @@ export async function planRunbook(input: PlanInput): Promise<Plan> {
       changes: tasks.filter((t) => t.action !== "noop" && t.action !== "already-done").length,
     },
   };
+}
+
+export const CREDENTIALS_EXPIRE_CODE = "CREDENTIALS_EXPIRE_DURING_RUN";
+
+/** Seconds from the start until each task is estimated to end: its estimate after the latest of its needs. */
+export function estimatedEnds(tasks: TaskPlan[]): Map<string, number> {
+  const byId = new Map(tasks.map((t) => [t.id, t]));
+  const ends = new Map<string, number>();
+  const end = (id: string): number => {
+    const known = ends.get(id);
+    if (known !== undefined) return known;
+    ends.set(id, 0); // a cycle cannot pass validation; this only guards the recursion
+    const t = byId.get(id);
+    const value = (t?.estimate?.durationSeconds ?? 0) + Math.max(0, ...(t?.needs ?? []).map(end));
+    ends.set(id, value);
+    return value;
+  };
+  for (const t of tasks) end(t.id);
+  return ends;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
+
+/**
+ * Credentials that end before the tasks of their accounts are estimated to: one warning per source (the
+ * accounts that share it named together), on the first task estimated to end after them, with when they
+ * end, when the last of those tasks should, and what to do. Without a warning the run would park there.
+ */
+function warnExpiringCredentials(tasks: TaskPlan[], sources: Record<string, CredentialSource>, now: number) {
+  const ends = estimatedEnds(tasks);
+  const bySource = new Map<string, { source: CredentialSource; aliases: string[] }>();
+  for (const [alias, source] of Object.entries(sources)) {
+    if (source.expiresAt === undefined) continue;
+    const group = bySource.get(source.key) ?? { source, aliases: [] };
+    group.aliases.push(alias);
+    bySource.set(source.key, group);
+  }
+  for (const { source, aliases } of bySource.values()) {
+    const expiresAt = source.expiresAt!;
+    const late = tasks.filter((t) => aliases.includes(t.account) && now + ends.get(t.id)! * 1000 > expiresAt);
+    const first = late[0];
+    if (!first) continue;
+    const lastEnd = now + Math.max(...late.map((t) => ends.get(t.id)!)) * 1000;
+    const who = aliases.length === 1 ? aliases[0] : aliases.join(", ");
+    first.preconditions.push({
+      ok: false,
+      code: CREDENTIALS_EXPIRE_CODE,
+      severity: "warning",
+      message:
+        `the credentials of ${who} (${source.describe}) ${expiresAt <= now ? "expired" : "expire"} at ${iso(expiresAt)}, ` +
+        `before the estimated end of ${aliases.length === 1 ? "its" : "their"} tasks (${iso(lastEnd)}): ` +
+        `${source.renew} just before the run, or use credentials ` +
+        "that last longer; otherwise the run parks when they end (resumable after a new login)",
+      hint: `from ${first.id} on, tasks of ${who} are estimated to run after the credentials end`,
+    });
+  }
 }
 
 function groupByResource(tasks: TaskPlan[]): Plan["resources"] {

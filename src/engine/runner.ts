@@ -8,6 +8,8 @@ import { setMaxListeners } from "node:events";
 import { hostname } from "node:os";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { createAwsAccess } from "../aws/access.js";
+import { credentialSource } from "../aws/credential-source.js";
+import { awsErrorOf, isCredentialsExpired } from "../aws/errors.js";
 import { verifyAccounts } from "../aws/guard.js";
 import type { AwsSession } from "../aws/session.js";
 import type { Clock } from "../core/clock.js";
@@ -23,7 +25,14 @@ import { execute } from "./executor.js";
 import { journalSink } from "./journal.js";
 import { newRunId } from "./names.js";
 import type { Operator } from "./operator.js";
-import { accountRefs, blockingPreconditions, type Plan, planDrift, planRunbook } from "./planner.js";
+import {
+  accountRefs,
+  blockingPreconditions,
+  CREDENTIALS_EXPIRE_CODE,
+  type Plan,
+  planDrift,
+  planRunbook,
+} from "./planner.js";
 import {
   acquireSharedLock,
   readSharedLock,
@@ -61,6 +70,11 @@ export interface RunOutcome {
   awaitingApproval: string[];
   needsConfirmation: string[];
   blocked: string[];
+  /**
+   * Why an `interrupted` run stopped when no operator asked it to: the credentials of an account ran out
+   * and could not be renewed (CREDENTIALS_EXPIRED). The message names the account, the hint how to log in.
+   */
+  parked?: { code: "CREDENTIALS_EXPIRED"; alias?: string; message: string; hint: string };
 }
 
 export async function guardAccounts(deps: Pick<EngineDeps, "session" | "bus">, runbook: Runbook) {
@@ -104,6 +118,7 @@ async function planWithIdentities(
     aws: createAwsAccess(deps.session, { readOnly: true, identities }),
     clock: deps.clock,
     onProgress: preflightProgress(deps.bus),
+    credentials: Object.fromEntries(Object.values(runbook.accounts).map((a) => [a.alias, credentialSource(a)])),
   });
   return { plan, identities };
 }
@@ -161,6 +176,10 @@ export async function startRun(
       { hint: "fix the problems above (`hikkoshi plan` shows them) and run again" },
     );
   }
+  // Said before the run starts: the night will stop there unless the operator renews them first.
+  for (const t of plan.tasks)
+    for (const p of t.preconditions)
+      if (p.code === CREDENTIALS_EXPIRE_CODE) deps.bus.emit({ type: "notice", level: "warn", message: p.message });
   const identities = Object.fromEntries(Object.entries(plan.accounts).map(([alias, a]) => [alias, a.callerArn]));
   const runId = newRunId(randomBytes);
   // The shared lock (another state file's run of this migration): taken before the run is recorded.
@@ -492,6 +511,10 @@ async function drive(
       });
       // A lost lock: nothing more is written by this process (the new holder owns the run's state).
       if (isLockLost(abort.signal.reason)) throw abort.signal.reason;
+      if (isCredentialsExpired(abort.signal.reason)) {
+        const parked = park({ ...deps, store }, runId, abort.signal.reason);
+        return { ...finish({ ...deps, store }, runId, result, started), parked };
+      }
       if (result.interrupted || result.quit || !operator.interactive)
         return finish({ ...deps, store }, runId, result, started);
       let answered = false;
@@ -530,6 +553,36 @@ async function drive(
     deps.signal.removeEventListener("abort", onAbort);
     if (!heldLock) deps.store.releaseLock(runId, token);
   }
+}
+
+/**
+ * The credentials of an account ran out mid-run and its provider could not renew them (an SSO session
+ * that ended, source credentials that expired). Every task has settled; those that were in flight end
+ * their attempt as interrupted and wait, pending with their checkpoint and deadline, for `resume` after
+ * the operator logs in. Said, journaled, and returned for the CLI (exit code, next steps).
+ */
+function park(deps: EngineDeps, runId: string, reason: unknown): NonNullable<RunOutcome["parked"]> {
+  const { store, bus } = deps;
+  const aws = awsErrorOf(reason);
+  const alias = aws?.alias;
+  const spec = alias !== undefined ? deps.session.accounts[alias] : undefined;
+  const source = spec ? credentialSource(spec) : undefined;
+  const what = aws ? `${aws.awsCode}: ${aws.awsMessage}` : reason instanceof Error ? reason.message : String(reason);
+  const whose = spec ? `the credentials of ${spec.alias} (${spec.id}, ${source?.describe})` : "the credentials";
+  const message = `${whose} expired and could not be renewed (${what})`;
+  const hint = `${source?.renew ?? "renew the credentials (e.g. aws sso login)"}, then: hikkoshi resume ${runId}`;
+  const interrupted = store.recoverInFlight(runId);
+  store.journalAppend({
+    runId,
+    kind: "run",
+    action: "park",
+    accountId: spec?.id,
+    resource: alias,
+    outcome: "credentials-expired",
+    detail: { message, hint, interrupted },
+  });
+  bus.emit({ type: "notice", level: "warn", message: `${message}: the run is parked, nothing failed; ${hint}` });
+  return { code: "CREDENTIALS_EXPIRED", ...(alias !== undefined ? { alias } : {}), message, hint };
 }
 
 export function isLockLost(err: unknown): err is HikkoshiError {

@@ -10,14 +10,8 @@
  * Every call names the bucket's owner (`ExpectedBucketOwner`): the lock is never written to a bucket of
  * another account that took the name.
  */
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  NoSuchKey,
-  PutObjectCommand,
-  type S3Client,
-  S3ServiceException,
-} from "@aws-sdk/client-s3";
+import type { S3Client } from "@aws-sdk/client-s3";
+import { s3 as sdk } from "../aws/sdk.js";
 import { HikkoshiError } from "../core/errors.js";
 
 export interface SharedLockSpec {
@@ -48,13 +42,13 @@ export function sharedLockKey(prefix: string, runbook: string, accountIds: strin
 const where = (spec: SharedLockSpec) => `s3://${spec.bucket}/${spec.key}`;
 
 function status(err: unknown): number | undefined {
-  return err instanceof S3ServiceException ? err.$metadata.httpStatusCode : undefined;
+  return err instanceof sdk.S3ServiceException ? err.$metadata.httpStatusCode : undefined;
 }
 
 async function read(s3: S3Client, spec: SharedLockSpec): Promise<SharedLockHolder | undefined> {
   try {
     const got = await s3.send(
-      new GetObjectCommand({ Bucket: spec.bucket, Key: spec.key, ExpectedBucketOwner: spec.accountId }),
+      new sdk.GetObjectCommand({ Bucket: spec.bucket, Key: spec.key, ExpectedBucketOwner: spec.accountId }),
     );
     const text = (await got.Body?.transformToString("utf8")) ?? "";
     const parsed = JSON.parse(text) as SharedLockHolder;
@@ -62,7 +56,7 @@ async function read(s3: S3Client, spec: SharedLockSpec): Promise<SharedLockHolde
       throw new Error("not a hikkoshi lock");
     return parsed;
   } catch (err) {
-    if (err instanceof NoSuchKey || status(err) === 404) return undefined;
+    if (err instanceof sdk.NoSuchKey || status(err) === 404) return undefined;
     if (err instanceof SyntaxError || (err instanceof Error && err.message === "not a hikkoshi lock")) {
       throw new HikkoshiError("SHARED_LOCK_UNREADABLE", `${where(spec)} exists but is not a hikkoshi lock`, {
         resource: where(spec),
@@ -76,7 +70,7 @@ async function read(s3: S3Client, spec: SharedLockSpec): Promise<SharedLockHolde
 async function create(s3: S3Client, spec: SharedLockSpec, me: SharedLockHolder): Promise<boolean> {
   try {
     await s3.send(
-      new PutObjectCommand({
+      new sdk.PutObjectCommand({
         Bucket: spec.bucket,
         Key: spec.key,
         Body: `${JSON.stringify(me, null, 2)}\n`,
@@ -121,7 +115,7 @@ export async function acquireSharedLock(
     if (holder.runId === me.runId) return {};
     if (options.abandon !== undefined && holder.runId === options.abandon) {
       await s3.send(
-        new DeleteObjectCommand({ Bucket: spec.bucket, Key: spec.key, ExpectedBucketOwner: spec.accountId }),
+        new sdk.DeleteObjectCommand({ Bucket: spec.bucket, Key: spec.key, ExpectedBucketOwner: spec.accountId }),
       );
       if (await create(s3, spec, me)) return { replaced: holder };
       continue;
@@ -138,7 +132,9 @@ export async function acquireSharedLock(
 export async function releaseSharedLock(s3: S3Client, spec: SharedLockSpec, runId: string): Promise<boolean> {
   const holder = await read(s3, spec);
   if (holder?.runId !== runId) return false;
-  await s3.send(new DeleteObjectCommand({ Bucket: spec.bucket, Key: spec.key, ExpectedBucketOwner: spec.accountId }));
+  await s3.send(
+    new sdk.DeleteObjectCommand({ Bucket: spec.bucket, Key: spec.key, ExpectedBucketOwner: spec.accountId }),
+  );
   return true;
 }
 

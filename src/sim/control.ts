@@ -1,6 +1,7 @@
 import { stableStringify } from "../core/hash.js";
 import { parseFaultRules } from "./faults.js";
 import type { HttpReply, RawRequest } from "./protocol/types.js";
+import { setListLatency } from "./s3/list-latency.js";
 import { setListOrder } from "./s3/list-order.js";
 import type { Simulator } from "./simulator.js";
 
@@ -18,7 +19,7 @@ function body(req: RawRequest): unknown {
 }
 
 /**
- * The control API under /_sim/: health, world dump, stats, faults, clock, S3 listing order, reset. JSON in and out; the
+ * The control API under /_sim/: health, world dump, stats, faults, clock, S3 listing order and latency, reset. JSON in and out; the
  * world dump is stable (sorted keys) so two runs can be compared byte for byte.
  */
 export function handleControl(sim: Simulator, req: RawRequest): HttpReply {
@@ -63,6 +64,10 @@ export function handleControl(sim: Simulator, req: RawRequest): HttpReply {
     }
     case "POST /_sim/s3/list-order": {
       const set = setListOrder(sim.world, body(req));
+      return json(set.status, set.value);
+    }
+    case "POST /_sim/s3/list-latency": {
+      const set = setListLatency(sim.world, body(req));
       return json(set.status, set.value);
     }
     case "POST /_sim/reset":

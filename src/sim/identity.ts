@@ -1,5 +1,5 @@
 import { digest, upperIdFrom } from "./ids.js";
-import type { Principal, World } from "./world.js";
+import type { Principal, TempCredentials, World } from "./world.js";
 
 /** `AKSIM` + a 12-digit account id: any secret, principal `arn:aws:iam::<account>:user/sim-user`. */
 const CONVENTION = /^AKSIM(\d{12})$/;
@@ -30,15 +30,21 @@ export interface AssumeRoleRequest {
 }
 
 export type AssumeRoleResult =
-  | {
-      ok: true;
-      accessKeyId: string;
-      secretAccessKey: string;
-      sessionToken: string;
-      expiration: number;
-      principal: Principal;
-    }
-  | { ok: false; reason: string };
+  | ({ ok: true } & TempCredentials)
+  | { ok: false; code: "AccessDenied" | "ValidationError"; reason: string };
+
+/** Role chaining (a role session assuming a role) is capped at one hour, whatever the role allows. */
+export const CHAINED_SESSION_MAX_SECONDS = 3600;
+
+/**
+ * The session that signed with this access key ended (virtual time), when the world enforces it; undefined
+ * for live sessions and for keys that are not sessions.
+ */
+export function expiredSession(world: World, accessKeyId: string, now: number): TempCredentials | undefined {
+  if (!world.seed.enforceSessionExpiry) return undefined;
+  const session = world.sessions.get(accessKeyId);
+  return session && now >= session.endsAt ? session : undefined;
+}
 
 /**
  * A role may be assumed when its trust names the caller's account (id or root ARN) and, if the role
@@ -52,16 +58,30 @@ export function assumeRole(
   realNow: number,
 ): AssumeRoleResult {
   const match = /^arn:aws:iam::(\d{12}):role\/(?:.*\/)?([\w+=,.@-]+)$/.exec(request.roleArn);
-  const denied = `User: ${caller.arn} is not authorized to perform: sts:AssumeRole on resource: ${request.roleArn}`;
-  if (!match) return { ok: false, reason: denied };
+  const denied = {
+    ok: false as const,
+    code: "AccessDenied" as const,
+    reason: `User: ${caller.arn} is not authorized to perform: sts:AssumeRole on resource: ${request.roleArn}`,
+  };
+  if (!match) return denied;
   const [, account, roleName] = match as unknown as [string, string, string];
   const role = world.accounts.get(account)?.roles.get(roleName);
-  if (!role) return { ok: false, reason: denied };
+  if (!role) return denied;
   const trusted = role.trust.some(
     (t) => t === "*" || t === caller.account || t === `arn:aws:iam::${caller.account}:root` || t === caller.arn,
   );
-  if (!trusted) return { ok: false, reason: denied };
-  if (role.externalId !== undefined && role.externalId !== request.externalId) return { ok: false, reason: denied };
+  if (!trusted) return denied;
+  if (role.externalId !== undefined && role.externalId !== request.externalId) return denied;
+  // AssumeRole API reference, DurationSeconds: more than the role's maximum, or more than an hour when
+  // chaining, fails (it is not shortened).
+  if (caller.roleArn !== undefined && request.durationSeconds > CHAINED_SESSION_MAX_SECONDS) {
+    const reason = "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.";
+    return { ok: false, code: "ValidationError", reason };
+  }
+  if (request.durationSeconds > role.maxSessionDurationSeconds) {
+    const reason = "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.";
+    return { ok: false, code: "ValidationError", reason };
+  }
 
   world.sessionCounter += 1;
   const n = world.sessionCounter;
@@ -72,13 +92,14 @@ export function assumeRole(
     userId: `${roleId}:${request.sessionName}`,
     roleArn: role.arn,
   };
-  const creds = {
+  const creds: TempCredentials = {
     accessKeyId: `ASIASIM${upperIdFrom(13, "session", n, account, roleName)}`,
     secretAccessKey: digest("secret", n, account).slice(0, 40),
     sessionToken: `SIMTOKEN${digest("token", n, account)}`,
-    // The SDK refreshes credentials against the real clock: never hand out an expiry in the real past
-    // (a seed may start virtual time in the past). Expiry is not enforced by the simulator.
+    // The SDK renews credentials against the real clock: never hand out an expiry in the real past (a seed
+    // may start virtual time in the past). The session itself ends on the virtual clock (`endsAt`).
     expiration: Math.max(now, realNow) + request.durationSeconds * 1000,
+    endsAt: now + request.durationSeconds * 1000,
     principal,
   };
   world.sessions.set(creds.accessKeyId, creds);

@@ -4,6 +4,7 @@ import { upperIdFrom } from "./ids.js";
 import { aliasArn, createCustomerKey, kmsRegion, managedKey } from "./kms/keys.js";
 import { clusterFlavour, type Flavour, instanceFlavour, rdsArn } from "./rds/flavours.js";
 import { addSnapshot, durationFor } from "./rds/model.js";
+import { toListLatency } from "./s3/list-latency.js";
 import { populateBucket } from "./s3/populate.js";
 import type { KeyRefSeed, RegionSeedData, Seed } from "./seed.js";
 import { accountState, emptyWorld, type RegionState, type World } from "./world.js";
@@ -47,6 +48,8 @@ export function populateWorld(seed: Seed, now: number): PopulateOutcome {
   }
   world.s3.squatters = seed.s3NameSquatters.map((s) => ({ ...s }));
   if (seed.s3ListOrder) world.s3.listOrder = seed.s3ListOrder;
+  const latency = seed.s3ListLatencyMs === undefined ? undefined : toListLatency(seed.s3ListLatencyMs);
+  if (latency) world.s3.listLatency = latency;
   return problems.length === 0 ? { ok: true, world } : { ok: false, problems };
 }
 

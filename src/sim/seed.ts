@@ -76,6 +76,8 @@ const RoleSeed = z.strictObject({
     .union([z.string(), z.array(z.string())])
     .default([])
     .transform((t) => (typeof t === "string" ? [t] : t)),
+  /** The role's MaxSessionDuration: AssumeRole may ask for DurationSeconds up to this (IAM: 1–12 hours). */
+  maxSessionDurationSeconds: z.number().int().min(3600).max(43_200).default(3600),
 });
 
 const AccountSeed = z.strictObject({
@@ -107,6 +109,12 @@ export const SeedSchema = z.strictObject({
   amiSecondsPerGb: z.number().nonnegative().optional(),
   /** Virtual time at start (ISO 8601). Default: the real time at start. */
   startTime: z.iso.datetime().optional(),
+  /**
+   * Assume-role sessions end on the virtual clock, `DurationSeconds` after AssumeRole (default 3600):
+   * later requests signed with them get ExpiredToken (RequestExpired for EC2). Off by default: a world run
+   * at high speed lives through many virtual hours per real second (see README, "Sessions").
+   */
+  enforceSessionExpiry: z.boolean().default(false),
   /** Virtual seconds to snapshot or copy one GB. */
   rdsSecondsPerGb: z.number().nonnegative().default(24),
   /** Snapshot copies in progress per account and region before SnapshotQuotaExceeded. */
@@ -121,6 +129,18 @@ export const SeedSchema = z.strictObject({
   s3NameSquatters: z.array(SquatterSeed).default([]),
   /** ListObjectVersions order of buckets without their own `listOrder` (s3/list-order.ts). Default aws. */
   s3ListOrder: ListOrderSeed.optional(),
+  /**
+   * Real milliseconds each object listing (ListObjectVersions, ListObjectsV2, ListObjects) waits before it
+   * is answered, as S3's page latency: a number, or `{min, max}` spread per request (s3/list-latency.ts).
+   */
+  s3ListLatencyMs: z
+    .union([
+      z.number().nonnegative().max(60_000),
+      z
+        .strictObject({ min: z.number().nonnegative().max(60_000), max: z.number().nonnegative().max(60_000) })
+        .refine((r) => r.min <= r.max, { message: "min must not exceed max" }),
+    ])
+    .optional(),
   /** Batch Operations tasks a job runs per virtual second once Active. */
   s3BatchTasksPerSecond: z.number().positive().default(50),
   /** Virtual seconds a job spends Preparing (reading its manifest) before it runs. */

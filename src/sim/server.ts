@@ -22,6 +22,8 @@ async function readRequest(req: IncomingMessage): Promise<RawRequest> {
   };
 }
 
+export const KEEP_ALIVE_MS = 65_000;
+
 /** One HTTP listener for every service and the /_sim/ control API. */
 export async function listen(sim: Simulator, host: string, port: number): Promise<{ server: Server; port: number }> {
   const server = createServer((req, res) => {
@@ -38,8 +40,13 @@ export async function listen(sim: Simulator, host: string, port: number): Promis
         respond({ status: 500, headers: { "content-type": "text/plain" }, body: `simulator error: ${String(err)}` }),
       );
   });
-  // SDK clients keep connections alive; do not let an idle socket hold close() open.
-  server.keepAliveTimeout = 1_000;
+  // SDK clients keep connections alive (Node's agent: keepAlive, 50 sockets, no idle timeout of its own).
+  // The agent reuses a socket only when the server's `Keep-Alive: timeout=N` leaves it more than a second
+  // (it drops N - 1 s to 0 and closes): at 1 s every request opened a new connection. S3 keeps idle
+  // connections for about a minute; closeServer() closes idle sockets itself, so none holds close() open.
+  server.keepAliveTimeout = KEEP_ALIVE_MS;
+  // Must exceed keepAliveTimeout, or a reused socket can be cut while its next request's headers arrive.
+  server.headersTimeout = KEEP_ALIVE_MS + 5_000;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => {

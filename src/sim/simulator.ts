@@ -2,12 +2,13 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { VirtualClock } from "./clock.js";
 import { buildWorldDump, type WorldDump } from "./dump.js";
 import { FaultInjector } from "./faults.js";
-import { principalForKey } from "./identity.js";
+import { expiredSession, principalForKey } from "./identity.js";
 import { uuidFrom } from "./ids.js";
 import type { AwsError } from "./outcome.js";
 import { populateWorld } from "./populate.js";
 import { QueryInput } from "./protocol/query.js";
 import type { HttpReply, RawRequest, Service } from "./protocol/types.js";
+import { listLatencyMs } from "./s3/list-latency.js";
 import type { Seed } from "./seed.js";
 import { buildServices, serviceFor } from "./services.js";
 import { settleWorld } from "./settle.js";
@@ -123,6 +124,8 @@ export class Simulator {
         status: unknownKeyStatus,
       });
     }
+    // Authentication comes first, as on AWS: a session that ended is refused before anything else.
+    if (expiredSession(world, scope.accessKeyId, this.clock.now())) return failWith(service.codes.expiredToken);
     const fault = this.faults.check(service.name, action, principal.account);
     if (fault && fault.delayMs > 0) await sleep(fault.delayMs);
     if (fault?.error) {
@@ -132,6 +135,9 @@ export class Simulator {
         "throttle" in e ? { code: service.codes.throttle, message: e.message, status: throttleStatus } : e,
       );
     }
+
+    const latency = service.name === "s3" ? listLatencyMs(world, action, world.requestCounter) : 0;
+    if (latency > 0) await sleep(latency);
 
     const now = this.clock.now();
     settleWorld(world, now);

@@ -17,7 +17,10 @@ export interface TempCredentials {
   accessKeyId: string;
   secretAccessKey: string;
   sessionToken: string;
+  /** What AssumeRole answered as Expiration (never in the real past: SDK clients compare it with theirs). */
   expiration: number;
+  /** Virtual time the session ends (enforced when the seed says enforceSessionExpiry). */
+  endsAt: number;
   principal: Principal;
 }
 
@@ -118,6 +121,8 @@ export interface Role {
   externalId?: string;
   /** AWS services allowed to assume the role, e.g. batchoperations.s3.amazonaws.com. */
   trustService: string[];
+  /** Longest DurationSeconds AssumeRole accepts for this role (IAM MaxSessionDuration). */
+  maxSessionDurationSeconds: number;
 }
 
 export interface AccountState {

@@ -143,6 +143,15 @@ ALTER TABLE runs ADD COLUMN abandoned_at INTEGER;
 CREATE INDEX runs_by_runbook ON runs (runbook_name, state);
 `,
   },
+  {
+    version: 4,
+    name: "tasks by top-level step",
+    sql: `
+-- \`status\` counts a run's tasks per top-level step and status from this index alone (covering: no task row
+-- is read), and finds the tasks of a few named steps without visiting the others.
+CREATE INDEX tasks_steps ON tasks (run_id, top_step_id, status, seq, type, started_at, finished_at);
+`,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

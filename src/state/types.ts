@@ -94,6 +94,23 @@ export interface TaskRecord {
   updatedAt: number;
 }
 
+/** A task as shown to a person (`status`): everything but its definition. */
+export type TaskView = Omit<TaskRecord, "defJson">;
+
+/** The tasks of one top-level step in one status, counted by SQL (`status` sums up finished steps). */
+export interface StepTally {
+  topStepId: string;
+  status: TaskStatus;
+  tasks: number;
+  /** The step's place in the run: its first task's `seq`. */
+  firstSeq: number;
+  /** The one primitive type of these tasks; undefined when they are of several. */
+  type: string | undefined;
+  /** Earliest start and latest finish among these tasks. */
+  startedAt: number | undefined;
+  finishedAt: number | undefined;
+}
+
 export type TaskCounts = Record<TaskStatus, number> & { total: number };
 
 export type AttemptOutcome = "succeeded" | "failed" | "interrupted" | "awaiting_approval";

@@ -3,8 +3,8 @@
  * this account owns the new AMI and every snapshot behind it. ClientToken = ctx.token(): a resumed task
  * gets the same ImageId back from AWS; the AMI and its snapshots also carry our tags.
  */
-import { CopyImageCommand } from "@aws-sdk/client-ec2";
 import { z } from "zod";
+import { ec2 } from "../aws/sdk.js";
 import { HikkoshiError } from "../core/errors.js";
 import type { Json } from "../core/json.js";
 import { type AccountRef, type AwsReader, defineStep, type PlanResult, type Precondition } from "./define.js";
@@ -59,7 +59,7 @@ interface CopyInput {
 }
 
 function copyCommand(input: CopyInput, dry = false) {
-  return new CopyImageCommand({
+  return new ec2.CopyImageCommand({
     SourceImageId: input.source,
     SourceRegion: input.sourceRegion,
     Name: input.name,

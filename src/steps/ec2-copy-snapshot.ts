@@ -3,8 +3,8 @@
  * account — the re-encryption that makes a snapshot shareable, or the target side of a move. CopySnapshot
  * has no ClientToken: the copy carries our tags from its creating request, and a resumed task adopts it.
  */
-import { CopySnapshotCommand } from "@aws-sdk/client-ec2";
 import { z } from "zod";
+import { ec2 } from "../aws/sdk.js";
 import { HikkoshiError } from "../core/errors.js";
 import { type AccountRef, type AwsReader, defineStep, type PlanResult, type Precondition } from "./define.js";
 import { dryRunPreflight } from "./lib/ec2-dry-run.js";
@@ -59,7 +59,7 @@ interface CopyInput {
 }
 
 function copyCommand(input: CopyInput, dry = false) {
-  return new CopySnapshotCommand({
+  return new ec2.CopySnapshotCommand({
     SourceSnapshotId: input.source,
     SourceRegion: input.sourceRegion,
     Encrypted: true,

@@ -2,8 +2,8 @@
  * ec2.create-snapshot: an EBS snapshot of a volume, tagged in the same request (CreateSnapshot has no
  * ClientToken, so the tags are how a resumed task finds it), waited on until completed.
  */
-import { CreateSnapshotCommand } from "@aws-sdk/client-ec2";
 import { z } from "zod";
+import { ec2 } from "../aws/sdk.js";
 import { HikkoshiError } from "../core/errors.js";
 import { defineStep, type PlanResult } from "./define.js";
 import { dryRunPreflight } from "./lib/ec2-dry-run.js";
@@ -26,7 +26,7 @@ export const ec2CreateSnapshotParams = z.strictObject({
 export type Ec2CreateSnapshotParams = z.infer<typeof ec2CreateSnapshotParams>;
 
 function createCommand(volumeId: string, description: string | undefined, tags: Record<string, string>, dry = false) {
-  return new CreateSnapshotCommand({
+  return new ec2.CreateSnapshotCommand({
     VolumeId: volumeId,
     ...(description !== undefined ? { Description: description } : {}),
     TagSpecifications: tagSpecs(["snapshot"], tags),

@@ -3,9 +3,9 @@
  * copy, the snapshot of the volume) once the target's own copy completed. Destructive and irreversible:
  * flagged in the plan, confirmed before it acts, and it refuses anything without this run's tag.
  */
-import { DeleteSnapshotCommand } from "@aws-sdk/client-ec2";
 import { z } from "zod";
 import { AwsError } from "../aws/errors.js";
+import { ec2 } from "../aws/sdk.js";
 import { HikkoshiError } from "../core/errors.js";
 import { defineStep, type PlanResult } from "./define.js";
 import { dryRunPreflight } from "./lib/ec2-dry-run.js";
@@ -45,7 +45,7 @@ export const ec2DeleteSnapshot = defineStep<Ec2DeleteSnapshotParams>({
     }
     const info = await describeEbsSnapshot(ctx.aws, ctx.account, params.snapshot);
     if (info) {
-      const dry = new DeleteSnapshotCommand({ SnapshotId: info.id, DryRun: true });
+      const dry = new ec2.DeleteSnapshotCommand({ SnapshotId: info.id, DryRun: true });
       problems.push(await dryRunPreflight(ctx.aws, ctx.account, dry));
     }
     return {
@@ -68,7 +68,7 @@ export const ec2DeleteSnapshot = defineStep<Ec2DeleteSnapshotParams>({
     refuseUnlessOurs(ctx, "EBS snapshot", info.id, info.ownerId, info.tags, arn);
     ctx.saveProgress({ deleting: info.id });
     try {
-      await ctx.aws.mutate(ctx.account.alias, "ec2", new DeleteSnapshotCommand({ SnapshotId: info.id }), arn);
+      await ctx.aws.mutate(ctx.account.alias, "ec2", new ec2.DeleteSnapshotCommand({ SnapshotId: info.id }), arn);
     } catch (err) {
       // Deleted between our look and our call (a resumed attempt): the goal is reached.
       if ((await describeEbsSnapshot(ctx.aws, ctx.account, info.id)) !== undefined) {

@@ -3,8 +3,8 @@
  * after deregistering it, the snapshots behind it that carry this run's tag. Destructive and
  * irreversible; refuses an AMI without this run's tag. Snapshots someone else made are left alone.
  */
-import { DeleteSnapshotCommand, DeregisterImageCommand } from "@aws-sdk/client-ec2";
 import { z } from "zod";
+import { ec2 } from "../aws/sdk.js";
 import { defineStep, type PlanResult } from "./define.js";
 import { dryRunPreflight } from "./lib/ec2-dry-run.js";
 import { amiObservation, describeAmi, describeEbsSnapshot, imageArn, snapshotArn } from "./lib/ec2-read.js";
@@ -49,7 +49,7 @@ export const ec2DeregisterImage = defineStep<Ec2DeregisterImageParams>({
     const image = await describeAmi(ctx.aws, ctx.account, params.image);
     const snapshots = image?.devices.flatMap((d) => (d.snapshotId ? [d.snapshotId] : [])) ?? [];
     if (image) {
-      const dry = new DeregisterImageCommand({ ImageId: image.id, DryRun: true });
+      const dry = new ec2.DeregisterImageCommand({ ImageId: image.id, DryRun: true });
       problems.push(await dryRunPreflight(ctx.aws, ctx.account, dry));
     }
     return {
@@ -71,7 +71,7 @@ export const ec2DeregisterImage = defineStep<Ec2DeregisterImageParams>({
       refuseUnlessOurs(ctx, "AMI", image.id, image.ownerId, image.tags, arn);
       snapshots = image.devices.flatMap((d) => (d.snapshotId ? [d.snapshotId] : []));
       ctx.saveProgress({ image: image.id, snapshots });
-      await ctx.aws.mutate(ctx.account.alias, "ec2", new DeregisterImageCommand({ ImageId: image.id }), arn);
+      await ctx.aws.mutate(ctx.account.alias, "ec2", new ec2.DeregisterImageCommand({ ImageId: image.id }), arn);
     }
     const deleted: string[] = [];
     for (const id of snapshots) {
@@ -88,7 +88,7 @@ export const ec2DeregisterImage = defineStep<Ec2DeregisterImageParams>({
       await ctx.aws.mutate(
         ctx.account.alias,
         "ec2",
-        new DeleteSnapshotCommand({ SnapshotId: id }),
+        new ec2.DeleteSnapshotCommand({ SnapshotId: id }),
         snapshotArn(ctx.account, id),
       );
       deleted.push(id);

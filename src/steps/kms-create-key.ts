@@ -2,9 +2,10 @@
  * kms.create-key: a customer managed key found by its alias (created when missing), whose key policy
  * admits the accounts that must use it (extended when an adopted key does not yet).
  */
-import { CreateAliasCommand, CreateKeyCommand, type KeyMetadata, PutKeyPolicyCommand } from "@aws-sdk/client-kms";
+import type { KeyMetadata } from "@aws-sdk/client-kms";
 import { z } from "zod";
 import { awsCategory } from "../aws/errors.js";
+import { kms } from "../aws/sdk.js";
 import { HikkoshiError } from "../core/errors.js";
 import type { Json } from "../core/json.js";
 import { defineStep, type PlanResult, type Precondition, type RunContext } from "./define.js";
@@ -77,7 +78,7 @@ async function createKey(ctx: RunContext, aliasName: string, params: KmsCreateKe
     const created = await ctx.aws.mutate(
       alias,
       "kms",
-      new CreateKeyCommand({
+      new kms.CreateKeyCommand({
         Description: params.description ?? `hikkoshi ${ctx.runbookName}: ${aliasName}`,
         KeyUsage: "ENCRYPT_DECRYPT",
         KeySpec: "SYMMETRIC_DEFAULT",
@@ -91,7 +92,12 @@ async function createKey(ctx: RunContext, aliasName: string, params: KmsCreateKe
     ctx.saveProgress({ alias: aliasName, phase: "create-alias", keyId });
   }
   try {
-    await ctx.aws.mutate(alias, "kms", new CreateAliasCommand({ AliasName: aliasName, TargetKeyId: keyId }), aliasName);
+    await ctx.aws.mutate(
+      alias,
+      "kms",
+      new kms.CreateAliasCommand({ AliasName: aliasName, TargetKeyId: keyId }),
+      aliasName,
+    );
   } catch (err) {
     if (awsCategory(err) !== "already-exists") throw err;
   }
@@ -202,7 +208,7 @@ export const kmsCreateKey = defineStep<KmsCreateKeyParams>({
         await ctx.aws.mutate(
           ctx.account.alias,
           "kms",
-          new PutKeyPolicyCommand({
+          new kms.PutKeyPolicyCommand({
             KeyId: meta.KeyId,
             PolicyName: "default",
             Policy: JSON.stringify(withAllowedAccounts(policy, missing, ctx.account.region)),

@@ -3,8 +3,8 @@
  * the manual snapshot it came from) once the target's own copy is available. Destructive and irreversible:
  * flagged in the plan, confirmed before it acts, and it refuses anything this run did not create.
  */
-import { DeleteDBClusterSnapshotCommand, DeleteDBSnapshotCommand } from "@aws-sdk/client-rds";
 import { z } from "zod";
+import { rds } from "../aws/sdk.js";
 import { HikkoshiError } from "../core/errors.js";
 import { defineStep, type PlanResult } from "./define.js";
 import { describeValue, known, planParams } from "./lib/plan.js";
@@ -71,8 +71,8 @@ export const rdsDeleteSnapshot = defineStep<RdsDeleteSnapshotParams>({
       }
       const command =
         kind === "instance"
-          ? new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: info.id })
-          : new DeleteDBClusterSnapshotCommand({ DBClusterSnapshotIdentifier: info.id });
+          ? new rds.DeleteDBSnapshotCommand({ DBSnapshotIdentifier: info.id })
+          : new rds.DeleteDBClusterSnapshotCommand({ DBClusterSnapshotIdentifier: info.id });
       ctx.saveProgress({ deleting: info.id });
       try {
         await ctx.aws.mutate(ctx.account.alias, "rds", command, info.arn);

@@ -3,8 +3,8 @@
  * once AWS releases it, any account can take it. Refuses to start without a passed s3.verify of this
  * very bucket.
  */
-import { DeleteBucketCommand } from "@aws-sdk/client-s3";
 import { z } from "zod";
+import { s3 } from "../aws/sdk.js";
 import { HikkoshiError } from "../core/errors.js";
 import { defineStep, type PlanResult } from "./define.js";
 import { describeValue, known, planParams, warning } from "./lib/plan.js";
@@ -88,7 +88,7 @@ export const s3DeleteBucket = defineStep<S3DeleteBucketParams>({
       await ctx.aws.mutate(
         ctx.account.alias,
         "s3",
-        new DeleteBucketCommand({ Bucket: params.bucket, ExpectedBucketOwner: ctx.account.id }),
+        new s3.DeleteBucketCommand({ Bucket: params.bucket, ExpectedBucketOwner: ctx.account.id }),
         bucketArn(params.bucket, ctx.account.region),
       );
     } catch (err) {

@@ -7,9 +7,9 @@
  * Cross-account reads need both sides: this statement in the bucket's account, and IAM in the reading
  * account (its Batch Operations role, or the identity hikkoshi runs as) allowing the same actions.
  */
-import { DeleteBucketPolicyCommand, GetBucketPolicyCommand, PutBucketPolicyCommand } from "@aws-sdk/client-s3";
 import { z } from "zod";
 import { awsCategory } from "../aws/errors.js";
+import { s3 } from "../aws/sdk.js";
 import { HikkoshiError } from "../core/errors.js";
 import type { AwsReader, PlanResult } from "./define.js";
 import { defineStep } from "./define.js";
@@ -89,7 +89,7 @@ export function wantedPolicy(
 
 async function readPolicy(aws: AwsReader, alias: string, bucket: string): Promise<Policy | null> {
   try {
-    const out = await aws.read(alias, "s3", new GetBucketPolicyCommand({ Bucket: bucket }));
+    const out = await aws.read(alias, "s3", new s3.GetBucketPolicyCommand({ Bucket: bucket }));
     return out.Policy ? (JSON.parse(out.Policy) as Policy) : null;
   } catch (err) {
     if (isS3Error(err, "NoSuchBucketPolicy")) return null;
@@ -179,7 +179,7 @@ export const s3GrantRead = defineStep<S3GrantReadParams>({
       await ctx.aws.mutate(
         ctx.account.alias,
         "s3",
-        new DeleteBucketPolicyCommand({ Bucket: params.bucket }),
+        new s3.DeleteBucketPolicyCommand({ Bucket: params.bucket }),
         params.bucket,
       );
     } else {
@@ -193,7 +193,7 @@ export const s3GrantRead = defineStep<S3GrantReadParams>({
       await ctx.aws.mutate(
         ctx.account.alias,
         "s3",
-        new PutBucketPolicyCommand({ Bucket: params.bucket, Policy: text }),
+        new s3.PutBucketPolicyCommand({ Bucket: params.bucket, Policy: text }),
         params.bucket,
       );
     }

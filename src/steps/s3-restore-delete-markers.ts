@@ -6,9 +6,9 @@
  * without a version id), so deleted keys stay deleted; markers between older versions are not placed.
  * Idempotent: a key whose current version is already gone (HeadObject 404) is left alone.
  */
-import { DeleteObjectCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
 import { z } from "zod";
 import { awsCategory } from "../aws/errors.js";
+import { s3 } from "../aws/sdk.js";
 import type { Json } from "../core/json.js";
 import { defineStep, type PlanResult, type RunContext } from "./define.js";
 import { describeValue, known, planParams } from "./lib/plan.js";
@@ -40,7 +40,7 @@ const CHECKPOINT_ROWS = 64;
 /** True when `key` has a current version (it is not deleted) in `bucket`. */
 async function isCurrent(ctx: RunContext, bucket: string, key: string): Promise<boolean> {
   try {
-    await ctx.aws.read(ctx.account.alias, "s3", new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    await ctx.aws.read(ctx.account.alias, "s3", new s3.HeadObjectCommand({ Bucket: bucket, Key: key }));
     return true;
   } catch (err) {
     if (awsCategory(err) === "not-found") return false;
@@ -122,7 +122,7 @@ export const s3RestoreDeleteMarkers = defineStep<S3RestoreDeleteMarkersParams>({
         await ctx.aws.mutate(
           ctx.account.alias,
           "s3",
-          new DeleteObjectCommand({ Bucket: params.bucket, Key: row.key }),
+          new s3.DeleteObjectCommand({ Bucket: params.bucket, Key: row.key }),
           `s3://${params.bucket}/${row.key}`,
         );
         p.created++;

@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { sdkRegions } from "../../src/cli/regions.js";
+import { ESTABLISHED_REGIONS, sdkRegions } from "../../src/cli/regions.js";
 import { brief, failures, load, withSteps } from "./helpers.js";
 
 const regions = sdkRegions();
@@ -29,6 +29,10 @@ describe("regions", () => {
     expect(shipped).toEqual(expect.arrayContaining(["ap-northeast-1", "us-east-1", "cn-north-1", "us-gov-west-1"]));
     for (const r of shipped) expect(regions.isKnown(r), r).toBe(true);
     expect([...regions.names()].sort()).toEqual([...shipped].sort());
+  });
+
+  it("answers only regions of the SDK's partitions without asking it", () => {
+    expect(shippedRegions()).toEqual(expect.arrayContaining([...ESTABLISHED_REGIONS]));
   });
 
   it.each(["ap-northeast-9", "us-east-7", "eu-central-0", "aws-global", "us-east-1 ", "AP-NORTHEAST-1", ""])(

@@ -4,10 +4,12 @@
  */
 import { fileURLToPath } from "node:url";
 import { startSimulator, type WorldDump } from "../../sim/index.js";
-import { operatorName, readRunbook, sessionFor } from "../app.js";
+import { readRunbook } from "../app.js";
 import type { CliIO } from "../io.js";
 import { autoOperator } from "../operator.js";
 import { renderPlanReview } from "../render/plan-review.js";
+import { sessionFor } from "../session.js";
+import { operatorName } from "../state-file.js";
 import { planCommand } from "./plan.js";
 import { planFor, runCommand } from "./run.js";
 
@@ -62,7 +64,8 @@ export async function demoCommand(io: CliIO, opts: DemoOptions): Promise<number>
     if (!opts.json) {
       io.out("\nThe simulator's world after the run (what a reviewer would check in the console):");
       io.out(worldSummary(sim.dump()));
-      io.out("\nTry next:  npx hikkoshi status   |   npx hikkoshi log   |   npx hikkoshi runs");
+      io.out("\nTry next:  hikkoshi status   |   hikkoshi log   |   hikkoshi runs");
+      io.out("(no `hikkoshi` on your PATH? `node bin/hikkoshi.js status`, or `npm link --ignore-scripts` once)");
     }
     return code;
   } finally {

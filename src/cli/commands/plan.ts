@@ -3,11 +3,12 @@ import { resolve } from "node:path";
 import { systemClock } from "../../core/clock.js";
 import { EventBus } from "../../engine/events.js";
 import { makePlan, type Plan } from "../../engine/index.js";
-import { type GlobalOptions, readRunbook, registry, sessionFor } from "../app.js";
+import { type GlobalOptions, readRunbook, registry } from "../app.js";
 import { EXIT } from "../exit-codes.js";
 import { formatDuration, formatGb } from "../format.js";
 import type { CliIO } from "../io.js";
 import { type ReviewOptions, renderPlanReview, renderResources, TIER_LABEL } from "../render/plan-review.js";
+import { sessionFor } from "../session.js";
 
 export interface PlanOptions extends GlobalOptions {
   json?: boolean;

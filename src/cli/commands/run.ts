@@ -7,23 +7,14 @@ import type { Operator } from "../../engine/operator.js";
 import { parseRunbook, readRunbookText } from "../../runbook/index.js";
 import type { Runbook } from "../../runbook/types.js";
 import type { RunRecord, Store } from "../../state/index.js";
-import {
-  type GlobalOptions,
-  makeDisplay,
-  openStateStore,
-  operatorName,
-  politeOperator,
-  pollSettings,
-  type RenderMode,
-  readRunbook,
-  registry,
-  sessionFor,
-} from "../app.js";
+import { type GlobalOptions, readRunbook, registry } from "../app.js";
+import { makeDisplay, politeOperator, pollSettings, type RenderMode } from "../display.js";
 import { EXIT, exitCodeForRunState } from "../exit-codes.js";
 import type { CliIO } from "../io.js";
 import { nonInteractiveOperator, terminalOperator } from "../operator.js";
 import { sdkRegions } from "../regions.js";
-import { findRun } from "../state-file.js";
+import { sessionFor } from "../session.js";
+import { findRun, openStateStore, operatorName } from "../state-file.js";
 
 export interface DriveCliOptions extends GlobalOptions {
   yes?: boolean;
@@ -124,7 +115,7 @@ async function withEngine(
     });
     await stop();
     if (!json) io.out(nextSteps(outcome));
-    return exitCodeForRunState(outcome.state);
+    return exitCodeForRunState(outcome.state, outcome.parked);
   } finally {
     await stop();
     interrupt.dispose();
@@ -242,7 +233,10 @@ function nextSteps(o: RunOutcome): string {
       );
       break;
     case "interrupted":
-      lines.push(`Run ${o.runId} was interrupted. Continue with: hikkoshi resume ${o.runId}`);
+      if (o.parked) {
+        lines.push(`Run ${o.runId} is parked, nothing failed: ${o.parked.message}.`);
+        lines.push(`Renew them, then continue: ${o.parked.hint}`);
+      } else lines.push(`Run ${o.runId} was interrupted. Continue with: hikkoshi resume ${o.runId}`);
       break;
     default:
       lines.push(

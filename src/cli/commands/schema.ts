@@ -1,4 +1,4 @@
-import { planJsonSchema } from "../../engine/index.js";
+import { planJsonSchema } from "../../engine/plan-schema.js";
 import { runbookJsonSchema } from "../../runbook/index.js";
 import { registry } from "../app.js";
 import { EXIT } from "../exit-codes.js";

@@ -1,5 +1,12 @@
 import { hostname } from "node:os";
-import { isPidAlive, type LockHolder, type RunState } from "../../state/index.js";
+import {
+  isPidAlive,
+  type LockHolder,
+  type RunState,
+  type StepTally,
+  type TaskStatus,
+  type TaskView,
+} from "../../state/index.js";
 import { EXIT } from "../exit-codes.js";
 import { formatDuration, formatTime, table } from "../format.js";
 import type { CliIO } from "../io.js";
@@ -23,16 +30,20 @@ export function shownState(run: {
   return run.state;
 }
 
-export function statusCommand(io: CliIO, runId: string | undefined, opts: GlobalOptions & { json?: boolean }): number {
+export interface StatusOptions extends GlobalOptions {
+  json?: boolean;
+  /** List every task; by default a step whose tasks all succeeded (or were skipped) is one line. */
+  all?: boolean;
+}
+
+export function statusCommand(io: CliIO, runId: string | undefined, opts: StatusOptions): number {
   const store = openStateStore(io, opts);
   try {
     const run = findRun(store, runId);
-    const tasks = store.listTasks(run.id);
     const counts = store.taskCounts(run.id);
     if (opts.json) {
       const { runbookText: _text, ...rest } = run;
-      const json = { run: runJson(rest), counts, tasks: tasks.map(({ defJson: _d, ...t }) => taskJson(t)) };
-      io.out(JSON.stringify(json, null, 2));
+      writeStatusJson(io, { run: runJson(rest), counts }, store.iterateTasks(run.id));
       return EXIT.OK;
     }
     const end = run.finishedAt ?? run.updatedAt;
@@ -49,23 +60,148 @@ export function statusCommand(io: CliIO, runId: string | undefined, opts: Global
     );
     io.out("");
     const rows = [["TASK", "STATUS", "TRIES", "TIME", "DETAIL"]];
-    for (const t of tasks) {
-      const took = t.startedAt ? formatDuration((t.finishedAt ?? Date.now()) - t.startedAt) : "-";
-      let detail = "";
-      if (t.status === "failed" && t.error) detail = `${t.error.code}: ${t.error.message}`;
-      else if (t.status === "waiting") detail = `${t.waitWhat ?? ""} (deadline ${formatTime(t.deadlineAt)})`;
-      else if (t.status === "awaiting_approval") detail = `hikkoshi approve ${run.id} '${t.taskId}'`;
-      else if (t.status === "skipped") detail = t.skipReason ?? "";
-      else if (t.outputs) detail = summarizeOutputs(t.outputs);
-      rows.push([t.taskId, t.status, String(t.attempts), took, detail]);
-      if (t.status === "failed" && t.error?.hint) rows.push(["", "", "", "", `hint: ${t.error.hint}`]);
+    if (opts.all) {
+      for (const t of store.iterateTasks(run.id)) rows.push(...taskRows(run.id, t));
+      io.out(table(rows));
+      return EXIT.OK;
+    }
+    const steps = stepsOf(store.stepTallies(run.id));
+    const single = steps.filter((s) => s.tasks === 1).map((s) => s.topStepId);
+    const listed = new Map<string, TaskView[]>();
+    for (const t of store.tasksToLookAt(run.id, single)) {
+      const those = listed.get(t.topStepId);
+      if (those) those.push(t);
+      else listed.set(t.topStepId, [t]);
+    }
+    let counted = 0;
+    for (const step of steps) {
+      const tasks = listed.get(step.topStepId) ?? [];
+      if (step.tasks === 1 && tasks[0]) {
+        rows.push(...taskRows(run.id, tasks[0]));
+        continue;
+      }
+      counted += step.tasks - tasks.length;
+      rows.push([
+        `${step.topStepId}${step.type ? ` (${step.type})` : ""}`,
+        `${step.tasks} tasks`,
+        "",
+        step.startedAt === undefined ? "-" : formatDuration((step.finishedAt ?? Date.now()) - step.startedAt),
+        step.byStatus.map(([status, n]) => `${n} ${status}`).join(", "),
+      ]);
+      for (const t of tasks) rows.push(...taskRows(run.id, t, "  "));
     }
     io.out(table(rows));
+    if (counted > 0) {
+      io.out("");
+      io.out(
+        `${counted} succeeded, skipped or pending tasks are counted per step, not listed: \`hikkoshi status ${run.id} --all\` lists every task`,
+      );
+    }
     return EXIT.OK;
   } finally {
     store.close();
   }
 }
+
+/** One task's row (and its hint's), as `status --all` lists every task. */
+function taskRows(runId: string, t: TaskView, indent = ""): string[][] {
+  const took = t.startedAt ? formatDuration((t.finishedAt ?? Date.now()) - t.startedAt) : "-";
+  let detail = "";
+  if (t.status === "failed" && t.error) detail = `${t.error.code}: ${t.error.message}`;
+  else if (t.status === "waiting") detail = `${t.waitWhat ?? ""} (deadline ${formatTime(t.deadlineAt)})`;
+  else if (t.status === "awaiting_approval") detail = `hikkoshi approve ${runId} '${t.taskId}'`;
+  else if (t.status === "skipped") detail = t.skipReason ?? "";
+  else if (t.outputs) detail = summarizeOutputs(t.outputs);
+  const rows = [[`${indent}${t.taskId}`, t.status, String(t.attempts), took, detail]];
+  if (t.status === "failed" && t.error?.hint) rows.push(["", "", "", "", `hint: ${t.error.hint}`]);
+  return rows;
+}
+
+interface StepLine {
+  topStepId: string;
+  type: string | undefined;
+  tasks: number;
+  /** Succeeded and skipped tasks. */
+  settled: number;
+  byStatus: [TaskStatus, number][];
+  startedAt: number | undefined;
+  /** Set when every task of the step is settled. */
+  finishedAt: number | undefined;
+}
+
+/** A step's counts read from what is done to what is left. */
+const STEP_ORDER: readonly TaskStatus[] = [
+  "succeeded",
+  "skipped",
+  "failed",
+  "awaiting_approval",
+  "waiting",
+  "running",
+  "pending",
+];
+
+/** The tallies (one per step and status) as one line per step, in run order. */
+function stepsOf(tallies: StepTally[]): StepLine[] {
+  const steps = new Map<string, StepLine & { firstSeq: number; types: Set<string | undefined> }>();
+  for (const t of tallies) {
+    let step = steps.get(t.topStepId);
+    if (!step) {
+      step = {
+        topStepId: t.topStepId,
+        type: t.type,
+        types: new Set(),
+        tasks: 0,
+        settled: 0,
+        byStatus: [],
+        firstSeq: t.firstSeq,
+        startedAt: undefined,
+        finishedAt: undefined,
+      };
+      steps.set(t.topStepId, step);
+    }
+    step.types.add(t.type);
+    step.tasks += t.tasks;
+    if (t.status === "succeeded" || t.status === "skipped") step.settled += t.tasks;
+    step.byStatus.push([t.status, t.tasks]);
+    step.firstSeq = Math.min(step.firstSeq, t.firstSeq);
+    if (t.startedAt !== undefined) step.startedAt = Math.min(step.startedAt ?? t.startedAt, t.startedAt);
+    if (t.finishedAt !== undefined) step.finishedAt = Math.max(step.finishedAt ?? t.finishedAt, t.finishedAt);
+  }
+  return [...steps.values()]
+    .sort((a, b) => a.firstSeq - b.firstSeq)
+    .map(({ firstSeq: _seq, types, ...step }) => ({
+      ...step,
+      type: types.size === 1 ? step.type : undefined,
+      byStatus: step.byStatus.sort((a, b) => STEP_ORDER.indexOf(a[0]) - STEP_ORDER.indexOf(b[0])),
+      finishedAt: step.settled === step.tasks ? step.finishedAt : undefined,
+    }));
+}
+
+/**
+ * `{ run, counts, tasks: [...] }` exactly as `JSON.stringify(…, null, 2)` lays it out, written 500 tasks at a
+ * time as they are read: a run of 100,000 tasks is never one array, nor one string.
+ */
+function writeStatusJson(io: CliIO, head: { run: unknown; counts: unknown }, tasks: Iterable<TaskView>): void {
+  const open = `${JSON.stringify(head, null, 2).slice(0, -2)},\n  "tasks": [`;
+  let chunk: unknown[] = [];
+  let written = false;
+  // Laid out as the tasks of `{ tasks }`, they get the indentation they have in the whole document.
+  const flush = (last: boolean) => {
+    if (!written) io.out(open);
+    const text = JSON.stringify({ tasks: chunk }, null, 2);
+    io.out(`${text.slice(TASKS_OPEN.length, -TASKS_CLOSE.length)}${last ? "" : ","}`);
+    written = true;
+    chunk = [];
+  };
+  for (const t of tasks) {
+    if (chunk.length === 500) flush(false);
+    chunk.push(taskJson(t));
+  }
+  if (chunk.length > 0) flush(true);
+  io.out(written ? "  ]\n}" : `${open}]\n}`);
+}
+const TASKS_OPEN = '{\n  "tasks": [\n';
+const TASKS_CLOSE = "\n  ]\n}";
 
 function summarizeOutputs(outputs: Record<string, unknown>): string {
   const preferred = ["snapshotArn", "keyArn", "snapshotId", "approvedBy"];

@@ -45,7 +45,7 @@ const GetRole: IamHandler = (ctx, input) => {
       Arn: role.arn,
       CreateDate: new Date(ctx.world.seed.startTime ?? "2026-01-01T00:00:00Z"),
       AssumeRolePolicyDocument: encodeURIComponent(JSON.stringify(trustPolicy(role))),
-      MaxSessionDuration: 3600,
+      MaxSessionDuration: role.maxSessionDurationSeconds,
     },
   });
 };

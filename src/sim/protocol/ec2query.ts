@@ -60,6 +60,8 @@ export function createEc2QueryProtocol(): Protocol<QueryInput> {
       unknownAction: "InvalidAction",
       unknownKey: "AuthFailure",
       unknownKeyStatus: 401,
+      // EC2's code for expired temporary credentials (also for a request dated 15 minutes off).
+      expiredToken: { code: "RequestExpired", status: 400, message: "Request has expired." },
     },
     readAction(req: RawRequest) {
       const read = query.readAction(req);

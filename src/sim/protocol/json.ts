@@ -16,6 +16,11 @@ export function createJsonProtocol(options: { targetPrefix: string }): Protocol<
       unknownAction: "UnknownOperationException",
       unknownKey: "UnrecognizedClientException",
       unknownKeyStatus: 400,
+      expiredToken: {
+        code: "ExpiredTokenException",
+        status: 400,
+        message: "The security token included in the request is expired",
+      },
     },
     readAction(req: RawRequest) {
       const target = req.headers["x-amz-target"] ?? "";

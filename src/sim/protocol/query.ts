@@ -111,6 +111,11 @@ export function createQueryProtocol(options: { xmlns: string }): Protocol<QueryI
       unknownAction: "InvalidAction",
       unknownKey: "InvalidClientTokenId",
       unknownKeyStatus: 403,
+      expiredToken: {
+        code: "ExpiredToken",
+        status: 403,
+        message: "The security token included in the request is expired",
+      },
     },
     readAction(req: RawRequest) {
       const params = new URLSearchParams(req.query);

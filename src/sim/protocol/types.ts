@@ -51,6 +51,8 @@ export interface Protocol<I> {
     unknownAction: string;
     unknownKey: string;
     unknownKeyStatus: number;
+    /** The answer to a request signed with an assumed-role session that ended (Simulator, enforceSessionExpiry). */
+    expiredToken: { code: string; status: number; message: string };
   };
 }
 

@@ -1,4 +1,5 @@
 import { createHash, type Hash } from "node:crypto";
+import { type Md5Prefix, md5Prefix, md5Resume } from "./md5-resume.js";
 
 /**
  * Object content without holding it: bytes for what clients uploaded, synthesized content for seeded
@@ -35,7 +36,22 @@ export class BytesBody implements Body {
 
 const PATTERN_CACHE = new Map<string, Buffer>();
 const FILLER_HASH_CACHE = new Map<string, Hash>();
+const FILLER_STATE_CACHE = new Map<string, Md5Prefix>();
 const CACHE_LIMIT = 512;
+/** Fillers up to this length are hashed in JavaScript once, so each version resumes from plain words. */
+const RESUMABLE_FILLER = 1 << 20;
+
+function fillerState(seed: string, fillerLength: number): Md5Prefix {
+  const cacheKey = `${seed}\u0000${fillerLength}`;
+  let state = FILLER_STATE_CACHE.get(cacheKey);
+  if (!state) {
+    if (FILLER_STATE_CACHE.size >= CACHE_LIMIT) FILLER_STATE_CACHE.clear();
+    const pattern = patternOf(seed);
+    state = md5Prefix(fillerLength, (index, target) => fillPattern(target, pattern, index * 64));
+    FILLER_STATE_CACHE.set(cacheKey, state);
+  }
+  return state;
+}
 
 function patternOf(seed: string): Buffer {
   let p = PATTERN_CACHE.get(seed);
@@ -85,10 +101,20 @@ export class SyntheticBody implements Body {
     return out;
   }
 
-  /** MD5 of the whole content, reusing the cached hash state of the filler. */
+  private digest: string | undefined;
+
+  /** MD5 of the whole content (kept), resuming from the cached hash state of the filler. */
   md5(): string {
+    this.digest ??= this.computeMd5();
+    return this.digest;
+  }
+
+  private computeMd5(): string {
+    const fillerLength = this.size - Buffer.byteLength(this.tail, "utf8");
+    if (fillerLength > 0 && fillerLength <= RESUMABLE_FILLER) {
+      return md5Resume(fillerState(this.seed, fillerLength), this.tail);
+    }
     const tail = this.tailBytes;
-    const fillerLength = this.size - tail.length;
     if (fillerLength <= 0) return createHash("md5").update(tail).digest("hex");
     const cacheKey = `${this.seed}\u0000${fillerLength}`;
     let state = FILLER_HASH_CACHE.get(cacheKey);

@@ -34,6 +34,13 @@ export function el(name: string, value: string | number | boolean | undefined): 
   return value === undefined ? "" : `<${name}>${typeof value === "string" ? esc(value) : String(value)}</${name}>`;
 }
 
+const PLAIN_ETAG = /^"[0-9a-f]+(-[0-9]+)?"$/;
+
+/** `<ETag>` of a listing: an MD5 ETag needs only its quotes escaped (the generic escape walks it per character). */
+export function etagEl(etag: string): string {
+  return PLAIN_ETAG.test(etag) ? `<ETag>&quot;${etag.slice(1, -1)}&quot;</ETag>` : el("ETag", etag);
+}
+
 export interface ListParams {
   prefix: string;
   delimiter: string;
@@ -126,7 +133,7 @@ export function latestPage(
       page.last = cp;
     } else {
       page.parts.push(
-        `<Contents>${el("Key", p.encode(key))}${el("LastModified", new Date(latest.lastModified).toISOString())}${el("ETag", latest.etag)}${el("Size", latest.size)}${fetchOwner ? owner(world, latest.owner) : ""}<StorageClass>${latest.storageClass ?? "STANDARD"}</StorageClass></Contents>`,
+        `<Contents>${el("Key", p.encode(key))}${el("LastModified", new Date(latest.lastModified).toISOString())}${etagEl(latest.etag)}${el("Size", latest.size)}${fetchOwner ? owner(world, latest.owner) : ""}<StorageClass>${latest.storageClass ?? "STANDARD"}</StorageClass></Contents>`,
       );
       page.last = key;
     }

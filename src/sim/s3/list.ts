@@ -1,6 +1,6 @@
 import { bucketFor, type S3Handler } from "./common.js";
 import { compareKeys } from "./keys.js";
-import { commonPrefix, el, latestPage, listParams, xmlOk } from "./list-common.js";
+import { commonPrefix, el, etagEl, latestPage, listParams, xmlOk } from "./list-common.js";
 import { arrangePage, listOrderOf, type PageEntry } from "./list-order.js";
 import { S3_XMLNS, type Version } from "./model.js";
 import { s3Fail } from "./xml.js";
@@ -77,7 +77,7 @@ const ListObjectVersions: S3Handler = (ctx, req) => {
           ? { kind: "marker", xml: `<DeleteMarker>${common}</DeleteMarker>` }
           : {
               kind: "version",
-              xml: `<Version>${common}${el("ETag", v.etag)}${el("Size", v.size)}<StorageClass>${v.storageClass ?? "STANDARD"}</StorageClass></Version>`,
+              xml: `<Version>${common}${etagEl(v.etag)}${el("Size", v.size)}<StorageClass>${v.storageClass ?? "STANDARD"}</StorageClass></Version>`,
             },
       );
       last = { key: v.key, versionId: v.versionId };

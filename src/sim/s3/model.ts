@@ -151,6 +151,8 @@ export interface S3State {
   uploadCounter: number;
   /** Default listing order of buckets that have none of their own (absent = aws). */
   listOrder?: ListOrder;
+  /** Real delay of each object listing (list-latency.ts); absent = none. */
+  listLatency?: { min: number; max: number };
 }
 
 export function emptyS3State(): S3State {

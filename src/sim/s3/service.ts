@@ -66,6 +66,7 @@ export function createS3Service(): Service {
       unknownAction: "NotImplemented",
       unknownKey: "InvalidAccessKeyId",
       unknownKeyStatus: 403,
+      expiredToken: { code: "ExpiredToken", status: 400, message: "The provided token has expired." },
     },
     readAction(req) {
       const input = readS3Request(req);

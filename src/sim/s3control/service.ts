@@ -42,6 +42,7 @@ export function createS3ControlService(): Service {
       unknownAction: "NotImplemented",
       unknownKey: "InvalidAccessKeyId",
       unknownKeyStatus: 403,
+      expiredToken: { code: "ExpiredToken", status: 400, message: "The provided token has expired." },
     },
     readAction(req) {
       const segments = req.rawPath

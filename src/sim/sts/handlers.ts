@@ -28,7 +28,7 @@ const AssumeRole: StsHandler = (ctx, input) => {
     ctx.now,
     ctx.realNow,
   );
-  if (!result.ok) return fail("AccessDenied", result.reason, 403);
+  if (!result.ok) return fail(result.code, result.reason, result.code === "AccessDenied" ? 403 : 400);
   return ok({
     Credentials: {
       AccessKeyId: result.accessKeyId,

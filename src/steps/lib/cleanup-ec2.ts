@@ -4,13 +4,8 @@
  * `InvalidAMIID.Unavailable` for an AMI just deregistered); a deregistered AMI may also still be listed
  * for a while with State "deregistered". All of these mean "gone".
  */
-import {
-  DeleteSnapshotCommand,
-  DeregisterImageCommand,
-  DescribeImagesCommand,
-  DescribeSnapshotsCommand,
-} from "@aws-sdk/client-ec2";
 import { AwsError, awsCategory, awsErrorFacts } from "../../aws/errors.js";
+import { ec2 } from "../../aws/sdk.js";
 import type { AccountRef, AwsReader, RunContext } from "../define.js";
 import { ec2Arn } from "./cleanup-params.js";
 import { tagMap } from "./ownership.js";
@@ -55,14 +50,14 @@ export async function describeEbsSnapshot(
   account: AccountRef,
   id: string,
 ): Promise<EbsSnapshotInfo | undefined> {
-  const out = await orGone(aws.read(account.alias, "ec2", new DescribeSnapshotsCommand({ SnapshotIds: [id] })));
+  const out = await orGone(aws.read(account.alias, "ec2", new ec2.DescribeSnapshotsCommand({ SnapshotIds: [id] })));
   const s = out?.Snapshots?.find((x) => x.SnapshotId === id);
   if (!s) return undefined;
   return { id, ownerId: s.OwnerId, state: s.State ?? "unknown", kmsKeyId: s.KmsKeyId, tags: tagMap(s.Tags) };
 }
 
 export async function describeImage(aws: AwsReader, account: AccountRef, id: string): Promise<ImageInfo | undefined> {
-  const out = await orGone(aws.read(account.alias, "ec2", new DescribeImagesCommand({ ImageIds: [id] })));
+  const out = await orGone(aws.read(account.alias, "ec2", new ec2.DescribeImagesCommand({ ImageIds: [id] })));
   const image = out?.Images?.find((x) => x.ImageId === id);
   if (!image || image.State === "deregistered") return undefined;
   return {
@@ -78,11 +73,11 @@ export async function describeImage(aws: AwsReader, account: AccountRef, id: str
 /** DeregisterImage; already gone is done. The backing snapshots are the caller's business. */
 export async function deregisterImage(ctx: RunContext, id: string): Promise<void> {
   const arn = ec2Arn(ctx.account.region, "image", id);
-  await orGone(ctx.aws.mutate(ctx.account.alias, "ec2", new DeregisterImageCommand({ ImageId: id }), arn));
+  await orGone(ctx.aws.mutate(ctx.account.alias, "ec2", new ec2.DeregisterImageCommand({ ImageId: id }), arn));
 }
 
 /** DeleteSnapshot (its createVolumePermission shares go with it); already gone is done. */
 export async function deleteEbsSnapshot(ctx: RunContext, id: string): Promise<void> {
   const arn = ec2Arn(ctx.account.region, "snapshot", id);
-  await orGone(ctx.aws.mutate(ctx.account.alias, "ec2", new DeleteSnapshotCommand({ SnapshotId: id }), arn));
+  await orGone(ctx.aws.mutate(ctx.account.alias, "ec2", new ec2.DeleteSnapshotCommand({ SnapshotId: id }), arn));
 }

@@ -4,13 +4,8 @@
  * with it. Once the key is deleted none of them can ever be read again, so cleanup looks at the whole
  * account, not only at what it was told to delete. Reads only; every listing is paged to its end.
  */
-import { DescribeSnapshotsCommand, DescribeVolumesCommand } from "@aws-sdk/client-ec2";
-import {
-  DescribeDBClusterSnapshotsCommand,
-  DescribeDBClustersCommand,
-  DescribeDBInstancesCommand,
-  DescribeDBSnapshotsCommand,
-} from "@aws-sdk/client-rds";
+
+import { ec2, rds } from "../../aws/sdk.js";
 import type { AccountRef, AwsReader } from "../define.js";
 import type { KeyInfo } from "./cleanup-kms.js";
 import { encryptedWith } from "./cleanup-survey.js";
@@ -40,7 +35,7 @@ async function paged<P>(
 const LISTERS: Lister[] = [
   (aws, a) =>
     paged(async (Marker) => {
-      const out = await aws.read(a.alias, "rds", new DescribeDBInstancesCommand({ Marker }));
+      const out = await aws.read(a.alias, "rds", new rds.DescribeDBInstancesCommand({ Marker }));
       const page = (out.DBInstances ?? []).map((d) => ({
         what: "DB instance",
         id: d.DBInstanceIdentifier ?? "",
@@ -50,7 +45,7 @@ const LISTERS: Lister[] = [
     }),
   (aws, a) =>
     paged(async (Marker) => {
-      const out = await aws.read(a.alias, "rds", new DescribeDBClustersCommand({ Marker }));
+      const out = await aws.read(a.alias, "rds", new rds.DescribeDBClustersCommand({ Marker }));
       const page = (out.DBClusters ?? []).map((d) => ({
         what: "DB cluster",
         id: d.DBClusterIdentifier ?? "",
@@ -60,7 +55,7 @@ const LISTERS: Lister[] = [
     }),
   (aws, a) =>
     paged(async (Marker) => {
-      const out = await aws.read(a.alias, "rds", new DescribeDBSnapshotsCommand({ Marker }));
+      const out = await aws.read(a.alias, "rds", new rds.DescribeDBSnapshotsCommand({ Marker }));
       const page = (out.DBSnapshots ?? []).map((d) => ({
         what: "DB snapshot",
         id: d.DBSnapshotIdentifier ?? "",
@@ -70,7 +65,7 @@ const LISTERS: Lister[] = [
     }),
   (aws, a) =>
     paged(async (Marker) => {
-      const out = await aws.read(a.alias, "rds", new DescribeDBClusterSnapshotsCommand({ Marker }));
+      const out = await aws.read(a.alias, "rds", new rds.DescribeDBClusterSnapshotsCommand({ Marker }));
       const page = (out.DBClusterSnapshots ?? []).map((d) => ({
         what: "DB cluster snapshot",
         id: d.DBClusterSnapshotIdentifier ?? "",
@@ -81,14 +76,14 @@ const LISTERS: Lister[] = [
   (aws, a) =>
     paged(async (NextToken) => {
       const filter = { Filters: [{ Name: "encrypted", Values: ["true"] }] };
-      const out = await aws.read(a.alias, "ec2", new DescribeVolumesCommand({ ...filter, NextToken }));
+      const out = await aws.read(a.alias, "ec2", new ec2.DescribeVolumesCommand({ ...filter, NextToken }));
       const page = (out.Volumes ?? []).map((v) => ({ what: "EBS volume", id: v.VolumeId ?? "", kmsKeyId: v.KmsKeyId }));
       return { page, next: out.NextToken };
     }),
   (aws, a) =>
     paged(async (NextToken) => {
       const input = { OwnerIds: ["self"], Filters: [{ Name: "encrypted", Values: ["true"] }], NextToken };
-      const out = await aws.read(a.alias, "ec2", new DescribeSnapshotsCommand(input));
+      const out = await aws.read(a.alias, "ec2", new ec2.DescribeSnapshotsCommand(input));
       const page = (out.Snapshots ?? []).map((s) => ({
         what: "EBS snapshot",
         id: s.SnapshotId ?? "",

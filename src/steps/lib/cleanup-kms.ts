@@ -4,8 +4,8 @@
  * Disabled). A key already PendingDeletion counts as done. The alias stays with the key (AWS removes it
  * when the key is finally deleted).
  */
-import { ListAliasesCommand, ListResourceTagsCommand, ScheduleKeyDeletionCommand } from "@aws-sdk/client-kms";
 import { awsCategory } from "../../aws/errors.js";
+import { kms } from "../../aws/sdk.js";
 import type { AccountRef, AwsReader, RunContext } from "../define.js";
 import { describeKey } from "./kms.js";
 
@@ -29,7 +29,11 @@ async function readTags(aws: AwsReader, account: AccountRef, keyId: string) {
   let marker: string | undefined;
   try {
     do {
-      const page = await aws.read(account.alias, "kms", new ListResourceTagsCommand({ KeyId: keyId, Marker: marker }));
+      const page = await aws.read(
+        account.alias,
+        "kms",
+        new kms.ListResourceTagsCommand({ KeyId: keyId, Marker: marker }),
+      );
       for (const t of page.Tags ?? []) if (t.TagKey) tags[t.TagKey] = t.TagValue ?? "";
       marker = page.Truncated ? page.NextMarker : undefined;
     } while (marker);
@@ -44,7 +48,7 @@ async function readAliases(aws: AwsReader, account: AccountRef, keyId: string): 
   const names: string[] = [];
   let marker: string | undefined;
   do {
-    const page = await aws.read(account.alias, "kms", new ListAliasesCommand({ KeyId: keyId, Marker: marker }));
+    const page = await aws.read(account.alias, "kms", new kms.ListAliasesCommand({ KeyId: keyId, Marker: marker }));
     for (const a of page.Aliases ?? []) if (a.AliasName) names.push(a.AliasName);
     marker = page.Truncated ? page.NextMarker : undefined;
   } while (marker);
@@ -109,7 +113,7 @@ export async function scheduleKeyDeletion(
     const out = await ctx.aws.mutate(
       ctx.account.alias,
       "kms",
-      new ScheduleKeyDeletionCommand({ KeyId: key.keyId, PendingWindowInDays: windowDays }),
+      new kms.ScheduleKeyDeletionCommand({ KeyId: key.keyId, PendingWindowInDays: windowDays }),
       key.arn,
     );
     const date = out.DeletionDate ?? new Date(ctx.clock.now() + windowDays * DAY_MS);

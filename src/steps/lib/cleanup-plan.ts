@@ -4,7 +4,8 @@
  * hikkoshi for this runbook, a passed note for what is already gone, and the key guard (a key that
  * still encrypts a snapshot the step keeps is refused).
  */
-import { DeleteSnapshotCommand, DeregisterImageCommand } from "@aws-sdk/client-ec2";
+
+import { ec2 } from "../../aws/sdk.js";
 import { isUnresolved, type PlanContext, type PlanResult, type Precondition } from "../define.js";
 import { keyUsers, shortList } from "./cleanup-key-users.js";
 import { ownerOf } from "./cleanup-ownership.js";
@@ -161,11 +162,15 @@ async function ec2DryRuns(ctx: PlanContext, surveyed: Surveyed[], later: Known["
   const wanted = (kind: TargetKind) => present(kind) !== undefined || (later[kind] ?? 0) > 0;
   if (wanted("image")) {
     const id = present("image")?.id ?? PLACEHOLDER.image;
-    out.push(await dryRunPreflight(ctx.aws, ctx.account, new DeregisterImageCommand({ ImageId: id, DryRun: true })));
+    out.push(
+      await dryRunPreflight(ctx.aws, ctx.account, new ec2.DeregisterImageCommand({ ImageId: id, DryRun: true })),
+    );
   }
   if (wanted("ebs-snapshot") || wanted("image")) {
     const id = present("ebs-snapshot")?.id ?? PLACEHOLDER.snapshot;
-    out.push(await dryRunPreflight(ctx.aws, ctx.account, new DeleteSnapshotCommand({ SnapshotId: id, DryRun: true })));
+    out.push(
+      await dryRunPreflight(ctx.aws, ctx.account, new ec2.DeleteSnapshotCommand({ SnapshotId: id, DryRun: true })),
+    );
   }
   return out;
 }

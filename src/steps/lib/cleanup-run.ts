@@ -4,7 +4,8 @@
  * snapshot known to the step still exists under them — schedule the KMS keys for deletion. Every removal
  * treats "already gone" as done, so a crash after any single call is finished by running again.
  */
-import { DeleteDBClusterSnapshotCommand, DeleteDBSnapshotCommand } from "@aws-sdk/client-rds";
+
+import { rds } from "../../aws/sdk.js";
 import { HikkoshiError } from "../../core/errors.js";
 import type { Json, JsonObject } from "../../core/json.js";
 import type { RunContext } from "../define.js";
@@ -61,8 +62,8 @@ async function removeRds(ctx: RunContext, s: Surveyed): Promise<void> {
   if (s.status !== "deleting") {
     const command =
       kind === "instance"
-        ? new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: s.id })
-        : new DeleteDBClusterSnapshotCommand({ DBClusterSnapshotIdentifier: s.id });
+        ? new rds.DeleteDBSnapshotCommand({ DBSnapshotIdentifier: s.id })
+        : new rds.DeleteDBClusterSnapshotCommand({ DBClusterSnapshotIdentifier: s.id });
     try {
       await ctx.aws.mutate(ctx.account.alias, "rds", command, s.arn);
     } catch (err) {

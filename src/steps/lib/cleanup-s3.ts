@@ -4,7 +4,8 @@
  * lists from the start of the prefix each time and deletes what it lists, one page per DeleteObjects:
  * what is deleted is no longer listed, so a resumed attempt simply starts again and needs no checkpoint.
  */
-import { DeleteBucketCommand, GetBucketTaggingCommand, ListMultipartUploadsCommand } from "@aws-sdk/client-s3";
+
+import { s3 } from "../../aws/sdk.js";
 import type { AccountRef, AwsReader, RunContext } from "../define.js";
 import { tagMap } from "./ownership.js";
 import { bucketArn, isS3Error } from "./s3-bucket.js";
@@ -16,7 +17,7 @@ export async function bucketTags(aws: AwsReader, account: AccountRef, bucket: st
     const out = await aws.read(
       account.alias,
       "s3",
-      new GetBucketTaggingCommand({ Bucket: bucket, ExpectedBucketOwner: account.id }),
+      new s3.GetBucketTaggingCommand({ Bucket: bucket, ExpectedBucketOwner: account.id }),
     );
     return tagMap(out.TagSet);
   } catch (err) {
@@ -53,7 +54,7 @@ export async function emptyPrefix(ctx: RunContext, bucket: string, prefix: strin
     const out = await ctx.aws.read(
       ctx.account.alias,
       "s3",
-      new ListMultipartUploadsCommand({
+      new s3.ListMultipartUploadsCommand({
         Bucket: bucket,
         ExpectedBucketOwner: ctx.account.id,
         ...(prefix ? { Prefix: prefix } : {}),
@@ -73,7 +74,7 @@ export async function deleteBucket(ctx: RunContext, bucket: string): Promise<voi
     await ctx.aws.mutate(
       ctx.account.alias,
       "s3",
-      new DeleteBucketCommand({ Bucket: bucket, ExpectedBucketOwner: ctx.account.id }),
+      new s3.DeleteBucketCommand({ Bucket: bucket, ExpectedBucketOwner: ctx.account.id }),
       bucketArn(bucket, ctx.account.region),
     );
   } catch (err) {

@@ -3,17 +3,9 @@
  * tags (CopySnapshot / CreateSnapshot have no ClientToken, so tags are how a resumed task finds its
  * work), sharing attributes, ARNs and the plan observations.
  */
-import {
-  DescribeImageAttributeCommand,
-  DescribeImagesCommand,
-  DescribeSnapshotAttributeCommand,
-  DescribeSnapshotsCommand,
-  DescribeVolumesCommand,
-  type Filter,
-  type Image,
-  type Snapshot,
-} from "@aws-sdk/client-ec2";
+import type { Filter, Image, Snapshot } from "@aws-sdk/client-ec2";
 import { partitionOf } from "../../aws/permissions.js";
+import { ec2 } from "../../aws/sdk.js";
 import type { Json } from "../../core/json.js";
 import type { AccountRef, AwsReader } from "../define.js";
 import { orUndefined } from "./observe.js";
@@ -125,7 +117,9 @@ export async function describeEbsSnapshot(
   id: string,
 ): Promise<EbsSnapshot | undefined> {
   if (!SNAPSHOT_ID.test(id)) return undefined;
-  const out = await orUndefined(aws.read(account.alias, "ec2", new DescribeSnapshotsCommand({ SnapshotIds: [id] })));
+  const out = await orUndefined(
+    aws.read(account.alias, "ec2", new ec2.DescribeSnapshotsCommand({ SnapshotIds: [id] })),
+  );
   const found = out?.Snapshots?.[0];
   return found ? fromSnapshot(found) : undefined;
 }
@@ -146,7 +140,7 @@ export async function findTaggedSnapshots(
     const out = await aws.read(
       account.alias,
       "ec2",
-      new DescribeSnapshotsCommand({ OwnerIds: ["self"], Filters: tagFilters(tags), NextToken: token }),
+      new ec2.DescribeSnapshotsCommand({ OwnerIds: ["self"], Filters: tagFilters(tags), NextToken: token }),
     );
     found.push(...(out.Snapshots ?? []).map(fromSnapshot));
     token = out.NextToken;
@@ -156,7 +150,7 @@ export async function findTaggedSnapshots(
 
 export async function describeAmi(aws: AwsReader, account: AccountRef, id: string): Promise<Ami | undefined> {
   if (!IMAGE_ID.test(id)) return undefined;
-  const out = await orUndefined(aws.read(account.alias, "ec2", new DescribeImagesCommand({ ImageIds: [id] })));
+  const out = await orUndefined(aws.read(account.alias, "ec2", new ec2.DescribeImagesCommand({ ImageIds: [id] })));
   const found = out?.Images?.[0];
   return found ? fromImage(found) : undefined;
 }
@@ -173,7 +167,7 @@ export async function findTaggedImages(
     const out = await aws.read(
       account.alias,
       "ec2",
-      new DescribeImagesCommand({ Owners: ["self"], Filters: tagFilters(tags), NextToken: token }),
+      new ec2.DescribeImagesCommand({ Owners: ["self"], Filters: tagFilters(tags), NextToken: token }),
     );
     found.push(...(out.Images ?? []).map(fromImage));
     token = out.NextToken;
@@ -183,7 +177,7 @@ export async function findTaggedImages(
 
 export async function describeVolume(aws: AwsReader, account: AccountRef, id: string): Promise<EbsVolume | undefined> {
   if (!VOLUME_ID.test(id)) return undefined;
-  const out = await orUndefined(aws.read(account.alias, "ec2", new DescribeVolumesCommand({ VolumeIds: [id] })));
+  const out = await orUndefined(aws.read(account.alias, "ec2", new ec2.DescribeVolumesCommand({ VolumeIds: [id] })));
   const v = out?.Volumes?.[0];
   if (!v) return undefined;
   return {
@@ -206,7 +200,7 @@ export async function createVolumePermissions(aws: AwsReader, account: AccountRe
   const out = await aws.read(
     account.alias,
     "ec2",
-    new DescribeSnapshotAttributeCommand({ SnapshotId: id, Attribute: "createVolumePermission" }),
+    new ec2.DescribeSnapshotAttributeCommand({ SnapshotId: id, Attribute: "createVolumePermission" }),
   );
   const list = out.CreateVolumePermissions ?? [];
   return {
@@ -220,7 +214,7 @@ export async function launchPermissions(aws: AwsReader, account: AccountRef, id:
   const out = await aws.read(
     account.alias,
     "ec2",
-    new DescribeImageAttributeCommand({ ImageId: id, Attribute: "launchPermission" }),
+    new ec2.DescribeImageAttributeCommand({ ImageId: id, Attribute: "launchPermission" }),
   );
   const list = out.LaunchPermissions ?? [];
   return {

@@ -2,7 +2,8 @@
  * Sharing EBS snapshots and AMIs: the guard on the target list (account ids only, never the group
  * `all`, never the owner itself) and the two mutating commands, which only ever add user ids.
  */
-import { ModifyImageAttributeCommand, ModifySnapshotAttributeCommand } from "@aws-sdk/client-ec2";
+
+import { ec2 } from "../../aws/sdk.js";
 import type { AccountRef, Precondition } from "../define.js";
 import { isAccountId, resolveAccountIds } from "./accounts.js";
 import { failed } from "./plan.js";
@@ -42,7 +43,7 @@ export function ec2ShareTargets(
 }
 
 export function shareSnapshotCommand(snapshotId: string, userIds: string[], dryRun = false) {
-  return new ModifySnapshotAttributeCommand({
+  return new ec2.ModifySnapshotAttributeCommand({
     SnapshotId: snapshotId,
     Attribute: "createVolumePermission",
     CreateVolumePermission: { Add: userIds.map((UserId) => ({ UserId })) },
@@ -51,7 +52,7 @@ export function shareSnapshotCommand(snapshotId: string, userIds: string[], dryR
 }
 
 export function shareImageCommand(imageId: string, userIds: string[], dryRun = false) {
-  return new ModifyImageAttributeCommand({
+  return new ec2.ModifyImageAttributeCommand({
     ImageId: imageId,
     Attribute: "launchPermission",
     LaunchPermission: { Add: userIds.map((UserId) => ({ UserId })) },

@@ -3,8 +3,8 @@
  * its alias; it carries our tags + `hikkoshi:alias`, so a retry finds and adopts it instead of
  * creating a second key.
  */
-import { ListAliasesCommand, ListKeysCommand, ListResourceTagsCommand } from "@aws-sdk/client-kms";
 import { awsCategory } from "../../aws/errors.js";
+import { kms } from "../../aws/sdk.js";
 import type { AccountRef, AwsReader } from "../define.js";
 import { describeKey } from "./kms.js";
 import { isOurs } from "./ownership.js";
@@ -15,7 +15,7 @@ async function aliasedKeyIds(aws: AwsReader, account: AccountRef): Promise<Set<s
   const ids = new Set<string>();
   let marker: string | undefined;
   do {
-    const page = await aws.read(account.alias, "kms", new ListAliasesCommand({ Marker: marker }));
+    const page = await aws.read(account.alias, "kms", new kms.ListAliasesCommand({ Marker: marker }));
     for (const a of page.Aliases ?? []) if (a.TargetKeyId) ids.add(a.TargetKeyId);
     marker = page.Truncated ? page.NextMarker : undefined;
   } while (marker);
@@ -26,7 +26,7 @@ async function allKeyIds(aws: AwsReader, account: AccountRef): Promise<string[]>
   const ids: string[] = [];
   let marker: string | undefined;
   do {
-    const page = await aws.read(account.alias, "kms", new ListKeysCommand({ Marker: marker }));
+    const page = await aws.read(account.alias, "kms", new kms.ListKeysCommand({ Marker: marker }));
     for (const k of page.Keys ?? []) if (k.KeyId) ids.push(k.KeyId);
     marker = page.Truncated ? page.NextMarker : undefined;
   } while (marker);
@@ -42,7 +42,11 @@ async function keyTags(
   let marker: string | undefined;
   try {
     do {
-      const page = await aws.read(account.alias, "kms", new ListResourceTagsCommand({ KeyId: keyId, Marker: marker }));
+      const page = await aws.read(
+        account.alias,
+        "kms",
+        new kms.ListResourceTagsCommand({ KeyId: keyId, Marker: marker }),
+      );
       for (const t of page.Tags ?? []) if (t.TagKey) tags[t.TagKey] = t.TagValue ?? "";
       marker = page.Truncated ? page.NextMarker : undefined;
     } while (marker);

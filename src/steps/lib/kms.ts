@@ -1,6 +1,7 @@
 /** KMS key lookups and key-policy reading/writing for cross-account use. */
-import { DescribeKeyCommand, GetKeyPolicyCommand, type KeyMetadata } from "@aws-sdk/client-kms";
+import type { KeyMetadata } from "@aws-sdk/client-kms";
 import { accountRootArn, CROSS_ACCOUNT_KEY_ACTIONS } from "../../aws/permissions.js";
+import { kms } from "../../aws/sdk.js";
 import type { AccountRef, AwsReader } from "../define.js";
 import { orUndefined } from "./observe.js";
 
@@ -22,7 +23,7 @@ export async function describeKey(
   account: AccountRef,
   keyId: string,
 ): Promise<KeyMetadata | undefined> {
-  const out = await orUndefined(aws.read(account.alias, "kms", new DescribeKeyCommand({ KeyId: keyId })));
+  const out = await orUndefined(aws.read(account.alias, "kms", new kms.DescribeKeyCommand({ KeyId: keyId })));
   return out?.KeyMetadata;
 }
 
@@ -46,7 +47,11 @@ export interface KeyPolicy {
 }
 
 export async function getKeyPolicy(aws: AwsReader, account: AccountRef, keyId: string): Promise<KeyPolicy> {
-  const out = await aws.read(account.alias, "kms", new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: "default" }));
+  const out = await aws.read(
+    account.alias,
+    "kms",
+    new kms.GetKeyPolicyCommand({ KeyId: keyId, PolicyName: "default" }),
+  );
   return parsePolicy(out.Policy);
 }
 

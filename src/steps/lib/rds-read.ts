@@ -2,18 +2,9 @@
  * Read-side view of RDS instance and Aurora cluster snapshots, behind one shape so each step handles
  * both kinds without branching on every field.
  */
-import {
-  type DBClusterSnapshot,
-  type DBSnapshot,
-  DescribeDBClusterSnapshotAttributesCommand,
-  DescribeDBClusterSnapshotsCommand,
-  DescribeDBClustersCommand,
-  DescribeDBInstancesCommand,
-  DescribeDBSnapshotAttributesCommand,
-  DescribeDBSnapshotsCommand,
-  ListTagsForResourceCommand,
-} from "@aws-sdk/client-rds";
+import type { DBClusterSnapshot, DBSnapshot } from "@aws-sdk/client-rds";
 import { partitionOf } from "../../aws/permissions.js";
+import { rds } from "../../aws/sdk.js";
 import type { Json } from "../../core/json.js";
 import type { AccountRef, AwsReader } from "../define.js";
 import { orUndefined } from "./observe.js";
@@ -134,7 +125,7 @@ export async function describeSnapshot(
   let info: SnapshotInfo | undefined;
   if (kind === "instance") {
     const out = await orUndefined(
-      aws.read(account.alias, "rds", new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: idOrArn, ...filters })),
+      aws.read(account.alias, "rds", new rds.DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: idOrArn, ...filters })),
     );
     const found = out?.DBSnapshots?.[0];
     info = found ? fromInstance(found) : undefined;
@@ -143,7 +134,7 @@ export async function describeSnapshot(
       aws.read(
         account.alias,
         "rds",
-        new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: idOrArn, ...filters }),
+        new rds.DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: idOrArn, ...filters }),
       ),
     );
     const found = out?.DBClusterSnapshots?.[0];
@@ -151,7 +142,7 @@ export async function describeSnapshot(
   }
   if (info && !foreign && info.arn && Object.keys(info.tags).length === 0) {
     // Older API answers omit TagList; tags are what tells us a snapshot is ours.
-    const tags = await aws.read(account.alias, "rds", new ListTagsForResourceCommand({ ResourceName: info.arn }));
+    const tags = await aws.read(account.alias, "rds", new rds.ListTagsForResourceCommand({ ResourceName: info.arn }));
     info.tags = tagMap(tags.TagList);
   }
   return info;
@@ -165,7 +156,7 @@ export async function describeSource(
 ): Promise<SourceInfo | undefined> {
   if (kind === "instance") {
     const out = await orUndefined(
-      aws.read(account.alias, "rds", new DescribeDBInstancesCommand({ DBInstanceIdentifier: id })),
+      aws.read(account.alias, "rds", new rds.DescribeDBInstancesCommand({ DBInstanceIdentifier: id })),
     );
     const db = out?.DBInstances?.[0];
     if (!db) return undefined;
@@ -179,7 +170,7 @@ export async function describeSource(
     };
   }
   const out = await orUndefined(
-    aws.read(account.alias, "rds", new DescribeDBClustersCommand({ DBClusterIdentifier: id })),
+    aws.read(account.alias, "rds", new rds.DescribeDBClustersCommand({ DBClusterIdentifier: id })),
   );
   const db = out?.DBClusters?.[0];
   if (!db) return undefined;
@@ -207,7 +198,11 @@ export async function latestAutomated(
       const out = await aws.read(
         account.alias,
         "rds",
-        new DescribeDBSnapshotsCommand({ DBInstanceIdentifier: sourceId, SnapshotType: "automated", Marker: marker }),
+        new rds.DescribeDBSnapshotsCommand({
+          DBInstanceIdentifier: sourceId,
+          SnapshotType: "automated",
+          Marker: marker,
+        }),
       );
       all.push(...(out.DBSnapshots ?? []).map(fromInstance));
       marker = out.Marker;
@@ -215,7 +210,7 @@ export async function latestAutomated(
       const out = await aws.read(
         account.alias,
         "rds",
-        new DescribeDBClusterSnapshotsCommand({
+        new rds.DescribeDBClusterSnapshotsCommand({
           DBClusterIdentifier: sourceId,
           SnapshotType: "automated",
           Marker: marker,
@@ -241,7 +236,7 @@ export async function restoreAccounts(
     const out = await aws.read(
       account.alias,
       "rds",
-      new DescribeDBSnapshotAttributesCommand({ DBSnapshotIdentifier: id }),
+      new rds.DescribeDBSnapshotAttributesCommand({ DBSnapshotIdentifier: id }),
     );
     const attrs = out.DBSnapshotAttributesResult?.DBSnapshotAttributes ?? [];
     return attrs.find((a) => a.AttributeName === "restore")?.AttributeValues ?? [];
@@ -249,7 +244,7 @@ export async function restoreAccounts(
   const out = await aws.read(
     account.alias,
     "rds",
-    new DescribeDBClusterSnapshotAttributesCommand({ DBClusterSnapshotIdentifier: id }),
+    new rds.DescribeDBClusterSnapshotAttributesCommand({ DBClusterSnapshotIdentifier: id }),
   );
   const attrs = out.DBClusterSnapshotAttributesResult?.DBClusterSnapshotAttributes ?? [];
   return attrs.find((a) => a.AttributeName === "restore")?.AttributeValues ?? [];

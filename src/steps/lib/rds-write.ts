@@ -1,13 +1,6 @@
 /** Run-side snapshot helpers: the mutating commands per kind, adopt-or-create, wait, outputs. */
-import {
-  CopyDBClusterSnapshotCommand,
-  CopyDBSnapshotCommand,
-  CreateDBClusterSnapshotCommand,
-  CreateDBSnapshotCommand,
-  ModifyDBClusterSnapshotAttributeCommand,
-  ModifyDBSnapshotAttributeCommand,
-} from "@aws-sdk/client-rds";
 import { awsCategory } from "../../aws/errors.js";
+import { rds } from "../../aws/sdk.js";
 import { HikkoshiError } from "../../core/errors.js";
 import type { Json } from "../../core/json.js";
 import type { RunContext } from "../define.js";
@@ -39,9 +32,13 @@ export const SNAPSHOT_OUTPUTS: Record<string, string> = {
 export const SNAPSHOT_COMMANDS = {
   instance: {
     create: (id: string, sourceId: string, tags: Record<string, string>) =>
-      new CreateDBSnapshotCommand({ DBSnapshotIdentifier: id, DBInstanceIdentifier: sourceId, Tags: tagList(tags) }),
+      new rds.CreateDBSnapshotCommand({
+        DBSnapshotIdentifier: id,
+        DBInstanceIdentifier: sourceId,
+        Tags: tagList(tags),
+      }),
     copy: (source: string, target: string, kmsKeyId: string | undefined, tags: Record<string, string>) =>
-      new CopyDBSnapshotCommand({
+      new rds.CopyDBSnapshotCommand({
         SourceDBSnapshotIdentifier: source,
         TargetDBSnapshotIdentifier: target,
         ...(kmsKeyId ? { KmsKeyId: kmsKeyId } : {}),
@@ -49,7 +46,7 @@ export const SNAPSHOT_COMMANDS = {
         Tags: tagList(tags),
       }),
     share: (id: string, accountIds: string[]) =>
-      new ModifyDBSnapshotAttributeCommand({
+      new rds.ModifyDBSnapshotAttributeCommand({
         DBSnapshotIdentifier: id,
         AttributeName: "restore",
         ValuesToAdd: accountIds,
@@ -57,13 +54,13 @@ export const SNAPSHOT_COMMANDS = {
   },
   cluster: {
     create: (id: string, sourceId: string, tags: Record<string, string>) =>
-      new CreateDBClusterSnapshotCommand({
+      new rds.CreateDBClusterSnapshotCommand({
         DBClusterSnapshotIdentifier: id,
         DBClusterIdentifier: sourceId,
         Tags: tagList(tags),
       }),
     copy: (source: string, target: string, kmsKeyId: string | undefined, tags: Record<string, string>) =>
-      new CopyDBClusterSnapshotCommand({
+      new rds.CopyDBClusterSnapshotCommand({
         SourceDBClusterSnapshotIdentifier: source,
         TargetDBClusterSnapshotIdentifier: target,
         ...(kmsKeyId ? { KmsKeyId: kmsKeyId } : {}),
@@ -71,7 +68,7 @@ export const SNAPSHOT_COMMANDS = {
         Tags: tagList(tags),
       }),
     share: (id: string, accountIds: string[]) =>
-      new ModifyDBClusterSnapshotAttributeCommand({
+      new rds.ModifyDBClusterSnapshotAttributeCommand({
         DBClusterSnapshotIdentifier: id,
         AttributeName: "restore",
         ValuesToAdd: accountIds,

@@ -3,13 +3,9 @@
  * and the job id right after; a resume with only the token calls CreateJob again with it, which returns
  * the same job), then watched through DescribeJob in an engine-owned wait.
  */
-import {
-  CreateJobCommand,
-  DescribeJobCommand,
-  type JobDescriptor,
-  type S3StorageClass,
-} from "@aws-sdk/client-s3-control";
+import type { JobDescriptor, S3StorageClass } from "@aws-sdk/client-s3-control";
 import { partitionOf } from "../../aws/permissions.js";
+import { s3control } from "../../aws/sdk.js";
 import { HikkoshiError } from "../../core/errors.js";
 import type { RunContext } from "../define.js";
 import { tagList } from "./ownership.js";
@@ -53,7 +49,7 @@ export async function ensureJob(ctx: RunContext, ref: JobRef, spec: JobSpec, sav
   const out = await ctx.aws.mutate(
     ctx.account.alias,
     "s3control",
-    new CreateJobCommand({
+    new s3control.CreateJobCommand({
       AccountId: ctx.account.id,
       ClientRequestToken: ref.token,
       ConfirmationRequired: false,
@@ -95,7 +91,7 @@ export async function describeJob(ctx: RunContext, jobId: string): Promise<JobDe
   const out = await ctx.aws.read(
     ctx.account.alias,
     "s3control",
-    new DescribeJobCommand({ AccountId: ctx.account.id, JobId: jobId }),
+    new s3control.DescribeJobCommand({ AccountId: ctx.account.id, JobId: jobId }),
   );
   return out.Job ?? {};
 }

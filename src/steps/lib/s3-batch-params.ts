@@ -1,7 +1,7 @@
 /** Params and plan checks shared by the steps that run S3 Batch Operations jobs. */
-import { GetRoleCommand } from "@aws-sdk/client-iam";
 import { z } from "zod";
 import { awsCategory } from "../../aws/errors.js";
+import { iam } from "../../aws/sdk.js";
 import type { AccountRef, AwsReader, Precondition } from "../define.js";
 import { failed, warning } from "./plan.js";
 
@@ -74,7 +74,7 @@ export async function roleProblems(aws: AwsReader, roleArn: string, account: Acc
   const name = roleArn.slice(roleArn.lastIndexOf("/") + 1);
   let document: string | undefined;
   try {
-    const out = await aws.read(account.alias, "iam", new GetRoleCommand({ RoleName: name }));
+    const out = await aws.read(account.alias, "iam", new iam.GetRoleCommand({ RoleName: name }));
     document = out.Role?.AssumeRolePolicyDocument;
   } catch (err) {
     const category = awsCategory(err);

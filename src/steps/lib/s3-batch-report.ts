@@ -4,7 +4,8 @@
  * carry URL-encoded keys. Failed rows are streamed to the caller (to build a retry manifest) and the
  * first few are kept for the error message.
  */
-import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
+
+import { s3 } from "../../aws/sdk.js";
 import { HikkoshiError } from "../../core/errors.js";
 import type { AwsReader } from "../define.js";
 import { orUndefined } from "./observe.js";
@@ -35,7 +36,7 @@ interface ReportManifest {
 }
 
 async function text(aws: AwsReader, alias: string, bucket: string, key: string): Promise<string | undefined> {
-  const out = await orUndefined(aws.read(alias, "s3", new GetObjectCommand({ Bucket: bucket, Key: key })));
+  const out = await orUndefined(aws.read(alias, "s3", new s3.GetObjectCommand({ Bucket: bucket, Key: key })));
   const body = out?.Body as { transformToString?: () => Promise<string> } | undefined;
   return body?.transformToString ? body.transformToString() : undefined;
 }
@@ -50,7 +51,7 @@ async function findManifestKey(
   const out = await aws.read(
     alias,
     "s3",
-    new ListObjectsV2Command({ Bucket: bucket, Prefix: `${prefix.replace(/\/$/, "")}/job-${jobId}/` }),
+    new s3.ListObjectsV2Command({ Bucket: bucket, Prefix: `${prefix.replace(/\/$/, "")}/job-${jobId}/` }),
   );
   return out.Contents?.map((o) => o.Key ?? "").find((k) => k.endsWith("/manifest.json"));
 }

@@ -3,23 +3,8 @@
  * the whole setting), with the list of applied settings checkpointed after each so a resumed task goes on
  * where it stopped.
  */
-import {
-  PutBucketCorsCommand,
-  PutBucketEncryptionCommand,
-  PutBucketLifecycleConfigurationCommand,
-  PutBucketLoggingCommand,
-  PutBucketNotificationConfigurationCommand,
-  PutBucketOwnershipControlsCommand,
-  PutBucketPolicyCommand,
-  PutBucketReplicationCommand,
-  PutBucketRequestPaymentCommand,
-  PutBucketTaggingCommand,
-  PutBucketVersioningCommand,
-  PutBucketWebsiteCommand,
-  PutObjectLockConfigurationCommand,
-  PutPublicAccessBlockCommand,
-} from "@aws-sdk/client-s3";
 import type { MetadataBearer } from "@smithy/types";
+import { s3 } from "../../aws/sdk.js";
 import type { AwsCommand } from "../../aws/types.js";
 import type { Json } from "../../core/json.js";
 import type { AccountRef, AwsReader, RunContext } from "../define.js";
@@ -43,37 +28,37 @@ function lifecycleRules(value: Input): Input[] {
 
 const PUT: Record<Setting, (Bucket: string, ExpectedBucketOwner: string, v: Input) => AwsCommand<MetadataBearer>> = {
   ownershipControls: (Bucket, ExpectedBucketOwner, v) =>
-    new PutBucketOwnershipControlsCommand({ Bucket, ExpectedBucketOwner, OwnershipControls: v as never }),
+    new s3.PutBucketOwnershipControlsCommand({ Bucket, ExpectedBucketOwner, OwnershipControls: v as never }),
   publicAccessBlock: (Bucket, ExpectedBucketOwner, v) =>
-    new PutPublicAccessBlockCommand({ Bucket, ExpectedBucketOwner, PublicAccessBlockConfiguration: v }),
+    new s3.PutPublicAccessBlockCommand({ Bucket, ExpectedBucketOwner, PublicAccessBlockConfiguration: v }),
   versioning: (Bucket, ExpectedBucketOwner, v) =>
-    new PutBucketVersioningCommand({ Bucket, ExpectedBucketOwner, VersioningConfiguration: { Status: v.Status } }),
+    new s3.PutBucketVersioningCommand({ Bucket, ExpectedBucketOwner, VersioningConfiguration: { Status: v.Status } }),
   objectLock: (Bucket, ExpectedBucketOwner, v) =>
-    new PutObjectLockConfigurationCommand({
+    new s3.PutObjectLockConfigurationCommand({
       Bucket,
       ExpectedBucketOwner,
       ObjectLockConfiguration: { ...v, ObjectLockEnabled: "Enabled" },
     }),
   encryption: (Bucket, ExpectedBucketOwner, v) =>
-    new PutBucketEncryptionCommand({ Bucket, ExpectedBucketOwner, ServerSideEncryptionConfiguration: v as never }),
+    new s3.PutBucketEncryptionCommand({ Bucket, ExpectedBucketOwner, ServerSideEncryptionConfiguration: v as never }),
   requestPayment: (Bucket, ExpectedBucketOwner) =>
-    new PutBucketRequestPaymentCommand({
+    new s3.PutBucketRequestPaymentCommand({
       Bucket,
       ExpectedBucketOwner,
       RequestPaymentConfiguration: { Payer: "Requester" },
     }),
   tags: (Bucket, ExpectedBucketOwner, v) =>
-    new PutBucketTaggingCommand({
+    new s3.PutBucketTaggingCommand({
       Bucket,
       ExpectedBucketOwner,
       Tagging: { TagSet: Object.entries(v).map(([Key, Value]) => ({ Key, Value: String(Value) })) },
     }),
   cors: (Bucket, ExpectedBucketOwner, v) =>
-    new PutBucketCorsCommand({ Bucket, ExpectedBucketOwner, CORSConfiguration: { CORSRules: v.CORSRules ?? [] } }),
+    new s3.PutBucketCorsCommand({ Bucket, ExpectedBucketOwner, CORSConfiguration: { CORSRules: v.CORSRules ?? [] } }),
   website: (Bucket, ExpectedBucketOwner, v) =>
-    new PutBucketWebsiteCommand({ Bucket, ExpectedBucketOwner, WebsiteConfiguration: v }),
+    new s3.PutBucketWebsiteCommand({ Bucket, ExpectedBucketOwner, WebsiteConfiguration: v }),
   lifecycle: (Bucket, ExpectedBucketOwner, v) =>
-    new PutBucketLifecycleConfigurationCommand({
+    new s3.PutBucketLifecycleConfigurationCommand({
       Bucket,
       ExpectedBucketOwner,
       LifecycleConfiguration: { Rules: lifecycleRules(v) as never },
@@ -82,13 +67,17 @@ const PUT: Record<Setting, (Bucket: string, ExpectedBucketOwner: string, v: Inpu
         : {}),
     }),
   logging: (Bucket, ExpectedBucketOwner, v) =>
-    new PutBucketLoggingCommand({ Bucket, ExpectedBucketOwner, BucketLoggingStatus: { LoggingEnabled: v as never } }),
+    new s3.PutBucketLoggingCommand({
+      Bucket,
+      ExpectedBucketOwner,
+      BucketLoggingStatus: { LoggingEnabled: v as never },
+    }),
   policy: (Bucket, ExpectedBucketOwner, v) =>
-    new PutBucketPolicyCommand({ Bucket, ExpectedBucketOwner, Policy: JSON.stringify(v) }),
+    new s3.PutBucketPolicyCommand({ Bucket, ExpectedBucketOwner, Policy: JSON.stringify(v) }),
   replication: (Bucket, ExpectedBucketOwner, v) =>
-    new PutBucketReplicationCommand({ Bucket, ExpectedBucketOwner, ReplicationConfiguration: v as never }),
+    new s3.PutBucketReplicationCommand({ Bucket, ExpectedBucketOwner, ReplicationConfiguration: v as never }),
   notifications: (Bucket, ExpectedBucketOwner, v) =>
-    new PutBucketNotificationConfigurationCommand({ Bucket, ExpectedBucketOwner, NotificationConfiguration: v }),
+    new s3.PutBucketNotificationConfigurationCommand({ Bucket, ExpectedBucketOwner, NotificationConfiguration: v }),
 };
 
 /**

@@ -6,7 +6,8 @@
  * a crash between a batch and its checkpoint (or a late writer behind the position) left behind. Counts
  * are exact except for such a crash: the batch deleted just before it is not counted.
  */
-import { AbortMultipartUploadCommand, DeleteObjectsCommand, ListMultipartUploadsCommand } from "@aws-sdk/client-s3";
+
+import { s3 } from "../../aws/sdk.js";
 import { HikkoshiError } from "../../core/errors.js";
 import type { JsonObject } from "../../core/json.js";
 import type { AccountRef, AwsReader, RunContext } from "../define.js";
@@ -49,7 +50,7 @@ export async function deleteBatch(
   const out = await ctx.aws.mutate(
     ctx.account.alias,
     "s3",
-    new DeleteObjectsCommand({
+    new s3.DeleteObjectsCommand({
       Bucket: bucket,
       ExpectedBucketOwner: ctx.account.id,
       Delete: { Objects: objects, Quiet: true },
@@ -140,7 +141,7 @@ export async function abortUpload(ctx: RunContext, bucket: string, key: string, 
     await ctx.aws.mutate(
       ctx.account.alias,
       "s3",
-      new AbortMultipartUploadCommand({
+      new s3.AbortMultipartUploadCommand({
         Bucket: bucket,
         Key: key,
         UploadId: uploadId,
@@ -163,7 +164,7 @@ export async function abortAllUploads(ctx: RunContext, bucket: string, state: Em
     const page = await ctx.aws.read(
       ctx.account.alias,
       "s3",
-      new ListMultipartUploadsCommand({
+      new s3.ListMultipartUploadsCommand({
         Bucket: bucket,
         ExpectedBucketOwner: ctx.account.id,
         ...(keyMarker ? { KeyMarker: keyMarker } : {}),
@@ -219,7 +220,7 @@ export async function countContents(
   const uploads = await aws.read(
     account.alias,
     "s3",
-    new ListMultipartUploadsCommand({ Bucket: bucket, ExpectedBucketOwner: account.id }),
+    new s3.ListMultipartUploadsCommand({ Bucket: bucket, ExpectedBucketOwner: account.id }),
   );
   count.uploads = uploads.Uploads?.length ?? 0;
   if (uploads.IsTruncated) count.complete = false;

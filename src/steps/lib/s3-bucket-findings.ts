@@ -3,7 +3,8 @@
  * managed key aws/s3, unreadable from another account) and what will not follow it (replication,
  * notifications, Object Lock retention, requester pays, a policy naming the source account).
  */
-import { HeadObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
+
+import { s3 } from "../../aws/sdk.js";
 import type { Json } from "../../core/json.js";
 import type { AccountRef, AwsReader, Precondition } from "../define.js";
 import { describeKey, isAwsManaged, namesAwsManagedAlias } from "./kms.js";
@@ -74,7 +75,7 @@ async function encryptionFindings(aws: AwsReader, account: AccountRef, bucket: s
   const listed = await aws.read(
     account.alias,
     "s3",
-    new ListObjectsV2Command({ Bucket: bucket, MaxKeys: ENCRYPTION_SAMPLE, ExpectedBucketOwner: account.id }),
+    new s3.ListObjectsV2Command({ Bucket: bucket, MaxKeys: ENCRYPTION_SAMPLE, ExpectedBucketOwner: account.id }),
   );
   for (const object of listed.Contents ?? []) {
     if (!object.Key) continue;
@@ -82,7 +83,7 @@ async function encryptionFindings(aws: AwsReader, account: AccountRef, bucket: s
       .read(
         account.alias,
         "s3",
-        new HeadObjectCommand({ Bucket: bucket, Key: object.Key, ExpectedBucketOwner: account.id }),
+        new s3.HeadObjectCommand({ Bucket: bucket, Key: object.Key, ExpectedBucketOwner: account.id }),
       )
       .catch(() => undefined);
     if (!head) {

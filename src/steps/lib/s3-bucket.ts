@@ -2,16 +2,10 @@
  * Bucket basics shared by the S3 step types: the name schema, ARNs, S3 error codes, "is this bucket
  * ours?" and the one CreateBucket attempt that create-bucket and wait-bucket-name both make.
  */
-import {
-  CreateBucketCommand,
-  GetBucketLocationCommand,
-  GetObjectLockConfigurationCommand,
-  HeadBucketCommand,
-  ListBucketsCommand,
-} from "@aws-sdk/client-s3";
 import { z } from "zod";
 import { AwsError, awsCategory, awsErrorName } from "../../aws/errors.js";
 import { partitionOf } from "../../aws/permissions.js";
+import { s3 } from "../../aws/sdk.js";
 import { HikkoshiError } from "../../core/errors.js";
 import type { AccountRef, AwsReader, RunContext } from "../define.js";
 
@@ -52,7 +46,7 @@ export async function bucketRegion(aws: AwsReader, account: AccountRef, bucket: 
   const out = await aws.read(
     account.alias,
     "s3",
-    new GetBucketLocationCommand({ Bucket: bucket, ExpectedBucketOwner: account.id }),
+    new s3.GetBucketLocationCommand({ Bucket: bucket, ExpectedBucketOwner: account.id }),
   );
   return regionOfConstraint(out.LocationConstraint);
 }
@@ -70,7 +64,7 @@ async function listedByUs(aws: AwsReader, account: AccountRef, bucket: string): 
     const out = await aws.read(
       account.alias,
       "s3",
-      new ListBucketsCommand({ Prefix: bucket, ...(token ? { ContinuationToken: token } : {}) }),
+      new s3.ListBucketsCommand({ Prefix: bucket, ...(token ? { ContinuationToken: token } : {}) }),
     );
     const hit = out.Buckets?.find((b) => b.Name === bucket);
     if (hit) return hit.BucketRegion ?? (await bucketRegion(aws, account, bucket));
@@ -89,7 +83,7 @@ export async function bucketPresence(aws: AwsReader, account: AccountRef, bucket
     const out = await aws.read(
       account.alias,
       "s3",
-      new HeadBucketCommand({ Bucket: bucket, ExpectedBucketOwner: account.id }),
+      new s3.HeadBucketCommand({ Bucket: bucket, ExpectedBucketOwner: account.id }),
     );
     return { state: "ours", region: out.BucketRegion ?? (await bucketRegion(aws, account, bucket)) };
   } catch (err) {
@@ -156,7 +150,7 @@ export async function attemptCreateBucket(
     if (before.region !== account.region) throw otherRegionError(bucket, account, before.region);
     return "adopted";
   }
-  const command = new CreateBucketCommand({
+  const command = new s3.CreateBucketCommand({
     Bucket: bucket,
     ...(account.region === "us-east-1"
       ? {}
@@ -194,7 +188,7 @@ export async function objectLockEnabled(
   bucket: string,
 ): Promise<boolean | "unreadable"> {
   try {
-    const out = await aws.read(alias, "s3", new GetObjectLockConfigurationCommand({ Bucket: bucket }));
+    const out = await aws.read(alias, "s3", new s3.GetObjectLockConfigurationCommand({ Bucket: bucket }));
     return out.ObjectLockConfiguration?.ObjectLockEnabled === "Enabled";
   } catch (err) {
     if (awsCategory(err) === "not-found" || awsErrorName(err) === "ObjectLockConfigurationNotFoundError") return false;

@@ -3,23 +3,8 @@
  * the shape its Put call takes (so it survives in the task's outputs after the source is gone), plus
  * where it came from (the source account id is what `rewriteAccountIds` replaces).
  */
-import {
-  GetBucketCorsCommand,
-  GetBucketEncryptionCommand,
-  GetBucketLifecycleConfigurationCommand,
-  GetBucketLoggingCommand,
-  GetBucketNotificationConfigurationCommand,
-  GetBucketOwnershipControlsCommand,
-  GetBucketPolicyCommand,
-  GetBucketReplicationCommand,
-  GetBucketRequestPaymentCommand,
-  GetBucketTaggingCommand,
-  GetBucketVersioningCommand,
-  GetBucketWebsiteCommand,
-  GetObjectLockConfigurationCommand,
-  GetPublicAccessBlockCommand,
-} from "@aws-sdk/client-s3";
 import { z } from "zod";
+import { s3 } from "../../aws/sdk.js";
 import type { Json, JsonObject } from "../../core/json.js";
 import type { AccountRef, AwsReader } from "../define.js";
 import { isS3Error } from "./s3-bucket.js";
@@ -106,7 +91,7 @@ function readers(aws: AwsReader, account: AccountRef): Record<Setting, Reader> {
   return {
     versioning: async (Bucket) => {
       const out = await get<{ Status?: string }>(
-        new GetBucketVersioningCommand({ Bucket, ExpectedBucketOwner: owner }),
+        new s3.GetBucketVersioningCommand({ Bucket, ExpectedBucketOwner: owner }),
       );
       return out.Status ? toJson(out) : null;
     },
@@ -114,29 +99,29 @@ function readers(aws: AwsReader, account: AccountRef): Record<Setting, Reader> {
       toJson(
         (
           await get<{ ServerSideEncryptionConfiguration?: unknown }>(
-            new GetBucketEncryptionCommand({ Bucket, ExpectedBucketOwner: owner }),
+            new s3.GetBucketEncryptionCommand({ Bucket, ExpectedBucketOwner: owner }),
           )
         ).ServerSideEncryptionConfiguration,
       ),
     lifecycle: async (Bucket) =>
-      toJson(await get(new GetBucketLifecycleConfigurationCommand({ Bucket, ExpectedBucketOwner: owner }))),
+      toJson(await get(new s3.GetBucketLifecycleConfigurationCommand({ Bucket, ExpectedBucketOwner: owner }))),
     tags: async (Bucket) => {
       const out = await get<{ TagSet?: Array<{ Key?: string; Value?: string }> }>(
-        new GetBucketTaggingCommand({ Bucket, ExpectedBucketOwner: owner }),
+        new s3.GetBucketTaggingCommand({ Bucket, ExpectedBucketOwner: owner }),
       );
       const tags: JsonObject = {};
       for (const t of out.TagSet ?? []) if (t.Key !== undefined) tags[t.Key] = t.Value ?? "";
       return nonEmpty(tags);
     },
     cors: async (Bucket) =>
-      nonEmpty(toJson(await get(new GetBucketCorsCommand({ Bucket, ExpectedBucketOwner: owner })))),
+      nonEmpty(toJson(await get(new s3.GetBucketCorsCommand({ Bucket, ExpectedBucketOwner: owner })))),
     website: async (Bucket) =>
-      nonEmpty(toJson(await get(new GetBucketWebsiteCommand({ Bucket, ExpectedBucketOwner: owner })))),
+      nonEmpty(toJson(await get(new s3.GetBucketWebsiteCommand({ Bucket, ExpectedBucketOwner: owner })))),
     ownershipControls: async (Bucket) =>
       toJson(
         (
           await get<{ OwnershipControls?: unknown }>(
-            new GetBucketOwnershipControlsCommand({ Bucket, ExpectedBucketOwner: owner }),
+            new s3.GetBucketOwnershipControlsCommand({ Bucket, ExpectedBucketOwner: owner }),
           )
         ).OwnershipControls,
       ),
@@ -144,23 +129,23 @@ function readers(aws: AwsReader, account: AccountRef): Record<Setting, Reader> {
       toJson(
         (
           await get<{ PublicAccessBlockConfiguration?: unknown }>(
-            new GetPublicAccessBlockCommand({ Bucket, ExpectedBucketOwner: owner }),
+            new s3.GetPublicAccessBlockCommand({ Bucket, ExpectedBucketOwner: owner }),
           )
         ).PublicAccessBlockConfiguration,
       ),
     policy: async (Bucket) => {
-      const out = await get<{ Policy?: string }>(new GetBucketPolicyCommand({ Bucket, ExpectedBucketOwner: owner }));
+      const out = await get<{ Policy?: string }>(new s3.GetBucketPolicyCommand({ Bucket, ExpectedBucketOwner: owner }));
       return out.Policy ? (JSON.parse(out.Policy) as Json) : null;
     },
     notifications: async (Bucket) =>
       nonEmpty(
-        toJson(await get(new GetBucketNotificationConfigurationCommand({ Bucket, ExpectedBucketOwner: owner }))),
+        toJson(await get(new s3.GetBucketNotificationConfigurationCommand({ Bucket, ExpectedBucketOwner: owner }))),
       ),
     replication: async (Bucket) =>
       toJson(
         (
           await get<{ ReplicationConfiguration?: unknown }>(
-            new GetBucketReplicationCommand({ Bucket, ExpectedBucketOwner: owner }),
+            new s3.GetBucketReplicationCommand({ Bucket, ExpectedBucketOwner: owner }),
           )
         ).ReplicationConfiguration,
       ),
@@ -169,20 +154,20 @@ function readers(aws: AwsReader, account: AccountRef): Record<Setting, Reader> {
         toJson(
           (
             await get<{ ObjectLockConfiguration?: unknown }>(
-              new GetObjectLockConfigurationCommand({ Bucket, ExpectedBucketOwner: owner }),
+              new s3.GetObjectLockConfigurationCommand({ Bucket, ExpectedBucketOwner: owner }),
             )
           ).ObjectLockConfiguration,
         ),
       ),
     logging: async (Bucket) => {
       const out = await get<{ LoggingEnabled?: unknown }>(
-        new GetBucketLoggingCommand({ Bucket, ExpectedBucketOwner: owner }),
+        new s3.GetBucketLoggingCommand({ Bucket, ExpectedBucketOwner: owner }),
       );
       return out.LoggingEnabled ? toJson(out.LoggingEnabled) : null;
     },
     requestPayment: async (Bucket) => {
       const out = await get<{ Payer?: string }>(
-        new GetBucketRequestPaymentCommand({ Bucket, ExpectedBucketOwner: owner }),
+        new s3.GetBucketRequestPaymentCommand({ Bucket, ExpectedBucketOwner: owner }),
       );
       return out.Payer === "Requester" ? "Requester" : null;
     },

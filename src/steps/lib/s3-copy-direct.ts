@@ -5,7 +5,8 @@
  * destination key's versions (delete markers not counted): after wave n a key has n+1 versions there,
  * since a key takes part in waves 0..n without gaps.
  */
-import { CopyObjectCommand, HeadObjectCommand, type HeadObjectOutput, type StorageClass } from "@aws-sdk/client-s3";
+import type { HeadObjectOutput, StorageClass } from "@aws-sdk/client-s3";
+import { s3 } from "../../aws/sdk.js";
 import type { RunContext } from "../define.js";
 import { orderedPool } from "./s3-copy-pool.js";
 import { listVersions } from "./s3-list.js";
@@ -75,7 +76,7 @@ export async function copyObjectVersion(
         await ctx.aws.read(
           ctx.account.alias,
           "s3",
-          new HeadObjectCommand({
+          new s3.HeadObjectCommand({
             Bucket: s.sourceBucket,
             Key: key,
             ...(versionId !== "null" ? { VersionId: versionId } : {}),
@@ -86,7 +87,7 @@ export async function copyObjectVersion(
   await ctx.aws.mutate(
     ctx.account.alias,
     "s3",
-    new CopyObjectCommand({
+    new s3.CopyObjectCommand({
       Bucket: s.destinationBucket,
       Key: key,
       CopySource: copySource(s.sourceBucket, key, versionId),

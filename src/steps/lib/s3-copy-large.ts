@@ -4,17 +4,9 @@
  * exists; a resume lists the upload's parts and copies only the missing ones. Content headers, user
  * metadata and tags are carried over by hand (UploadPartCopy copies bytes only).
  */
-import {
-  CompleteMultipartUploadCommand,
-  CreateMultipartUploadCommand,
-  GetObjectTaggingCommand,
-  HeadObjectCommand,
-  ListMultipartUploadsCommand,
-  ListPartsCommand,
-  type StorageClass,
-  UploadPartCopyCommand,
-} from "@aws-sdk/client-s3";
+import type { StorageClass } from "@aws-sdk/client-s3";
 import { awsCategory } from "../../aws/errors.js";
+import { s3 } from "../../aws/sdk.js";
 import { errorMessage } from "../../core/errors.js";
 import type { RunContext } from "../define.js";
 import { copySource, lockFieldsOf, versionCount } from "./s3-copy-direct.js";
@@ -56,7 +48,7 @@ async function sourceTags(ctx: RunContext, s: Settings, item: LargeItem): Promis
     const out = await ctx.aws.read(
       ctx.account.alias,
       "s3",
-      new GetObjectTaggingCommand({ Bucket: s.sourceBucket, Key: item.key, VersionId: item.versionId }),
+      new s3.GetObjectTaggingCommand({ Bucket: s.sourceBucket, Key: item.key, VersionId: item.versionId }),
     );
     const tags = out.TagSet ?? [];
     if (tags.length === 0) return undefined;
@@ -72,7 +64,7 @@ async function findUpload(ctx: RunContext, s: Settings, key: string): Promise<st
   const out = await ctx.aws.read(
     ctx.account.alias,
     "s3",
-    new ListMultipartUploadsCommand({ Bucket: s.destinationBucket, Prefix: key }),
+    new s3.ListMultipartUploadsCommand({ Bucket: s.destinationBucket, Prefix: key }),
   );
   const mine = (out.Uploads ?? []).filter((u) => u.Key === key);
   mine.sort((a, b) => (b.Initiated?.getTime() ?? 0) - (a.Initiated?.getTime() ?? 0));
@@ -86,7 +78,7 @@ async function doneParts(ctx: RunContext, s: Settings, key: string, uploadId: st
     const out = await ctx.aws.read(
       ctx.account.alias,
       "s3",
-      new ListPartsCommand({ Bucket: s.destinationBucket, Key: key, UploadId: uploadId, PartNumberMarker: marker }),
+      new s3.ListPartsCommand({ Bucket: s.destinationBucket, Key: key, UploadId: uploadId, PartNumberMarker: marker }),
     );
     for (const p of out.Parts ?? []) if (p.PartNumber && p.ETag) parts.set(p.PartNumber, p.ETag);
     marker = out.IsTruncated ? out.NextPartNumberMarker : undefined;
@@ -98,14 +90,14 @@ async function createUpload(ctx: RunContext, s: Settings, item: LargeItem): Prom
   const head = await ctx.aws.read(
     ctx.account.alias,
     "s3",
-    new HeadObjectCommand({ Bucket: s.sourceBucket, Key: item.key, VersionId: item.versionId }),
+    new s3.HeadObjectCommand({ Bucket: s.sourceBucket, Key: item.key, VersionId: item.versionId }),
   );
   const tagging = await sourceTags(ctx, s, item);
   const storageClass = item.storageClass ?? head.StorageClass;
   const out = await ctx.aws.mutate(
     ctx.account.alias,
     "s3",
-    new CreateMultipartUploadCommand({
+    new s3.CreateMultipartUploadCommand({
       Bucket: s.destinationBucket,
       Key: item.key,
       ...(head.ContentType ? { ContentType: head.ContentType } : {}),
@@ -167,7 +159,7 @@ export async function copyLarge(
       const out = await ctx.aws.mutate(
         ctx.account.alias,
         "s3",
-        new UploadPartCopyCommand({
+        new s3.UploadPartCopyCommand({
           Bucket: s.destinationBucket,
           Key: item.key,
           UploadId: uploadId,
@@ -184,7 +176,7 @@ export async function copyLarge(
   await ctx.aws.mutate(
     ctx.account.alias,
     "s3",
-    new CompleteMultipartUploadCommand({
+    new s3.CompleteMultipartUploadCommand({
       Bucket: s.destinationBucket,
       Key: item.key,
       UploadId: uploadId,

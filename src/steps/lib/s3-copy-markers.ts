@@ -6,7 +6,8 @@
  * counts, for the keys it may have reached after its last checkpoint, the markers already newer than the
  * key's newest version in the destination, and makes only the missing ones.
  */
-import { DeleteObjectCommand } from "@aws-sdk/client-s3";
+
+import { s3 } from "../../aws/sdk.js";
 import type { RunContext } from "../define.js";
 import { orderedPool } from "./s3-copy-pool.js";
 import { listKeyHistories } from "./s3-key-history.js";
@@ -85,7 +86,7 @@ export async function createMarkersAt(
         await ctx.aws.mutate(
           ctx.account.alias,
           "s3",
-          new DeleteObjectCommand({ Bucket: s.destinationBucket, Key: g.key }),
+          new s3.DeleteObjectCommand({ Bucket: s.destinationBucket, Key: g.key }),
           `s3://${s.destinationBucket}/${g.key}`,
         );
         mp.created++;

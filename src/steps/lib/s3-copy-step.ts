@@ -2,8 +2,8 @@
  * What s3.copy and s3.batch-copy share: the plan (counts, engine and why, cost, duration, role and
  * bucket checks) and the run (engine fixed on the first attempt, waves in order, outputs).
  */
-import { HeadBucketCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
 import { awsCategory } from "../../aws/errors.js";
+import { s3 } from "../../aws/sdk.js";
 import { HikkoshiError } from "../../core/errors.js";
 import type { Json } from "../../core/json.js";
 import type { PlanContext, PlanResult, Precondition, RunContext } from "../define.js";
@@ -32,7 +32,7 @@ export interface CopyStepParams extends Pricing {
 
 async function bucketProblem(ctx: PlanContext, bucket: string, role: string): Promise<Precondition | undefined> {
   try {
-    await ctx.aws.read(ctx.account.alias, "s3", new HeadBucketCommand({ Bucket: bucket }));
+    await ctx.aws.read(ctx.account.alias, "s3", new s3.HeadBucketCommand({ Bucket: bucket }));
     return undefined;
   } catch (err) {
     const category = awsCategory(err);
@@ -54,7 +54,7 @@ async function readProblem(
   first: { key: string; versionId: string },
 ): Promise<Precondition | undefined> {
   try {
-    const head = new HeadObjectCommand({ Bucket: bucket, Key: first.key, VersionId: first.versionId });
+    const head = new s3.HeadObjectCommand({ Bucket: bucket, Key: first.key, VersionId: first.versionId });
     await ctx.aws.read(ctx.account.alias, "s3", head);
     return undefined;
   } catch (err) {

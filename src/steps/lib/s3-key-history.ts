@@ -15,6 +15,14 @@ import { HikkoshiError } from "../../core/errors.js";
 import type { AwsReader } from "../define.js";
 import { compareKeys, type ListedPage, type ListOptions, listVersions, type VersionEntry } from "./s3-list.js";
 
+export interface HistoryOptions extends ListOptions {
+  /**
+   * The last key of a key range (inclusive): entries of later keys are dropped and the listing stops with
+   * the page that reaches past it (ListObjectVersions has a start marker but no end).
+   */
+  until?: string;
+}
+
 export interface KeyHistory {
   key: string;
   /** Newest first: `entries[0]` is the entry S3 marks IsLatest. */
@@ -78,16 +86,18 @@ function orderKey(bucket: string, open: OpenKey): VersionEntry[] {
 
 /**
  * Every key of `bucket` (under `prefix`) with its history, keys ascending in S3's order. `startAfter`
- * resumes after a key boundary (`positionAfterKey`).
+ * resumes after a key boundary (`positionAfterKey`): a key at or before it is refused (S3 lists the keys
+ * after a key marker); `until` ends a key range.
  */
 export async function* listKeyHistories(
   aws: AwsReader,
   alias: string,
   bucket: string,
-  options: ListOptions = {},
+  options: HistoryOptions = {},
 ): AsyncGenerator<KeyHistory> {
   let open: OpenKey | undefined;
-  let lastClosed: string | undefined;
+  const marker = options.startAfter?.versionIdMarker === undefined ? options.startAfter?.keyMarker : undefined;
+  let lastClosed: string | undefined = marker;
   let untrustedListing = false;
 
   function* takePage(page: VersionEntry[]): Generator<KeyHistory> {
@@ -111,7 +121,9 @@ export async function* listKeyHistories(
           "S3_LISTING_OUT_OF_ORDER",
           bucket,
           key,
-          `key "${key}" came on a later page than "${before}", which sorts after it: the store pages out of key order`,
+          before === marker && !open
+            ? `key "${key}" was listed after the key marker "${before}", which sorts after it: the store does not list from a key marker in key order`
+            : `key "${key}" came on a later page than "${before}", which sorts after it: the store pages out of key order`,
         );
       }
       if (open) {
@@ -122,15 +134,23 @@ export async function* listKeyHistories(
     }
   }
 
+  const { until, ...listOptions } = options;
   let page: VersionEntry[] = [];
   let current: ListedPage | undefined;
-  for await (const e of listVersions(aws, alias, bucket, options)) {
+  let seen = 0;
+  let past = false;
+  for await (const e of listVersions(aws, alias, bucket, listOptions)) {
     if (e.page !== current) {
       yield* takePage(page);
       page = [];
       current = e.page;
+      seen = 0;
     }
-    page.push(e);
+    seen++;
+    // A page in another store's order may hold keys of the range after one past it: read it whole.
+    if (until !== undefined && compareKeys(e.key, until) > 0) past = true;
+    else page.push(e);
+    if (past && seen === e.page.count) break;
   }
   yield* takePage(page);
   if (open) yield { key: open.key, entries: orderKey(bucket, open) };

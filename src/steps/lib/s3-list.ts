@@ -8,12 +8,8 @@
  * order is rebuilt by key, then LastModified (newest first); equal timestamps of a version and a marker
  * of one key are ordered by IsLatest, then versions first.
  */
-import {
-  type DeleteMarkerEntry,
-  ListObjectVersionsCommand,
-  type ListObjectVersionsOutput,
-  type ObjectVersion,
-} from "@aws-sdk/client-s3";
+import type { DeleteMarkerEntry, ListObjectVersionsOutput, ObjectVersion } from "@aws-sdk/client-s3";
+import { s3 } from "../../aws/sdk.js";
 import type { AwsReader } from "../define.js";
 import { type FastOutput, parseEntries, withFastListing } from "./s3-manifest-list-parser.js";
 
@@ -30,6 +26,8 @@ export interface ListedPage {
   start: ListPosition | undefined;
   /** Where the next page starts; undefined on the last page. */
   next: ListPosition | undefined;
+  /** Entries on the page (set before the first is yielded). */
+  count?: number;
 }
 
 export interface VersionEntry {
@@ -52,6 +50,8 @@ export interface ListOptions {
   /** MaxKeys per request (S3 caps it at 1000). */
   pageSize?: number;
   startAfter?: ListPosition;
+  /** Ask for the next page while this one is consumed (default true; parallel ranges save the memory). */
+  prefetch?: boolean;
 }
 
 /** Resume right after this entry. */
@@ -168,7 +168,7 @@ const YIELD_EVERY = 100;
 
 function request(bucket: string, options: ListOptions, position: ListPosition | undefined) {
   return withFastListing(
-    new ListObjectVersionsCommand({
+    new s3.ListObjectVersionsCommand({
       Bucket: bucket,
       EncodingType: "url",
       ...(options.prefix ? { Prefix: options.prefix } : {}),
@@ -212,12 +212,13 @@ export async function* listVersions(
     let entries: VersionEntry[] | undefined;
     if (out.IsTruncated && out.NextKeyMarker === undefined) entries = entriesOf(out, page);
     page.next = nextPosition(out, entries ?? []);
-    if (page.next) {
+    if (page.next && options.prefetch !== false) {
       pending = aws.read(alias, "s3", request(bucket, options, page.next));
       // Consumed on the next turn; if the caller stops first, its failure must not go unhandled.
       pending.catch(() => undefined);
     }
     entries ??= entriesOf(out, page);
+    page.count = entries.length;
     position = page.next;
     // A consumer of an async generator runs in one microtask chain and never gives the event loop a
     // turn; without these pauses the next request would leave only after this page is consumed.
@@ -225,5 +226,6 @@ export async function* listVersions(
       if (i > 0) await new Promise((resolve) => setImmediate(resolve));
       yield* entries.slice(i, i + YIELD_EVERY);
     }
+    if (page.next && !pending) pending = aws.read(alias, "s3", request(bucket, options, page.next));
   }
 }

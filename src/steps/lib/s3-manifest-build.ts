@@ -9,8 +9,8 @@
  */
 import type { JsonObject } from "../../core/json.js";
 import type { AwsReader } from "../define.js";
-import { listKeyHistories } from "./s3-key-history.js";
 import { positionAfterKey, type VersionEntry } from "./s3-list.js";
+import { listKeyHistoriesParallel } from "./s3-list-parallel.js";
 import { largeRow, markerRow, waveRow } from "./s3-manifest-csv.js";
 import type { Spill } from "./s3-manifest-spill.js";
 import { MAX_SINGLE_COPY_BYTES, STANDARD, type Wave } from "./s3-manifest-types.js";
@@ -77,6 +77,10 @@ export interface BuildOptions {
   onCheckpoint(state: BuildState): void;
   signal?: AbortSignal;
   pageSize?: number;
+  /** Key ranges listed at once (s3-list-parallel.ts); default 1 (one stream). */
+  concurrency?: number;
+  /** Entries listed as one stream before the listing goes parallel. */
+  parallelAfter?: number;
 }
 
 /** Writes one finished key's rows (`entries` newest first, as `listKeyHistories` orders them); mutates `state`. */
@@ -193,7 +197,10 @@ export async function buildManifest(o: BuildOptions): Promise<BuildState> {
   };
   let last: string | undefined;
   let sinceCheckpoint = 0;
-  const histories = listKeyHistories(o.aws, o.alias, o.bucket, {
+  const histories = listKeyHistoriesParallel(o.aws, o.alias, o.bucket, {
+    concurrency: o.concurrency ?? 1,
+    ...(o.parallelAfter !== undefined ? { parallelAfter: o.parallelAfter } : {}),
+    ...(o.signal ? { signal: o.signal } : {}),
     ...(o.prefix ? { prefix: o.prefix } : {}),
     ...(o.pageSize ? { pageSize: o.pageSize } : {}),
     ...(state.after !== null ? { startAfter: positionAfterKey(state.after) } : {}),

@@ -2,8 +2,8 @@
  * What a full-depth verify costs and needs: the plan states its request count, cost and time (or, at
  * `depth: listing`, what goes unchecked); the run reads the KMS key the destination bucket encrypts with.
  */
-import { GetBucketEncryptionCommand } from "@aws-sdk/client-s3";
 import { awsCategory } from "../../aws/errors.js";
+import { s3 } from "../../aws/sdk.js";
 import type { PlanContext, RunContext } from "../define.js";
 import { sampleBucket } from "./s3-manifest-sample.js";
 
@@ -18,7 +18,7 @@ export const UNCHECKED_AT_LISTING =
 /** The key of the bucket's default SSE-KMS encryption (ARN or id), if it has one. */
 export async function bucketKmsKey(ctx: RunContext, alias: string, bucket: string): Promise<string | undefined> {
   try {
-    const out = await ctx.aws.read(alias, "s3", new GetBucketEncryptionCommand({ Bucket: bucket }));
+    const out = await ctx.aws.read(alias, "s3", new s3.GetBucketEncryptionCommand({ Bucket: bucket }));
     const rule = out.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault;
     const key = rule?.SSEAlgorithm === "aws:kms" ? rule.KMSMasterKeyID : undefined;
     // An alias cannot be matched against the key ARN that HEAD answers without asking KMS: not compared.

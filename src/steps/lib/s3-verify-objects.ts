@@ -6,7 +6,8 @@
  * legal hold — and, when either side has tags (HEAD's tag count), the tag sets. Bounded concurrency, one
  * window of pairs in memory.
  */
-import { GetObjectTaggingCommand, HeadObjectCommand, type HeadObjectOutput } from "@aws-sdk/client-s3";
+import type { HeadObjectOutput } from "@aws-sdk/client-s3";
+import { s3 } from "../../aws/sdk.js";
 import type { AwsReader } from "../define.js";
 import type { Mismatch, VersionPair } from "./s3-verify-compare.js";
 
@@ -60,7 +61,7 @@ async function head(aws: AwsReader, side: ObjectSide, key: string, versionId: st
   return aws.read(
     side.alias,
     "s3",
-    new HeadObjectCommand({
+    new s3.HeadObjectCommand({
       Bucket: side.bucket,
       Key: key,
       ...(versionId !== "null" ? { VersionId: versionId } : {}),
@@ -73,7 +74,7 @@ async function tags(aws: AwsReader, side: ObjectSide, key: string, versionId: st
   const out = await aws.read(
     side.alias,
     "s3",
-    new GetObjectTaggingCommand({
+    new s3.GetObjectTaggingCommand({
       Bucket: side.bucket,
       Key: key,
       ...(versionId !== "null" ? { VersionId: versionId } : {}),

@@ -204,9 +204,15 @@ const TASKS_OPEN = '{\n  "tasks": [\n';
 const TASKS_CLOSE = "\n  ]\n}";
 
 function summarizeOutputs(outputs: Record<string, unknown>): string {
+  // An empty list or string says nothing ("deleted=" of a cleanup that only scheduled a key): the next one does.
+  const said = (k: string) => {
+    const v = outputs[k];
+    return v !== undefined && v !== null && v !== "" && !(Array.isArray(v) && v.length === 0);
+  };
   const preferred = ["snapshotArn", "keyArn", "snapshotId", "approvedBy"];
-  const key = preferred.find((k) => outputs[k] !== undefined) ?? Object.keys(outputs)[0];
-  return key ? `${key}=${String(outputs[key])}` : "";
+  const key = preferred.find(said) ?? Object.keys(outputs).find(said);
+  const value = key === undefined ? undefined : outputs[key];
+  return key === undefined ? "" : `${key}=${typeof value === "object" ? JSON.stringify(value) : String(value)}`;
 }
 
 export function runsCommand(io: CliIO, opts: GlobalOptions & { json?: boolean }): number {

@@ -8,6 +8,7 @@
 import { isAbsolute, relative } from "node:path";
 import { styleText } from "node:util";
 import type { Plan, TaskPlan } from "../../engine/index.js";
+import { estimatedEnds } from "../../engine/planner.js";
 import type { DangerTier } from "../../steps/define.js";
 import { FAMILIES, type Family } from "../../steps/families.js";
 import { formatDuration, formatGb, table } from "../format.js";
@@ -103,19 +104,9 @@ function wrapList(items: string[], indent: string, width: number, maxLines = 4):
 
 /** Longest chain of estimated durations through `needs` (seconds). */
 export function criticalPathSeconds(tasks: TaskPlan[]): number {
-  const byId = new Map(tasks.map((t) => [t.id, t]));
-  const memo = new Map<string, number>();
-  const longest = (id: string): number => {
-    const known = memo.get(id);
-    if (known !== undefined) return known;
-    memo.set(id, 0); // a cycle cannot pass validation; this only guards the recursion
-    const t = byId.get(id);
-    const own = t?.estimate?.durationSeconds ?? 0;
-    const before = Math.max(0, ...(t?.needs ?? []).map(longest));
-    memo.set(id, own + before);
-    return own + before;
-  };
-  return Math.max(0, ...tasks.map((t) => longest(t.id)));
+  let longest = 0;
+  for (const end of estimatedEnds(tasks).values()) longest = Math.max(longest, end);
+  return longest;
 }
 
 function whatMoves(plan: Plan, byId: Map<string, TaskPlan>): string[][] {

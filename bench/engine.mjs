@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Engine benchmarks (issue 3): prints figures, asserts nothing. Run with `npm run bench` (builds first).
-//  1. engine overhead per task: 10,000 `noop` tasks, --parallel 32, state on disk
+// Engine benchmarks (issues 3, 14): prints figures, asserts nothing. Run with `npm run bench` (builds first).
+//  1. engine overhead per task at 1k and 10k (100k with BENCH_BIG=1) `noop` tasks, --parallel 32, state on disk,
+//     against a floor of two bare SQLite transactions per task, each size in its own process (peak RSS)
 //  2. `hikkoshi status` on a 10,000-task run (in-process command time, and the whole CLI process)
 //  3. resume scan of a crashed 10,000-task run (recover in-flight work, list tasks, ready to schedule)
 import { spawnSync } from "node:child_process";
@@ -66,38 +67,97 @@ function createRun(store, id, specs) {
 const ms = (t0) => Number(process.hrtime.bigint() - t0) / 1e6;
 const line = (label, value) => console.log(`${label.padEnd(58)} ${value}`);
 
-// 1. Engine overhead
-{
-  const store = openStore(join(dir, "engine.db"));
-  createRun(store, "bench1", tasks(N));
-  const bus = new EventBus();
-  let events = 0;
-  bus.on(() => events++);
-  const noAws = { read: async () => ({}), mutate: async () => ({}) };
-  const t0 = process.hrtime.bigint();
-  const result = await execute({
-    runId: "bench1",
-    runbookName: "bench",
-    store,
-    registry: builtinRegistry(),
-    accounts: { source: { alias: "source", id: "111111111111", region: "ap-northeast-1" } },
-    awsFor: () => noAws,
-    bus,
-    clock: systemClock,
-    parallel: 32,
-    poll: {},
-    operator: nonInteractiveOperator("bench"),
-    signal: new AbortController().signal,
-    confirmed: () => "bench",
-    stepMode: false,
-  });
-  const total = ms(t0);
-  const counts = store.taskCounts("bench1");
-  line(`engine: ${N} noop tasks, --parallel 32, state on disk`, `${total.toFixed(0)} ms total`);
-  line("engine: overhead per task (target < 1 ms)", `${(total / N).toFixed(3)} ms/task`);
-  line("engine: succeeded / failed / events", `${counts.succeeded} / ${result.failed.length} / ${events}`);
-  store.close();
+// 1. Engine overhead against a floor, each size in its own process (peak RSS is per process).
+//    engine: the executor over `noop` tasks with the store fenced as the runner drives it (each write checks the
+//    lock in its transaction); floor: two bare SQLite transactions per task (start, succeed) with the same pragmas.
+if (process.argv[2] === "--child") {
+  const [, , , what, n] = process.argv;
+  const count = Number(n);
+  const out = { what, n: count };
+  if (what === "floor") {
+    const { default: Database } = await import("better-sqlite3");
+    const db = new Database(join(dir, "floor.db"));
+    db.pragma("journal_mode = WAL");
+    db.pragma("synchronous = NORMAL");
+    db.exec("CREATE TABLE t (id TEXT PRIMARY KEY, status TEXT NOT NULL, at INTEGER)");
+    const insert = db.prepare("INSERT INTO t (id, status, at) VALUES (?, 'pending', 0)");
+    db.transaction(() => {
+      for (let i = 0; i < count; i++) insert.run(`noop[${i}]`);
+    })();
+    const set = db.prepare("UPDATE t SET status = ?, at = ? WHERE id = ?");
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < count; i++) {
+      db.transaction(() => set.run("running", Date.now(), `noop[${i}]`)).immediate();
+      db.transaction(() => set.run("succeeded", Date.now(), `noop[${i}]`)).immediate();
+    }
+    out.ms = ms(t0);
+    db.close();
+  } else {
+    const raw = openStore(join(dir, `engine-${count}.db`));
+    createRun(raw, "bench1", tasks(count));
+    const held = raw.acquireLock("bench1", {
+      pid: process.pid,
+      host: "bench",
+      token: "t",
+      now: Date.now(),
+      staleAfterMs: 60_000,
+    });
+    const store = raw.fenced("bench1", "t", held.generation);
+    const noAws = { read: async () => ({}), mutate: async () => ({}) };
+    const t0 = process.hrtime.bigint();
+    const result = await execute({
+      runId: "bench1",
+      runbookName: "bench",
+      store,
+      registry: builtinRegistry(),
+      accounts: { source: { alias: "source", id: "111111111111", region: "ap-northeast-1" } },
+      awsFor: () => noAws,
+      bus: new EventBus(),
+      clock: systemClock,
+      parallel: 32,
+      poll: {},
+      operator: nonInteractiveOperator("bench"),
+      signal: new AbortController().signal,
+      confirmed: () => "bench",
+      stepMode: false,
+      stop: (err) => {
+        throw err;
+      },
+    });
+    out.ms = ms(t0);
+    out.succeeded = raw.taskCounts("bench1").succeeded;
+    out.failed = result.failed.length;
+    raw.close();
+  }
+  out.rssMb = Math.round(process.resourceUsage().maxRSS / 1024);
+  console.log(JSON.stringify(out));
+  rmSync(dir, { recursive: true, force: true });
+  process.exit(0);
 }
+
+const child = (what, n) => {
+  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), "--child", what, String(n)], {
+    encoding: "utf8",
+  });
+  if (r.status !== 0) throw new Error(`${what} ${n}: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split("\n").at(-1));
+};
+const sizes = [1_000, N, ...(process.env.BENCH_BIG ? [100_000] : [])];
+console.log("engine vs floor (noop tasks, --parallel 32, state on disk; floor = 2 bare transactions per task)");
+console.log(
+  `${"tasks".padStart(8)} ${"engine ms/task".padStart(15)} ${"floor ms/task".padStart(14)} ${"ratio".padStart(6)} ${"engine RSS".padStart(11)} ${"floor RSS".padStart(10)}`,
+);
+for (const n of sizes) {
+  const e = child("engine", n);
+  const f = child("floor", n);
+  if (e.succeeded !== n) throw new Error(`engine ${n}: ${e.succeeded} succeeded, ${e.failed} failed`);
+  console.log(
+    `${String(n).padStart(8)} ${(e.ms / n).toFixed(3).padStart(15)} ${(f.ms / n).toFixed(3).padStart(14)} ${(e.ms / f.ms).toFixed(1).padStart(6)} ${`${e.rssMb} MB`.padStart(11)} ${`${f.rssMb} MB`.padStart(10)}`,
+  );
+}
+console.log(
+  "targets (issue 14): engine ≤ 0.2 ms/task and ≤ 2× the floor; the ratio flat and RSS independent of task count",
+);
 
 // 2. status on a 10,000-task run
 {

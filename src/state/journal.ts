@@ -25,9 +25,19 @@ export type AppendJournal = (entry: NewJournalEntry) => number;
 export function journalAppender(db: Db, now: () => number): AppendJournal {
   const insert = db.prepare(
     `INSERT INTO journal (run_id, task_id, at, kind, actor, account_id, action, resource, outcome, detail_json)
-     VALUES (@runId, @taskId, @at, @kind, coalesce(@actor, (SELECT operator FROM runs WHERE id = @runId)),
-       @accountId, @action, @resource, @outcome, @detail)`,
+     VALUES (@runId, @taskId, @at, @kind, @actor, @accountId, @action, @resource, @outcome, @detail)`,
   );
+  // A run's operator never changes: read once per run, not in every insert (a page less per journal row).
+  const operatorOf = db.prepare<[string], { operator: string }>("SELECT operator FROM runs WHERE id = ?");
+  const operators = new Map<string, string | null>();
+  const operator = (runId: string): string | null => {
+    let known = operators.get(runId);
+    if (known === undefined) {
+      known = operatorOf.get(runId)?.operator ?? null;
+      if (known !== null) operators.set(runId, known);
+    }
+    return known;
+  };
   return (e) =>
     Number(
       insert.run({
@@ -35,7 +45,7 @@ export function journalAppender(db: Db, now: () => number): AppendJournal {
         taskId: e.taskId ?? null,
         at: e.at ?? now(),
         kind: e.kind,
-        actor: e.actor ?? null,
+        actor: e.actor ?? operator(e.runId),
         accountId: e.accountId ?? null,
         action: e.action,
         resource: e.resource ?? null,

@@ -6,6 +6,7 @@
  * not after three, and the engine's task-level retry (journaled) is the only loop around it.
  */
 import { NodeHttpHandler } from "@smithy/node-http-handler";
+import { envNumber } from "../core/env.js";
 import { HikkoshiError } from "../core/errors.js";
 
 export interface TimeoutSettings {
@@ -35,13 +36,8 @@ const ENV: Record<keyof TimeoutSettings, string> = {
 export function timeoutsFromEnv(env: NodeJS.ProcessEnv = process.env): TimeoutSettings {
   const out = { ...DEFAULT_TIMEOUTS };
   for (const key of Object.keys(ENV) as Array<keyof TimeoutSettings>) {
-    const raw = env[ENV[key]];
-    if (raw === undefined || raw === "") continue;
-    const ms = Number(raw);
-    if (!Number.isInteger(ms) || ms <= 0) {
-      throw new HikkoshiError("USAGE", `${ENV[key]} must be a positive whole number of milliseconds, got "${raw}"`);
-    }
-    out[key] = ms;
+    const ms = envNumber(env, ENV[key], (n) => Number.isInteger(n) && n > 0, "a positive whole number of milliseconds");
+    if (ms !== undefined) out[key] = ms;
   }
   return out;
 }

@@ -4,7 +4,7 @@
  * retry is the caller's to say (`retryable`); this module knows nothing about AWS.
  */
 import type { Clock } from "./clock.js";
-import { HikkoshiError } from "./errors.js";
+import { envNumber } from "./env.js";
 
 export interface RetryPolicy {
   /** Retries after the first failure: at most maxRetries + 1 attempts. */
@@ -37,13 +37,8 @@ const ENV: Record<keyof RetryPolicy, string> = {
 export function retryPolicyFromEnv(env: NodeJS.ProcessEnv = process.env): RetryPolicy {
   const out = { ...DEFAULT_RETRY_POLICY };
   for (const key of Object.keys(ENV) as Array<keyof RetryPolicy>) {
-    const raw = env[ENV[key]];
-    if (raw === undefined || raw === "") continue;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < 0) {
-      throw new HikkoshiError("USAGE", `${ENV[key]} must be a whole number ≥ 0, got "${raw}"`);
-    }
-    out[key] = n;
+    const n = envNumber(env, ENV[key], (v) => Number.isInteger(v) && v >= 0, "a whole number ≥ 0");
+    if (n !== undefined) out[key] = n;
   }
   return out;
 }

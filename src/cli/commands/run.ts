@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { systemClock } from "../../core/clock.js";
+import { envNumber } from "../../core/env.js";
 import { errorMessage, HikkoshiError } from "../../core/errors.js";
 import { EventBus, makePlan, type Plan, type RunOutcome, resumeRun, startRun } from "../../engine/index.js";
 import type { Operator } from "../../engine/operator.js";
@@ -132,20 +133,11 @@ export function planFor(session: ReturnType<typeof sessionFor>, runbook: Runbook
   return makePlan({ session, bus: new EventBus(), registry, clock: systemClock }, runbook);
 }
 
-/** A positive number of ms from the environment, or undefined when unset. */
-function envMs(io: CliIO, name: string): number | undefined {
-  const raw = io.env[name];
-  if (raw === undefined || raw === "") return undefined;
-  const ms = Number(raw);
-  if (!Number.isFinite(ms) || ms <= 0)
-    throw new HikkoshiError("USAGE", `${name} must be a positive number of ms, got "${raw}"`);
-  return ms;
-}
-
 export function driveOptions(io: CliIO, opts: DriveCliOptions) {
   // The lock's timing, for rehearsals and tests: a heartbeat older than the stale time may be taken over.
-  const staleLockMs = envMs(io, "HIKKOSHI_LOCK_STALE_MS");
-  const heartbeatMs = envMs(io, "HIKKOSHI_HEARTBEAT_MS");
+  const positive = (n: number) => Number.isFinite(n) && n > 0;
+  const staleLockMs = envNumber(io.env, "HIKKOSHI_LOCK_STALE_MS", positive, "a positive number of ms");
+  const heartbeatMs = envNumber(io.env, "HIKKOSHI_HEARTBEAT_MS", positive, "a positive number of ms");
   return {
     parallel: parallelOf(opts.parallel),
     yes: opts.yes === true,

@@ -10,13 +10,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { statusCommand } from "../dist/cli/commands/status.js";
-import { systemClock } from "../dist/core/clock.js";
 import { hashOf } from "../dist/core/hash.js";
-import { EventBus } from "../dist/engine/events.js";
-import { execute } from "../dist/engine/executor.js";
-import { nonInteractiveOperator } from "../dist/engine/operator.js";
 import { openStore } from "../dist/state/index.js";
-import { builtinRegistry } from "../dist/steps/index.js";
+import { createBenchRun, executeNoAws } from "./lib/runs.mjs";
 
 const N = Number(process.env.BENCH_TASKS ?? 10_000);
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -36,31 +32,6 @@ function tasks(n) {
       location: { file: "bench.yaml", line: 1, col: 1 },
     };
     return { ...base, defHash: hashOf(base) };
-  });
-}
-
-function createRun(store, id, specs) {
-  store.createRun({
-    id,
-    runbookName: "bench",
-    runbookPath: "bench.yaml",
-    runbookHash: "h",
-    runbookText: "",
-    params: {},
-    operator: "bench",
-    identities: {},
-    options: {},
-    tasks: specs.map((t, seq) => ({
-      taskId: t.id,
-      seq,
-      stepId: t.stepId,
-      topStepId: t.topStepId,
-      itemKey: t.itemKey,
-      type: t.type,
-      accountAlias: t.account,
-      defHash: t.defHash,
-      defJson: t,
-    })),
   });
 }
 
@@ -94,7 +65,7 @@ if (process.argv[2] === "--child") {
     db.close();
   } else {
     const raw = openStore(join(dir, `engine-${count}.db`));
-    createRun(raw, "bench1", tasks(count));
+    createBenchRun(raw, "bench1", tasks(count));
     const held = raw.acquireLock("bench1", {
       pid: process.pid,
       host: "bench",
@@ -103,26 +74,9 @@ if (process.argv[2] === "--child") {
       staleAfterMs: 60_000,
     });
     const store = raw.fenced("bench1", "t", held.generation);
-    const noAws = { read: async () => ({}), mutate: async () => ({}) };
     const t0 = process.hrtime.bigint();
-    const result = await execute({
-      runId: "bench1",
-      runbookName: "bench",
-      store,
-      registry: builtinRegistry(),
-      accounts: { source: { alias: "source", id: "111111111111", region: "ap-northeast-1" } },
-      awsFor: () => noAws,
-      bus: new EventBus(),
-      clock: systemClock,
-      parallel: 32,
-      poll: {},
-      operator: nonInteractiveOperator("bench"),
-      signal: new AbortController().signal,
-      confirmed: () => "bench",
-      stepMode: false,
-      stop: (err) => {
-        throw err;
-      },
+    const result = await executeNoAws(store, "bench1", (err) => {
+      throw err;
     });
     out.ms = ms(t0);
     out.succeeded = raw.taskCounts("bench1").succeeded;
@@ -164,7 +118,7 @@ console.log(
   const path = join(dir, "status.db");
   const store = openStore(path);
   const specs = tasks(N);
-  createRun(store, "bench2", specs);
+  createBenchRun(store, "bench2", specs);
   for (let i = 0; i < N / 2; i++) {
     store.startTask("bench2", specs[i].id);
     store.succeedTask("bench2", specs[i].id, { n: i });
@@ -186,7 +140,7 @@ console.log(
   const path = join(dir, "resume.db");
   let store = openStore(path);
   const specs = tasks(N);
-  createRun(store, "bench3", specs);
+  createBenchRun(store, "bench3", specs);
   for (let i = 0; i < N; i++) {
     store.startTask("bench3", specs[i].id);
     if (i < N / 2) store.succeedTask("bench3", specs[i].id, { n: i });

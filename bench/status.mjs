@@ -15,16 +15,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { runsCommand, statusCommand } from "../dist/cli/commands/status.js";
-import { systemClock } from "../dist/core/clock.js";
 import { hashOf } from "../dist/core/hash.js";
-import { EventBus } from "../dist/engine/events.js";
-import { execute } from "../dist/engine/executor.js";
-import { nonInteractiveOperator } from "../dist/engine/operator.js";
 import { openStore } from "../dist/state/index.js";
-import { builtinRegistry } from "../dist/steps/index.js";
+import { createBenchRun, executeNoAws } from "./lib/runs.mjs";
 
 const SIZES = (process.env.BENCH_SIZES ?? "1000,10000,100000").split(",").map(Number);
 const REPEAT = 5;
+const IDENTITIES = { source: "arn:aws:sts::111111111111:assumed-role/bench/bench" };
 const root = fileURLToPath(new URL("..", import.meta.url));
 const bin = join(root, "bin/hikkoshi.js");
 const keep = process.env.BENCH_DIR;
@@ -50,31 +47,6 @@ function spec(i, stepId, itemKey) {
   return { ...base, defHash: hashOf(base) };
 }
 
-function createRun(store, id, specs) {
-  store.createRun({
-    id,
-    runbookName: "bench",
-    runbookPath: "bench.yaml",
-    runbookHash: "h",
-    runbookText: "",
-    params: {},
-    operator: "bench",
-    identities: { source: "arn:aws:sts::111111111111:assumed-role/bench/bench" },
-    options: {},
-    tasks: specs.map((t, seq) => ({
-      taskId: t.id,
-      seq,
-      stepId: t.stepId,
-      topStepId: t.topStepId,
-      itemKey: t.itemKey,
-      type: t.type,
-      accountAlias: t.account,
-      defHash: t.defHash,
-      defJson: t,
-    })),
-  });
-}
-
 const output = (i) => ({ etag: `"${i.toString(16).padStart(32, "0")}"`, bytes: 1024 * i, key: `data/${i}/part-0` });
 
 /** keys (1 task), bucket (60%), objects (the rest: most succeeded, 10 failed, 5 waiting, 5 running, 20 pending), gate. */
@@ -85,7 +57,7 @@ function buildStatusRun(path, n) {
   for (let i = 0; i < bucket; i++) specs.push(spec(i, "bucket", `b${i}`));
   for (let i = 0; specs.length < n - 1; i++) specs.push(spec(i, "objects", `o${i}`));
   specs.push(spec(n, "gate"));
-  createRun(store, "status", specs);
+  createBenchRun(store, "status", specs, IDENTITIES);
   const objects = specs.filter((s) => s.stepId === "objects");
   const tail = objects.length - 40;
   for (const [i, s] of specs.entries()) {
@@ -107,7 +79,7 @@ function buildStatusRun(path, n) {
 function buildResumeRun(path, n) {
   const store = openStore(path);
   const specs = Array.from({ length: n }, (_, i) => spec(i, "bucket", `b${i}`));
-  createRun(store, "resume", specs);
+  createBenchRun(store, "resume", specs, IDENTITIES);
   for (const s of specs.slice(0, -1)) {
     store.startTask("resume", s.id);
     store.succeedTask("resume", s.id, output(0));
@@ -192,27 +164,10 @@ for (const n of SIZES) {
         store.listTasks("resume", { status: ["pending"] });
       })
     : undefined;
-  const noAws = { read: async () => ({}), mutate: async () => ({}) };
   const times = [];
   for (let i = 0; i < 3; i++) {
     const t0 = process.hrtime.bigint();
-    await execute({
-      runId: "resume",
-      runbookName: "bench",
-      store,
-      registry: builtinRegistry(),
-      accounts: { source: { alias: "source", id: "111111111111", region: "ap-northeast-1" } },
-      awsFor: () => noAws,
-      bus: new EventBus(),
-      clock: systemClock,
-      parallel: 32,
-      poll: {},
-      operator: nonInteractiveOperator("bench"),
-      signal: new AbortController().signal,
-      stop: () => {},
-      confirmed: () => "bench",
-      stepMode: false,
-    });
+    await executeNoAws(store, "resume");
     times.push(ms(t0));
     if (i < 2) {
       // put the one task back to pending for the next round

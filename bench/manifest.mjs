@@ -184,7 +184,7 @@ async function streaming(endpoint, out, m) {
   const { createAwsAccess } = await import("../dist/aws/access.js");
   const { taskResourceName, taskTags, taskToken } = await import("../dist/engine/names.js");
   const { systemClock } = await import("../dist/core/clock.js");
-  const { s3Manifest } = await import("../dist/steps/s3-manifest.js");
+  const { s3Manifest } = await import("../dist/steps/s3/manifest/manifest.js");
   process.env.TMPDIR = out;
   const account = { alias: "bench", id: ACCOUNT, region: REGION };
   const session = createAwsSession({ bench: account }, { endpoint });

@@ -128,7 +128,7 @@ async function access(endpoint) {
 }
 
 async function listing(endpoint) {
-  const { listVersions } = await import("../dist/steps/lib/s3-list.js");
+  const { listVersions } = await import("../dist/steps/s3/list/list.js");
   const { session, aws } = await access(endpoint);
   let entries = 0;
   for await (const _ of listVersions(aws, "bench", SOURCE)) entries++;
@@ -139,7 +139,7 @@ async function listing(endpoint) {
 async function verify(endpoint, depth) {
   const { taskResourceName, taskTags, taskToken } = await import("../dist/engine/names.js");
   const { systemClock } = await import("../dist/core/clock.js");
-  const { s3Verify } = await import("../dist/steps/s3-verify.js");
+  const { s3Verify } = await import("../dist/steps/s3/verify/verify.js");
   const { account, session, aws } = await access(endpoint);
   const taskId = "bench.verify";
   const ctx = {

@@ -12,7 +12,7 @@ import type { z } from "zod";
 import type { AwsCommand, ServiceName } from "../aws/types.js";
 import type { Clock } from "../core/clock.js";
 import type { Json, JsonObject } from "../core/json.js";
-import { knownOwners, withBucketOwners } from "./lib/bucket-owner.js";
+import { knownOwners, withBucketOwners } from "./shared/bucket-owner.js";
 
 /** A resolved account from the runbook's `accounts` block. */
 export interface AccountRef {
@@ -205,7 +205,7 @@ export interface StepDefinition<P = Record<string, unknown>> {
    * the registry. The engine queues instead of failing when a key is saturated.
    */
   concurrencyKeys?: (params: P, ctx: { account: AccountRef }) => string[];
-  /** Buckets whose owner is known: every S3 call on them carries ExpectedBucketOwner (lib/bucket-owner.ts). */
+  /** Buckets whose owner is known: every S3 call on them carries ExpectedBucketOwner (shared/bucket-owner.ts). */
   bucketOwners?: readonly BucketOwnerParam[];
   plan(ctx: PlanContext, params: P | Record<string, unknown>): Promise<PlanResult>;
   /** Must be safe to call again after a crash at any instant: observe first, adopt what exists. */

@@ -48,7 +48,7 @@ function reach(entry: string): Map<string, string[]> {
 
 /**
  * What the light commands must not load at start-up. `@aws-sdk/client-s3` joins the list once
- * steps/lib/s3-manifest-io.ts and steps/lib/s3-list-ranges.ts name their commands through aws/sdk.ts.
+ * steps/s3/manifest/io.ts and steps/s3/list/ranges.ts name their commands through aws/sdk.ts.
  */
 const HEAVY = [
   /^@aws-sdk\/client-(ec2|iam|kms|rds|s3-control|sts)$/,

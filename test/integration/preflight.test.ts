@@ -73,7 +73,7 @@ describe("a snapshot on the AWS managed key is never shared", () => {
   });
 
   // BUG (reported): with no `kmsKeyId`, rds.share-snapshot's plan does not check the key of a snapshot an
-  // upstream task will take (src/steps/rds-share-snapshot.ts plan(): keyId is undefined, so neither a
+  // upstream task will take (src/steps/rds/share-snapshot.ts plan(): keyId is undefined, so neither a
   // blocking problem nor a warning), although the upstream plan predicted that key (aws/rds). `plan`
   // exits 0 and `run` takes the snapshot, then fails at the share with exit 4.
   it("a snapshot the runbook takes of api-db, without kmsKeyId: plan warns it cannot check, run refuses before sharing", async () => {
@@ -141,8 +141,8 @@ describe("the share key must admit the target account", () => {
 
   // BUG (reported): the plan blocks the very fix its hint recommends. kms.create-key plans to extend the
   // policy of alias/app-data ("MODIFY … run will add them"), but rds.share-snapshot's plan checks the
-  // key's *current* policy (src/steps/lib/key-checks.ts checkShareKey, called from
-  // src/steps/rds-share-snapshot.ts plan()) and reports KEY_POLICY_MISSING_ACCOUNTS as blocking, so
+  // key's *current* policy (src/steps/kms/key-checks.ts checkShareKey, called from
+  // src/steps/rds/share-snapshot.ts plan()) and reports KEY_POLICY_MISSING_ACCOUNTS as blocking, so
   // `plan` exits 3 and `run` refuses a runbook that would work.
   it("share key adopted and extended by kms.create-key in the same runbook: plan 0, run succeeds", async () => {
     const ws = new Workspace(sim);

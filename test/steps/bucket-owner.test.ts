@@ -2,7 +2,7 @@ import { DescribeKeyCommand } from "@aws-sdk/client-kms";
 import { CopyObjectCommand, CreateBucketCommand, ListObjectVersionsCommand } from "@aws-sdk/client-s3";
 import { describe, expect, it } from "vitest";
 import type { AccountRef, AwsWriter } from "../../src/steps/define.js";
-import { knownOwners, withBucketOwners } from "../../src/steps/lib/bucket-owner.js";
+import { knownOwners, withBucketOwners } from "../../src/steps/shared/bucket-owner.js";
 
 const accounts: Record<string, AccountRef> = {
   source: { alias: "source", id: "111111111111", region: "ap-northeast-1" },
@@ -89,8 +89,8 @@ describe("ExpectedBucketOwner from the buckets a step declares", () => {
 
 describe("ExpectedBucketOwner against the simulator", () => {
   it("a bucket claimed for the wrong account is refused with 403 before anything is read or written", async () => {
-    const { startDataWorld, SOURCE, MANIFESTS } = await import("./s3-data-world.js");
-    const { s3Manifest } = await import("../../src/steps/s3-manifest.js");
+    const { startDataWorld, SOURCE, MANIFESTS } = await import("./s3/data-world.js");
+    const { s3Manifest } = await import("../../src/steps/s3/manifest/manifest.js");
     const w = await startDataWorld();
     try {
       // The target may list the source through its bucket policy: without an owner claim the listing works.

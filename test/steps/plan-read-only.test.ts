@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Json } from "../../src/core/json.js";
 import { isUnresolved, type PlanResult, type StepDefinition, type Unresolved } from "../../src/steps/define.js";
 import { builtinRegistry } from "../../src/steps/index.js";
-import { rdsMoveSnapshot } from "../../src/steps/rds-move-snapshot.js";
+import { rdsMoveSnapshot } from "../../src/steps/rds/move-snapshot.js";
 import { startWorld, type World } from "./setup.js";
 
 let world: World;

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { manual } from "../../src/steps/manual.js";
-import { noop } from "../../src/steps/noop.js";
-import { sleep } from "../../src/steps/sleep.js";
+import { manual } from "../../src/steps/basic/manual.js";
+import { noop } from "../../src/steps/basic/noop.js";
+import { sleep } from "../../src/steps/basic/sleep.js";
 import { createStepHarness } from "../helpers/step-context.js";
 import { startWorld, type World } from "./setup.js";
 

@@ -4,12 +4,15 @@
 // the same two listings and per-version work as a real source/destination pair, every version matching —
 // and compared in the same run with the raw listing loop:
 //   listing       — listVersions over the bucket once (the floor: what any verify must read)
-//   verify-list   — s3.verify at depth: listing (both sides listed, histories ordered and compared)
+//   verify-list   — s3.verify at depth: listing (both sides listed, histories ordered and compared), each side
+//                   listed over key ranges at once (listConcurrency: its default, 12)
+//   verify-stream — the same with one listing stream per side (listConcurrency: 1), as before issue 14
 //   verify-full   — s3.verify at depth: full (also HEAD of every version on both sides, 16 in flight)
 // Each runs in a child process so its peak RSS is its own. BENCH_VERSIONS (default 1,000,000) sizes the
 // listing runs, BENCH_FULL_VERSIONS (default 100,000) the full-depth one: 2 HEADs per version against
 // the simulator take minutes at a million. Generated versions carry no tags or metadata (the HEAD count
-// is the same; tagged versions add 2 GetObjectTagging each).
+// is the same; tagged versions add 2 GetObjectTagging each). Every listing page waits an S3-like latency
+// (BENCH_LATENCY_MS, default 50; "30-80" spreads it per page; 0 turns it off), HEADs do not.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -28,20 +31,21 @@ else await parent();
 async function parent() {
   const listed = Number(process.env.BENCH_VERSIONS ?? 1_000_000);
   const full = Number(process.env.BENCH_FULL_VERSIONS ?? 100_000);
+  const latency = latencyOf(process.env.BENCH_LATENCY_MS ?? "50");
   const work = mkdtempSync(join(tmpdir(), "hikkoshi-bench-verify-"));
   const line = (label, value) => console.log(`${label.padEnd(52)} ${value}`);
   try {
     for (const [versions, methods] of [
-      [listed, ["listing", "verify-list"]],
+      [listed, ["listing", "verify-list", "verify-stream"]],
       [full, ["listing", "verify-full"]],
     ]) {
       const keys = Math.ceil(versions / VERSIONS_PER_KEY);
       const seedFile = join(work, `seed-${versions}.json`);
-      writeFileSync(seedFile, JSON.stringify(seed(keys)));
+      writeFileSync(seedFile, JSON.stringify(seed(keys, latency)));
       const sim = await startSim(seedFile);
       try {
         console.log(
-          `\nbucket of ${(keys * VERSIONS_PER_KEY).toLocaleString("en-US")} versions (${keys.toLocaleString("en-US")} keys x ${VERSIONS_PER_KEY}, a delete marker every 100 keys)`,
+          `\nbucket of ${(keys * VERSIONS_PER_KEY).toLocaleString("en-US")} versions (${keys.toLocaleString("en-US")} keys x ${VERSIONS_PER_KEY}, a delete marker every 100 keys), listing latency ${latency === undefined ? "off" : `${latency.min}-${latency.max} ms per page`}`,
         );
         for (const m of methods) {
           const out = join(work, `${m}-${versions}`);
@@ -67,9 +71,15 @@ async function parent() {
   }
 }
 
-function seed(keys) {
+function latencyOf(text) {
+  const [min, max = min] = text.split("-").map(Number);
+  return max > 0 ? { min, max } : undefined;
+}
+
+function seed(keys, latency) {
   return {
     speed: 0,
+    ...(latency ? { s3ListLatencyMs: latency } : {}),
     accounts: {
       [ACCOUNT]: {
         regions: {
@@ -105,7 +115,9 @@ async function child(m, endpoint, out) {
   let result;
   try {
     result =
-      m === "listing" ? await listing(endpoint) : await verify(endpoint, m === "verify-full" ? "full" : "listing");
+      m === "listing"
+        ? await listing(endpoint)
+        : await verify(endpoint, m === "verify-full" ? "full" : "listing", m === "verify-stream" ? 1 : undefined);
   } catch (err) {
     console.log(JSON.stringify({ error: err instanceof Error ? err.message : String(err) }));
     return;
@@ -136,7 +148,7 @@ async function listing(endpoint) {
   return { entries };
 }
 
-async function verify(endpoint, depth) {
+async function verify(endpoint, depth, listConcurrency) {
   const { taskResourceName, taskTags, taskToken } = await import("../dist/engine/names.js");
   const { systemClock } = await import("../dist/core/clock.js");
   const { s3Verify } = await import("../dist/steps/s3/verify/verify.js");
@@ -163,7 +175,12 @@ async function verify(endpoint, depth) {
     },
     awaitApproval: async () => "approved",
   };
-  const params = s3Verify.params.parse({ source: SOURCE, destination: SOURCE, depth });
+  const params = s3Verify.params.parse({
+    source: SOURCE,
+    destination: SOURCE,
+    depth,
+    ...(listConcurrency ? { listConcurrency } : {}),
+  });
   const out = await s3Verify.run(ctx, params);
   session.destroy();
   return { entries: out.versions + out.deleteMarkers, heads: out.headRequests };

@@ -1,5 +1,5 @@
 import { createHash, type Hash } from "node:crypto";
-import { type Md5Prefix, md5Prefix, md5Resume } from "./md5-resume.js";
+import { type Md5Prefix, md5Block, md5Prefix, md5Resume } from "./md5-resume.js";
 
 /**
  * Object content without holding it: bytes for what clients uploaded, synthesized content for seeded
@@ -36,21 +36,40 @@ export class BytesBody implements Body {
 
 const PATTERN_CACHE = new Map<string, Buffer>();
 const FILLER_HASH_CACHE = new Map<string, Hash>();
-const FILLER_STATE_CACHE = new Map<string, Md5Prefix>();
 const CACHE_LIMIT = 512;
 /** Fillers up to this length are hashed in JavaScript once, so each version resumes from plain words. */
 const RESUMABLE_FILLER = 1 << 20;
 
+/**
+ * The MD5 state after the first k blocks of a seed's filler, for every k so far asked: the pattern is one
+ * 64-byte block repeated, so the state after a filler's whole blocks does not depend on its length and
+ * the states of all lengths are one running sequence (4 words a block: 256 KB per seed at the 1 MiB cap).
+ * A listing of versions of a hundred thousand different sizes costs one pass, not one per size.
+ */
+const FILLER_STATES = new Map<string, { pattern: Buffer; words: Int32Array; blocks: number }>();
+
 function fillerState(seed: string, fillerLength: number): Md5Prefix {
-  const cacheKey = `${seed}\u0000${fillerLength}`;
-  let state = FILLER_STATE_CACHE.get(cacheKey);
-  if (!state) {
-    if (FILLER_STATE_CACHE.size >= CACHE_LIMIT) FILLER_STATE_CACHE.clear();
-    const pattern = patternOf(seed);
-    state = md5Prefix(fillerLength, (index, target) => fillPattern(target, pattern, index * 64));
-    FILLER_STATE_CACHE.set(cacheKey, state);
+  let run = FILLER_STATES.get(seed);
+  if (!run) {
+    if (FILLER_STATES.size >= CACHE_LIMIT) FILLER_STATES.clear();
+    run = { pattern: patternOf(seed), words: new Int32Array(4 * (RESUMABLE_FILLER / 64 + 1)), blocks: 0 };
+    run.words.set(md5Prefix(0, () => undefined).state);
+    FILLER_STATES.set(seed, run);
   }
-  return state;
+  const whole = Math.floor(fillerLength / 64);
+  if (whole > run.blocks) {
+    const state = run.words.slice(4 * run.blocks, 4 * run.blocks + 4);
+    for (let k = run.blocks; k < whole; k++) {
+      md5Block(state, run.pattern);
+      run.words.set(state, 4 * (k + 1));
+    }
+    run.blocks = whole;
+  }
+  return {
+    state: run.words.subarray(4 * whole, 4 * whole + 4),
+    done: whole * 64,
+    rest: run.pattern.subarray(0, fillerLength - whole * 64),
+  };
 }
 
 function patternOf(seed: string): Buffer {

@@ -50,6 +50,11 @@ function compress(state: Int32Array, bytes: Buffer, offset: number): void {
   state[3] = (state[3]! + d) | 0;
 }
 
+/** One 64-byte block into `state` (four words, updated in place). */
+export function md5Block(state: Int32Array, block: Buffer): void {
+  compress(state, block, 0);
+}
+
 /** The state after whole blocks of a prefix, and the prefix's bytes past the last whole block. */
 export interface Md5Prefix {
   state: Int32Array;

@@ -13,6 +13,7 @@ import { listKeyHistoriesParallel, type ParallelListOptions } from "../../../src
 import { rangeCuts } from "../../../src/steps/s3/list/ranges.js";
 import { s3Manifest } from "../../../src/steps/s3/manifest/manifest.js";
 import type { Manifest } from "../../../src/steps/s3/manifest/types.js";
+import { s3Verify } from "../../../src/steps/s3/verify/verify.js";
 import { type DataWorld, MANIFESTS, SOURCE, seedWith, startDataWorld } from "./data-world.js";
 
 let world: DataWorld | undefined;
@@ -180,4 +181,65 @@ describe("s3.manifest over parallel listing", () => {
     await expect(run(w, "cut", params)).rejects.toMatchObject({ code: "AWS_ACCESS_DENIED" });
     expect(shape(await run(w, "cut", params))).toEqual(shape(whole));
   });
+});
+
+describe("s3.verify over parallel listing", () => {
+  // Two buckets generated alike (fixed version counts and sizes: the generator's choices depend on the
+  // bucket's name otherwise), past the 10,000 entries after which ranges are listed at once.
+  const ALIKE = {
+    keys: 6000,
+    prefix: "gen/",
+    versionsPerKey: { min: 2, max: 2 },
+    deleteMarkerEvery: 7,
+    sizeBytes: 100,
+  };
+  const COPY = "hk-dst-generated";
+  const startPair = () =>
+    startDataWorld(
+      seedWith({
+        source: { objects: [], generated: ALIKE },
+        buckets: [{ name: COPY, versioning: "Enabled", generated: ALIKE }],
+      }),
+    );
+  const params = (listConcurrency: number) => ({
+    source: SOURCE,
+    destination: COPY,
+    sourceAccount: "source",
+    depth: "listing",
+    listConcurrency,
+  });
+  const listed = (w: DataWorld) => w.sim.stats().calls["s3:ListObjectVersions"] ?? 0;
+
+  it("passes with the same totals as one stream, listing each side in ranges", async () => {
+    world = await startPair();
+    const one = await world.h.run(s3Verify, "target", params(1), "one");
+    expect(one).toMatchObject({ passed: true, keys: 6000, versions: 12_000, deleteMarkers: 857 });
+    const pagesOne = listed(world);
+    world.sim.resetStats();
+    const many = await world.h.run(s3Verify, "target", params(8), "many");
+    expect(many).toEqual(one);
+    // Ranges mean more (smaller) listing requests than the one stream's pages, and probes for the cuts.
+    expect(listed(world)).toBeGreaterThan(pagesOne);
+  });
+
+  it("catches a changed version and a missing key in ranges past the first", async () => {
+    world = await startPair();
+    const s3 = world.h.session.client("target", "s3");
+    const { DeleteObjectCommand, PutObjectCommand } = await import("@aws-sdk/client-s3");
+    await s3.send(new PutObjectCommand({ Bucket: COPY, Key: "gen/4321", Body: "planted" }));
+    await s3.send(
+      new DeleteObjectCommand({ Bucket: COPY, Key: "gen/5555", VersionId: await newestId(s3, "gen/5555") }),
+    );
+    await expect(world.h.run(s3Verify, "target", params(8), "v")).rejects.toMatchObject({
+      code: "VERIFY_FAILED",
+      message: expect.stringMatching(/2 mismatch\(es\)/),
+    });
+  });
+
+  async function newestId(s3: import("@aws-sdk/client-s3").S3Client, key: string): Promise<string> {
+    const { ListObjectVersionsCommand } = await import("@aws-sdk/client-s3");
+    const out = await s3.send(new ListObjectVersionsCommand({ Bucket: COPY, Prefix: key }));
+    const all = [...(out.Versions ?? []), ...(out.DeleteMarkers ?? [])].filter((e) => e.Key === key && e.IsLatest);
+    return all[0]!.VersionId!;
+  }
 });

@@ -12,6 +12,7 @@ import type { Json, JsonObject } from "../../../core/json.js";
 import { defineStep, type PlanResult } from "../../define.js";
 import { describeValue, known, planParams } from "../../shared/plan.js";
 import { objectLockEnabled } from "../basics.js";
+import { listConcurrencyParam } from "../list/parallel.js";
 import {
   type BuildState,
   buildManifest,
@@ -56,15 +57,7 @@ export const s3ManifestParams = z.strictObject({
     .max(1000)
     .default(1000)
     .describe("Entries per ListObjectVersions request (S3's maximum is 1000)."),
-  listConcurrency: z
-    .number()
-    .int()
-    .min(1)
-    .max(64)
-    .default(12)
-    .describe(
-      "Key ranges listed at once past the first 10,000 entries (1 = one listing stream). One stream waits a round trip per 1,000-entry page (about 20,000 entries a second on S3); 12 streams already list faster than one process writes the manifest.",
-    ),
+  listConcurrency: listConcurrencyParam,
   planListLimit: z
     .number()
     .int()

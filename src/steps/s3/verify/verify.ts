@@ -11,7 +11,7 @@ import { HikkoshiError } from "../../../core/errors.js";
 import type { Json } from "../../../core/json.js";
 import { defineStep, type PlanResult } from "../../define.js";
 import { describeValue, known, planParams } from "../../shared/plan.js";
-import { listKeyHistories } from "../list/key-history.js";
+import { listConcurrencyParam, listKeyHistoriesParallel } from "../list/parallel.js";
 import { taskPrefix } from "../manifest/types.js";
 import { compareKey, type EtagMode, emptyTotals, type VersionPair } from "./compare.js";
 import { bucketKmsKey, verifyPlanNotes } from "./depth.js";
@@ -50,6 +50,7 @@ export const s3VerifyParams = z.strictObject({
       "full: also HEAD every version on both sides (and read the tags of tagged ones) to compare headers, user metadata, checksums, encryption, Object Lock and tags; listing: only what the listing carries (sequence, size, ETag, storage class).",
     ),
   concurrency: z.number().int().min(1).max(128).default(16).describe("Per-object requests in flight (depth: full)."),
+  listConcurrency: listConcurrencyParam,
   etags: z
     .enum(["compare", "size-only"])
     .default("compare")
@@ -121,8 +122,13 @@ export const s3Verify = defineStep<S3VerifyParams>({
   async run(ctx, params) {
     const totals = emptyTotals();
     const report = new MismatchReport(ctx.token("verify"));
+    // Each side is listed over key ranges at once (the manifest's listing): keys still come in key order.
     const list = (alias: string | undefined, bucket: string) =>
-      listKeyHistories(ctx.aws, alias ?? ctx.account.alias, bucket, params.prefix ? { prefix: params.prefix } : {});
+      listKeyHistoriesParallel(ctx.aws, alias ?? ctx.account.alias, bucket, {
+        ...(params.prefix ? { prefix: params.prefix } : {}),
+        concurrency: params.listConcurrency,
+        signal: ctx.signal,
+      });
     const mode: EtagMode = params.etags;
     try {
       const pairs = mergeByKey(

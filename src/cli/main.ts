@@ -11,6 +11,7 @@ import { EXIT, exitCodeForError } from "./exit-codes.js";
 const commands = {
   approve: () => import("./commands/approve.js"),
   demo: () => import("./commands/demo.js"),
+  discover: () => import("./commands/discover.js"),
   log: () => import("./commands/log.js"),
   plan: () => import("./commands/plan.js"),
   report: () => import("./commands/report.js"),
@@ -180,6 +181,30 @@ export function buildProgram(io: CliIO, setCode: (code: number) => void): Comman
         commands.report().then((m) => m.reportCommand(io, runId, { ...globals(cmd), ...o })),
       ),
     );
+
+  program
+    .command("discover")
+    .description("inventory an account (read-only) and write a runbook draft that moves what it found")
+    .option(
+      "--account <alias[=profile|role ARN]>",
+      "source (required) and target; default credentials when bare",
+      collect,
+    )
+    .option("--region <name>", "the region to inventory (default: $AWS_REGION)")
+    .option(
+      "--filter <tag:Key=Value>",
+      "keep resources with this tag (repeatable: all must match; Value * = any)",
+      collect,
+    )
+    .option("--name-like <glob>", "keep resources whose id or name matches (repeatable: any may match)", collect)
+    .option("--out <file>", "write the runbook draft here (never overwrites)")
+    .option("--json", "the inventory as JSON (format hikkoshi-inventory/1)")
+    .option("--list-limit <n>", "versions listed per bucket at most (default 100000)")
+    .addHelpText(
+      "after",
+      "\nExample:\n  hikkoshi discover --account source=prod-admin --region ap-northeast-1 --filter tag:env=staging \\\n    --out runbooks/split-staging.yaml",
+    )
+    .action(run((_o: unknown, cmd: Command) => commands.discover().then((m) => m.discoverCommand(io, globals(cmd)))));
 
   program
     .command("schema")

@@ -2,6 +2,7 @@
 export const RUNBOOK_CODES = {
   RB_ENCODING: "The file is not UTF-8 text: a UTF-16/32 byte order mark, an invalid byte (at line:col) or a NUL.",
   RB_YAML_SYNTAX: "The file is not valid YAML.",
+  RB_PLACEHOLDER: "A `<fill in: …>` value `hikkoshi discover` left in its draft for the operator to fill in.",
   RB_YAML_ALIAS: "A YAML alias (*name) that has no anchor, contains itself, or expands too many times (alias bomb).",
   RB_DUPLICATE_KEY: "A mapping has the same key twice.",
   RB_WRONG_TYPE: "A field holds the wrong kind of value (e.g. a list where a mapping is expected).",

@@ -1,4 +1,4 @@
-import { LineCounter, parse, parseDocument } from "yaml";
+import { isScalar, LineCounter, parse, parseDocument, visit } from "yaml";
 import { ValidationFailed } from "../core/errors.js";
 import { sha256 } from "../core/hash.js";
 import type { Json } from "../core/json.js";
@@ -40,6 +40,9 @@ export function parseRunbook(text: string, path: string, registry: StepRegistry,
   }
   // A syntax error leaves the tree unreliable; duplicate keys do not, so validation goes on after those.
   if (doc.errors.some((e) => e.code !== "DUPLICATE_KEY")) throw new ValidationFailed(sink.sorted());
+  // A draft's placeholders are reported alone: the errors they would also cause (an account id that is
+  // not 12 digits) say the same thing less clearly.
+  if (reportPlaceholders(doc, sink)) throw new ValidationFailed(sink.sorted());
   const ctx: ReadCtx = { doc, sink, ...(options.regions ? { regions: options.regions } : {}) };
   const raw = readRunbook(ctx);
   const params = applyOverrides(raw, options.paramOverrides ?? {}, sink);
@@ -75,6 +78,29 @@ export function parseRunbook(text: string, path: string, registry: StepRegistry,
   const warnings = sink.sorted();
   if (warnings.length > 0) runbook.warnings = warnings;
   return runbook;
+}
+
+/** `<fill in: what>`: a value `hikkoshi discover` could not know (the target account, its buckets). */
+export const PLACEHOLDER = /^<fill in: (.+)>$/s;
+
+function reportPlaceholders(doc: ReturnType<typeof parseDocument>, sink: DiagnosticSink): boolean {
+  let found = false;
+  visit(doc, {
+    Scalar(_key, node) {
+      const m = typeof node.value === "string" ? PLACEHOLDER.exec(node.value) : null;
+      if (!m || !isScalar(node)) return;
+      found = true;
+      sink.report(
+        "RB_PLACEHOLDER",
+        `not filled in yet: ${m[1]}`,
+        { node },
+        {
+          hint: "replace the placeholder with the value (the comment above it says what it is for), then validate again",
+        },
+      );
+    },
+  });
+  return found;
 }
 
 function lineAt(text: string, offset: number): string {

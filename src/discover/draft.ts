@@ -5,8 +5,9 @@
  * target account, its buckets) is a `<fill in: …>` placeholder that validation reports until it is filled.
  * Resources left out are listed as comments with the reason, so the draft is also the inventory's record.
  */
+
+import { formatBytes } from "../core/bytes.js";
 import type { AccountSpec } from "../runbook/types.js";
-import { formatBytes } from "../steps/s3/manifest/sample.js";
 import type { Bucket, Database, EbsVolume, Finding, Inventory, KeyInfo } from "./inventory.js";
 
 export interface DraftOptions {

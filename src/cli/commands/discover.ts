@@ -4,17 +4,21 @@
  * reads through refuses mutating commands before they are sent.
  */
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+
 import { basename, dirname, extname, relative, resolve } from "node:path";
+
 import { fileURLToPath } from "node:url";
+
 import { createAwsAccess } from "../../aws/access.js";
+
 import { createAwsSession } from "../../aws/session.js";
+import { formatBytes } from "../../core/bytes.js";
 import { HikkoshiError } from "../../core/errors.js";
 import { writeDraft } from "../../discover/draft.js";
 import { type FamilyTotals, familyTotals } from "../../discover/estimate.js";
 import { discover, type Inventory } from "../../discover/inventory.js";
 import { parseSelection } from "../../discover/select.js";
 import type { AccountSpec } from "../../runbook/types.js";
-import { formatBytes } from "../../steps/s3/manifest/sample.js";
 import { EXIT } from "../exit-codes.js";
 import { formatDuration, table } from "../format.js";
 import type { CliIO } from "../io.js";

@@ -2,6 +2,8 @@
  * What a finished task did, in a few words, from the shape of its outputs (not its step type): a copy's
  * versions and bytes, a manifest's listing, a verification's totals. The plain log's final line of a task.
  */
+
+import { formatBytes } from "../../core/bytes.js";
 import type { Json } from "../../core/json.js";
 
 type Obj = Record<string, Json>;
@@ -15,17 +17,6 @@ export function formatCount(n: number): string {
 }
 
 /** Decimal units, as the plan's GB: 512 B, 3.4 KB, 12 MB, 5.6 GB, 1.2 TB. */
-export function formatBytes(bytes: number): string {
-  const units = ["B", "KB", "MB", "GB", "TB", "PB"];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  const shown = unit === 0 || value >= 100 ? Math.round(value) : Number(value.toFixed(1));
-  return `${shown} ${units[unit]}`;
-}
 
 export const plural = (n: number, one: string, many = `${one}s`): string => `${formatCount(n)} ${n === 1 ? one : many}`;
 

@@ -3,8 +3,9 @@
  * host, so it opens from a laptop, a ticket attachment or an air-gapped share. Elements carry `data-*`
  * attributes (resource, task, tier, result) for the browser test and for anyone scripting over it.
  */
+
+import { formatBytes } from "../../core/bytes.js";
 import { formatDuration, formatGb, formatTime } from "../format.js";
-import { formatBytes } from "../render/outcome.js";
 import { TIER_LABEL } from "./markdown.js";
 import { fmtInt, type Report, type Segment, type TimelineRow } from "./model.js";
 

@@ -1,6 +1,7 @@
 /** The report as markdown, for a ticket or a pull request: the same sections as the HTML, without the chart. */
+
+import { formatBytes } from "../../core/bytes.js";
 import { formatDuration, formatGb, formatTime } from "../format.js";
-import { formatBytes } from "../render/outcome.js";
 import { fmtInt, type Report, type ReportTier } from "./model.js";
 
 export const TIER_LABEL: Record<ReportTier, string> = {

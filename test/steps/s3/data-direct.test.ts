@@ -44,7 +44,7 @@ describe("s3.copy (direct engine)", () => {
       destinationBucket: DIRECT,
       sourceAccount: "source",
     });
-    expect(plan.summary).toMatch(/\(direct; auto: 23 versions ≤ 10,000 and .* ≤ 50\.0 GB\)/);
+    expect(plan.summary).toMatch(/\(direct; auto: 23 versions ≤ 10,000 and .* ≤ 50 GB\)/);
     expect(plan.preconditions.filter((p) => !p.ok && p.severity === "error")).toEqual([]);
 
     const manifest = await manifestOf(world);

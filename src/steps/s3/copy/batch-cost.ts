@@ -3,7 +3,7 @@
  * list prices (AWS-FACTS calls the Batch Operations figures unconfirmed); durations are heuristics.
  */
 import { z } from "zod";
-import { formatBytes } from "../manifest/sample.js";
+import { formatBytes } from "../../../core/bytes.js";
 
 export const pricingParams = {
   jobFeeUsd: z

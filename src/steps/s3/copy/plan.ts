@@ -3,9 +3,10 @@
  * listing of the source; the engine `auto` picks and why; cost and duration estimates.
  */
 import { z } from "zod";
+import { formatBytes } from "../../../core/bytes.js";
 import type { AwsReader, Precondition } from "../../define.js";
 import { known } from "../../shared/plan.js";
-import { formatBytes, samplePlan } from "../manifest/sample.js";
+import { samplePlan } from "../manifest/sample.js";
 import { batchTotals, classTotals, describeClasses, manifestSchema } from "../manifest/types.js";
 import type { Engine } from "./waves.js";
 

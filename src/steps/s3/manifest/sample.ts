@@ -3,6 +3,7 @@
  * `limit` entries and says whether that was the whole bucket (exact) or a lower bound (an estimate).
  */
 import { awsCategory } from "../../../aws/errors.js";
+import { formatBytes } from "../../../core/bytes.js";
 import type { AwsReader, Precondition } from "../../define.js";
 import { failed, warning } from "../../shared/plan.js";
 import { listVersions } from "../list/list.js";
@@ -90,17 +91,6 @@ export async function sampleBucket(
   if (key !== undefined) endKey();
   if (Object.keys(classes).some((c) => c !== "STANDARD")) s.classes = classes;
   return s;
-}
-
-export function formatBytes(bytes: number): string {
-  const units = ["B", "KB", "MB", "GB", "TB", "PB"];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
 }
 
 export function describeSample(s: BucketSample): string {

@@ -9,6 +9,7 @@ const npx = (...args) => run("npx", ["--no-install", ...args]);
 
 for (const [label, args] of [
   ["build", ["tsc", "-p", "tsconfig.build.json"]],
+  ["bundle", ["node", "scripts/bundle.mjs"]],
   ["typecheck", ["tsc", "-p", "tsconfig.json", "--noEmit"]],
   ["lint", ["node", "scripts/lint.mjs"]],
 ]) {

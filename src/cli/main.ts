@@ -3,6 +3,7 @@
  * Nothing below the CLI calls process.exit.
  */
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { Command, CommanderError, Option } from "commander";
 import { HikkoshiError } from "../core/errors.js";
 import { EXIT, exitCodeForError } from "./exit-codes.js";
@@ -24,6 +25,7 @@ const commands = {
 
 import { formatError } from "./format.js";
 import { type CliIO, processIO } from "./io.js";
+import { packageRoot } from "./package-root.js";
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -36,7 +38,7 @@ Exit codes:
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+  const pkg = JSON.parse(readFileSync(join(packageRoot(), "package.json"), "utf8")) as { version: string };
   return pkg.version;
 }
 

@@ -2,18 +2,17 @@
  * The demo: a realistic two-account world on the built-in simulator, moved by the real engine with the
  * real display. Auto-approves and auto-confirms (on a simulator only) and says so.
  */
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { startSimulator, type WorldDump } from "../../sim/index.js";
 import { readRunbook } from "../app.js";
 import type { CliIO } from "../io.js";
 import { autoOperator } from "../operator.js";
+import { packageRoot } from "../package-root.js";
 import { renderPlanReview } from "../render/plan-review.js";
 import { sessionFor } from "../session.js";
 import { operatorName } from "../state-file.js";
 import { planCommand } from "./plan.js";
 import { planFor, runCommand } from "./run.js";
-
-export const PACKAGE_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 
 export interface DemoOptions {
   /** The whole night: RDS plus 29 buckets (runbooks/demo-split.yaml). */
@@ -25,8 +24,8 @@ export interface DemoOptions {
 }
 
 export async function demoCommand(io: CliIO, opts: DemoOptions): Promise<number> {
-  const seed = `${PACKAGE_ROOT}runbooks/sim/${opts.full ? "demo-split-world" : "demo-world"}.yaml`;
-  const runbookPath = `${PACKAGE_ROOT}runbooks/${opts.full ? "demo-split" : "demo-rds"}.yaml`;
+  const seed = join(packageRoot(), "runbooks/sim", `${opts.full ? "demo-split-world" : "demo-world"}.yaml`);
+  const runbookPath = join(packageRoot(), "runbooks", `${opts.full ? "demo-split" : "demo-rds"}.yaml`);
   const sim = await startSimulator({ seed, port: 0, speed: Number(opts.speed ?? 7200) });
   // The simulator maps access keys "AKSIM<account>" to accounts; the target is reached by AssumeRole,
   // exactly as an operator would with a real role.

@@ -48,12 +48,9 @@ function reach(entry: string): Map<string, string[]> {
   return seen;
 }
 
-/**
- * What the light commands must not load at start-up. `@aws-sdk/client-s3` joins the list once
- * steps/s3/manifest/io.ts and steps/s3/list/ranges.ts name their commands through aws/sdk.ts.
- */
+/** What the light commands must not load at start-up. */
 const HEAVY = [
-  /^@aws-sdk\/client-(ec2|iam|kms|rds|s3-control|sts)$/,
+  /^@aws-sdk\/client-(ec2|iam|kms|rds|s3|s3-control|sts)$/,
   /^@aws-sdk\/credential-providers$/,
   /^better-sqlite3$/,
   /^listr2$/,

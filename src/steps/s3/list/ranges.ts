@@ -10,7 +10,8 @@
  * skipping from one to the next, level by level until there are enough groups. Each cut remembers the first
  * key after it that a probe saw, so the range listing can check the store lists from that marker as it did.
  */
-import { ListObjectVersionsCommand, type ListObjectVersionsOutput } from "@aws-sdk/client-s3";
+import type { ListObjectVersionsOutput } from "@aws-sdk/client-s3";
+import { s3 } from "../../../aws/sdk.js";
 import type { AwsReader } from "../../define.js";
 import { compareKeys } from "./list.js";
 
@@ -56,7 +57,7 @@ async function firstKeyAfter(p: Probe, prefix: string, marker: string): Promise<
   const out: ListObjectVersionsOutput = await p.aws.read(
     p.alias,
     "s3",
-    new ListObjectVersionsCommand({
+    new s3.ListObjectVersionsCommand({
       Bucket: p.bucket,
       EncodingType: "url",
       MaxKeys: 1,
@@ -75,7 +76,7 @@ async function topPrefixes(p: Probe, prefix: string): Promise<string[]> {
   const out: ListObjectVersionsOutput = await p.aws.read(
     p.alias,
     "s3",
-    new ListObjectVersionsCommand({
+    new s3.ListObjectVersionsCommand({
       Bucket: p.bucket,
       EncodingType: "url",
       Delimiter: "/",

@@ -5,14 +5,7 @@
  */
 import { closeSync, openSync, readSync, statSync } from "node:fs";
 import type { Readable } from "node:stream";
-import {
-  AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
-  CreateMultipartUploadCommand,
-  GetObjectCommand,
-  PutObjectCommand,
-  UploadPartCommand,
-} from "@aws-sdk/client-s3";
+import { s3 } from "../../../aws/sdk.js";
 import { HikkoshiError } from "../../../core/errors.js";
 import type { AwsReader, AwsWriter } from "../../define.js";
 import { stripQuotes } from "../list/list.js";
@@ -55,7 +48,7 @@ export async function uploadFile(
       const out = await aws.mutate(
         alias,
         "s3",
-        new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: "text/csv" }),
+        new s3.PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: "text/csv" }),
         resource,
       );
       return stripQuotes(out.ETag);
@@ -63,7 +56,7 @@ export async function uploadFile(
     const created = await aws.mutate(
       alias,
       "s3",
-      new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ContentType: "text/csv" }),
+      new s3.CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ContentType: "text/csv" }),
       resource,
     );
     const uploadId = created.UploadId ?? "";
@@ -74,7 +67,7 @@ export async function uploadFile(
       const part = await aws.mutate(
         alias,
         "s3",
-        new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: n, Body: body }),
+        new s3.UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: n, Body: body }),
         resource,
       );
       parts.push({ PartNumber: n, ETag: part.ETag ?? "" });
@@ -82,7 +75,7 @@ export async function uploadFile(
     const done = await aws.mutate(
       alias,
       "s3",
-      new CompleteMultipartUploadCommand({
+      new s3.CompleteMultipartUploadCommand({
         Bucket: bucket,
         Key: key,
         UploadId: uploadId,
@@ -108,7 +101,7 @@ export async function abortUpload(
     await aws.mutate(
       alias,
       "s3",
-      new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }),
+      new s3.AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }),
       `s3://${bucket}/${key}`,
     );
   } catch {
@@ -133,7 +126,7 @@ export async function* readLines(
   const out = await aws.read(
     alias,
     "s3",
-    new GetObjectCommand({ Bucket: bucket, Key: key, ...(from > 0 ? { Range: `bytes=${from}-` } : {}) }),
+    new s3.GetObjectCommand({ Bucket: bucket, Key: key, ...(from > 0 ? { Range: `bytes=${from}-` } : {}) }),
   );
   const body = out.Body as Readable | undefined;
   if (!body) {

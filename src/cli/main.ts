@@ -15,6 +15,7 @@ const commands = {
   discover: () => import("./commands/discover.js"),
   log: () => import("./commands/log.js"),
   plan: () => import("./commands/plan.js"),
+  policy: () => import("./commands/policy.js"),
   report: () => import("./commands/report.js"),
   run: () => import("./commands/run.js"),
   schema: () => import("./commands/schema.js"),
@@ -181,6 +182,19 @@ export function buildProgram(io: CliIO, setCode: (code: number) => void): Comman
     .action(
       run((runId: string | undefined, o: { out?: string; format?: string }, cmd: Command) =>
         commands.report().then((m) => m.reportCommand(io, runId, { ...globals(cmd), ...o })),
+      ),
+    );
+
+  program
+    .command("policy <file>")
+    .description("least-privilege IAM policies the runbook needs, per account (no AWS call), as JSON or Terraform")
+    .option("--out-dir <dir>", "write one JSON file per document and a .tf file there")
+    .option("--format <json|terraform>", "stdout format without --out-dir (default json)")
+    .option("--param <k=v>", "override a param (repeatable)", collect)
+    .addHelpText("after", "\nExample:\n  hikkoshi policy runbooks/demo-split.yaml --out-dir policies/")
+    .action(
+      run((file: string, _o: unknown, cmd: Command) =>
+        commands.policy().then((m) => m.policyCommand(io, file, globals(cmd))),
       ),
     );
 

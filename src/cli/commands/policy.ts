@@ -1,0 +1,59 @@
+/**
+ * `hikkoshi policy <runbook>`: the IAM policies the runbook needs, per account, from the runbook alone
+ * (no AWS call): JSON on stdout, or with --out-dir one JSON file per document plus a Terraform file.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
+import { HikkoshiError } from "../../core/errors.js";
+import { generatePolicies, policyJson, terraform } from "../../policy/generate.js";
+import { readRunbook } from "../app.js";
+import { EXIT } from "../exit-codes.js";
+import type { CliIO } from "../io.js";
+import type { GlobalOptions } from "../state-file.js";
+
+export interface PolicyOptions extends GlobalOptions {
+  outDir?: string;
+  format?: string;
+  param?: string[];
+}
+
+export function policyCommand(io: CliIO, file: string, opts: PolicyOptions): number {
+  const format = opts.format ?? "json";
+  if (format !== "json" && format !== "terraform") {
+    throw new HikkoshiError("USAGE", `--format ${format}: expected json or terraform`, {
+      hint: "json prints the documents; terraform prints aws_iam_policy_document data sources",
+    });
+  }
+  const runbook = readRunbook(io, file, opts.param);
+  const g = generatePolicies(runbook);
+  if (!opts.outDir) {
+    io.out(format === "terraform" ? terraform(g).trimEnd() : JSON.stringify(g, null, 2));
+    return EXIT.OK;
+  }
+  const dir = resolve(io.cwd, opts.outDir);
+  mkdirSync(dir, { recursive: true });
+  const written: string[] = [];
+  const write = (name: string, text: string) => {
+    writeFileSync(join(dir, name), text);
+    const shown = relative(io.cwd, join(dir, name));
+    written.push(shown.startsWith("..") ? join(dir, name) : shown);
+  };
+  for (const [alias, a] of Object.entries(g.accounts)) {
+    write(`${g.runbook}-${alias}.json`, policyJson(a.policy));
+    if (a.assumeRole) write(`${g.runbook}-${alias}-assume-role.json`, policyJson(a.assumeRole));
+  }
+  for (const [task, k] of Object.entries(g.keyPolicies)) {
+    write(`${g.runbook}-${task}-key-policy.json`, `${JSON.stringify(k.policy, null, 2)}\n`);
+  }
+  if (g.batchRole) {
+    write(`${g.runbook}-batch-role-trust.json`, policyJson(g.batchRole.trust));
+    write(`${g.runbook}-batch-role.json`, policyJson(g.batchRole.permissions));
+  }
+  write(`${g.runbook}.tf`, terraform(g));
+  for (const [alias, a] of Object.entries(g.accounts)) {
+    const actions = new Set(a.policy.Statement.flatMap((s) => s.Action)).size;
+    io.out(`${alias} (${a.accountId}): ${a.policy.Statement.length} statement(s), ${actions} action(s)`);
+  }
+  io.out(`Wrote ${written.length} file(s): ${written.join(", ")}`);
+  return EXIT.OK;
+}

@@ -1,0 +1,103 @@
+/**
+ * What a step type's permissions are computed from: the task as validation expanded it (no AWS call, so
+ * the policy can be written before anyone holds it), with references to other tasks' outputs followed
+ * back to what the run will name them (this run's resources are all `hk-…`; a bucket a create step makes
+ * is that step's `bucket` param). ARNs are built per partition, account and region.
+ */
+import type { AccountSpec, Runbook, TaskSpec } from "../runbook/types.js";
+
+/** IAM statements of one task, for the account whose caller makes the calls. */
+export interface Need {
+  account: string;
+  actions: string[];
+  resources: string[];
+}
+
+const REF = /^\$\{\{\s*steps\.([^\s]+?)\.outputs\.([A-Za-z0-9_]+)\s*\}\}$/;
+
+export class TaskView {
+  constructor(
+    readonly task: TaskSpec,
+    private readonly runbook: Runbook,
+    private readonly byId: Map<string, TaskSpec>,
+  ) {}
+
+  get alias(): string {
+    return this.task.account;
+  }
+
+  spec(alias = this.task.account): AccountSpec {
+    const spec = this.runbook.accounts[alias];
+    if (!spec) throw new Error(`policy: task ${this.task.id} names unknown account ${alias}`);
+    return spec;
+  }
+
+  param(name: string): unknown {
+    return this.task.with[name];
+  }
+
+  /** A param's value when validation knew it (no reference to another task's output), else undefined. */
+  known(name: string): string | undefined {
+    const v = this.task.with[name];
+    return typeof v === "string" && !v.includes("${{") ? v : undefined;
+  }
+
+  /** The task and output a param refers to, if it is exactly one reference. */
+  ref(value: unknown): { task: TaskSpec; output: string } | undefined {
+    const m = typeof value === "string" ? REF.exec(value) : null;
+    const task = m ? this.byId.get(m[1]!) : undefined;
+    return task ? { task, output: m![2]! } : undefined;
+  }
+
+  /** Account alias a param names (an alias param), or this task's. */
+  aliasParam(name: string): string {
+    const v = this.known(name);
+    return v && this.runbook.accounts[v] ? v : this.task.account;
+  }
+
+  /** A bucket param: its name, a created bucket's name through the creating task, or "*". */
+  bucket(value: unknown): string {
+    if (typeof value === "string" && !value.includes("${{")) return value;
+    const r = this.ref(value);
+    if (r && r.output === "bucket") {
+      const made = r.task.with.bucket;
+      if (typeof made === "string" && !made.includes("${{")) return made;
+    }
+    return "*";
+  }
+
+  /** The account (alias) of the task a param's reference comes from, or this task's. */
+  ownerOf(value: unknown): string {
+    return this.ref(value)?.task.account ?? this.task.account;
+  }
+}
+
+export function views(runbook: Runbook): TaskView[] {
+  const byId = new Map(runbook.tasks.map((t) => [t.id, t]));
+  return runbook.tasks.map((t) => new TaskView(t, runbook, byId));
+}
+
+export function partitionOf(region: string): string {
+  if (region.startsWith("cn-")) return "aws-cn";
+  if (region.startsWith("us-gov-")) return "aws-us-gov";
+  return "aws";
+}
+
+/** ARN builders for one account and region. */
+export function arns(spec: AccountSpec) {
+  const p = partitionOf(spec.region);
+  const r = spec.region;
+  const a = spec.id;
+  return {
+    rds: (type: "db" | "cluster" | "snapshot" | "cluster-snapshot", name: string) =>
+      `arn:${p}:rds:${r}:${a}:${type}:${name}`,
+    volume: (id: string) => `arn:${p}:ec2:${r}:${a}:volume/${id}`,
+    snapshots: `arn:${p}:ec2:${r}::snapshot/*`,
+    images: `arn:${p}:ec2:${r}::image/*`,
+    keys: `arn:${p}:kms:${r}:${a}:key/*`,
+    alias: (name: string) => `arn:${p}:kms:${r}:${a}:${name.startsWith("alias/") ? name : `alias/${name}`}`,
+    bucket: (name: string) => `arn:${p}:s3:::${name}`,
+    objects: (name: string, prefix = "") => `arn:${p}:s3:::${name}/${prefix}*`,
+    jobs: `arn:${p}:s3:${r}:${a}:job/*`,
+  };
+}

@@ -117,6 +117,22 @@ describe("s3.copy (direct engine)", () => {
     }
   });
 
+  it("a part copy that fails stops the other parts of that version from starting", async () => {
+    const big = { key: "big.bin", versions: [{ sizeBytes: 6 * GB }] };
+    world = await startDataWorld(seedWith({ source: { objects: [big] } }));
+    const manifest = await manifestOf(world);
+    world.sim.resetStats();
+    world.sim.addFaults({ action: "UploadPartCopy", nth: 2, code: "AccessDenied", status: 403 });
+    await expect(
+      world.h.run(s3Copy, "target", { manifest, sourceBucket: SOURCE, destinationBucket: DIRECT }, "c"),
+    ).rejects.toMatchObject({ code: "AWS_ACCESS_DENIED" });
+    // 12 parts, 4 at a time: once the second call fails, no worker takes a new part (the ones in flight may
+    // have taken one before the failure was known: at most 3 more); nothing is still copying afterwards.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(world.sim.stats().calls["s3:UploadPartCopy"]).toBeLessThanOrEqual(7);
+    expect(world.sim.stats().calls["s3:CompleteMultipartUpload"] ?? 0).toBe(0);
+  });
+
   it("copies a version over 5 GB by multipart copy in its wave's turn", async () => {
     const big = { key: "big.bin", versions: [{ body: "small-1" }, { sizeBytes: 6 * GB }, { body: "small-3" }] };
     const latestBig = { key: "big-latest.bin", versions: [{ body: "old" }, { sizeBytes: 5 * GB + 1 }] };

@@ -151,8 +151,11 @@ export async function copyLarge(
   const count = Math.ceil(item.size / size);
   const todo = Array.from({ length: count }, (_, i) => i + 1).filter((n) => !have.has(n));
   const source = copySource(s.sourceBucket, item.key, item.versionId);
+  // The first part that fails stops the others from starting new parts; the error is thrown once every
+  // part in flight has settled (none still writing after the task is marked failed).
+  let failed = false;
   const next = async (): Promise<void> => {
-    for (let n = todo.shift(); n !== undefined; n = todo.shift()) {
+    for (let n = failed ? undefined : todo.shift(); n !== undefined; n = failed ? undefined : todo.shift()) {
       ctx.signal.throwIfAborted();
       const first = (n - 1) * size;
       const last = Math.min(item.size, n * size) - 1;
@@ -172,7 +175,14 @@ export async function copyLarge(
       have.set(n, out.CopyPartResult?.ETag ?? "");
     }
   };
-  await Promise.all(Array.from({ length: Math.min(PART_CONCURRENCY, todo.length) }, next));
+  const worker = () =>
+    next().catch((err: unknown) => {
+      failed = true;
+      throw err;
+    });
+  const settled = await Promise.allSettled(Array.from({ length: Math.min(PART_CONCURRENCY, todo.length) }, worker));
+  const rejected = settled.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (rejected) throw rejected.reason;
   await ctx.aws.mutate(
     ctx.account.alias,
     "s3",

@@ -27,17 +27,23 @@ export function readRunbookText(path: string): string {
       });
     }
     if (st.size > MAX_RUNBOOK_BYTES) throw tooLarge(path, st.size);
-    return decodeRunbook(readAtMost(fd, path, MAX_RUNBOOK_BYTES), path);
+    return decodeRunbook(readAtMost(fd, path, MAX_RUNBOOK_BYTES, st.size), path);
   } finally {
     closeSync(fd);
   }
 }
 
-function readAtMost(fd: number, path: string, limit: number): Uint8Array {
-  // One byte more than the limit tells a file that grew since fstat from one that fits.
-  const buf = Buffer.allocUnsafe(limit + 1);
+function readAtMost(fd: number, path: string, limit: number, expected: number): Uint8Array {
+  // One byte more than the limit tells a file that grew since fstat from one that fits. The buffer starts
+  // at the size fstat said (a 5 MB buffer for every runbook cost ~10 ms) and grows if the file did.
+  let buf = Buffer.allocUnsafe(Math.min(limit + 1, expected + 4097));
   let length = 0;
   for (;;) {
+    if (length === buf.length && buf.length < limit + 1) {
+      const bigger = Buffer.allocUnsafe(Math.min(limit + 1, buf.length * 2));
+      buf.copy(bigger, 0, 0, length);
+      buf = bigger;
+    }
     let n: number;
     try {
       n = readSync(fd, buf, length, buf.length - length, null);

@@ -88,6 +88,11 @@ export function buildProgram(io: CliIO, setCode: (code: number) => void): Comman
       .option("--step", "ask before each task: run, skip or quit")
       .option("--parallel <n>", "tasks at once (default 4)")
       .option("--json", "NDJSON events instead of the display")
+      .option(
+        "--notify <target>",
+        "tell a webhook (https://…, Slack-compatible) or an SNS topic (sns:<topic ARN>) about approvals, confirmations, failures, long waits and the run's end (repeatable)",
+        collect,
+      )
       .addOption(new Option("--poll-ms <ms>", "poll interval override for long waits").hideHelp())
       .addOption(
         new Option("--render <mode>", "display: auto, plain, listr, json").choices(["auto", "plain", "listr", "json"]),

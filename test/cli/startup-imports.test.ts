@@ -51,7 +51,7 @@ function reach(entry: string): Map<string, string[]> {
  * steps/s3/manifest/io.ts and steps/s3/list/ranges.ts name their commands through aws/sdk.ts.
  */
 const HEAVY = [
-  /^@aws-sdk\/client-(ec2|iam|kms|rds|s3-control|sts)$/,
+  /^@aws-sdk\/client-(ec2|iam|kms|rds|s3-control|sns|sts)$/,
   /^@aws-sdk\/credential-providers$/,
   /^better-sqlite3$/,
   /^listr2$/,

@@ -56,7 +56,6 @@ function setup(receiver: Receiver, over: Partial<NotifierOptions> = {}) {
     store,
     bus,
     receivers: [receiver],
-    now: Date.now,
     longWaitMs: 5 * MINUTE,
     sendTimeoutMs: 5_000,
     drainMs: 5_000,

@@ -99,6 +99,7 @@ async function withEngine(
   const json = mode === "json";
   const display = makeDisplay(io, mode, runbook);
   const { bus, stop } = display;
+  const notifier = startNotifier(io, { specs: parts.notify ?? [], store, bus, session });
   const interrupt = interruptSignal(io, bus);
   const name = operatorName();
   const base = parts.operator ?? (io.canPrompt ? terminalOperator(name) : nonInteractiveOperator(name));
@@ -108,7 +109,6 @@ async function withEngine(
     });
   }
   const operator = base.autoApprove ? base : politeOperator(base, display);
-  const notifier = startNotifier(io, { specs: parts.notify ?? [], store, bus, session, now: systemClock.now });
   try {
     if (json) bus.emit({ type: "plan", plan: parts.reviewedPlan ?? (await planFor(session, runbook)) });
     const outcome = await body({
@@ -120,7 +120,7 @@ async function withEngine(
       operator,
       signal: interrupt.signal,
     });
-    // Bounded: a receiver that never answers holds the end of the run for one send's timeout at most.
+    // Bounded: a receiver that never answers holds the end of the run one send's timeout and a second at most.
     await notifier?.close();
     await stop();
     if (!json) io.out(nextSteps(outcome));
@@ -205,12 +205,13 @@ export async function resumeCommand(
       io.out(`run ${run.id} already succeeded; nothing to resume.`);
       return EXIT.OK;
     }
+    // Checked before anything is done, --force-unlock included.
+    const runbook = runbookForResume(run);
+    const notify = parseNotifyTargets(opts.notify ?? [], runbook);
     if (opts.forceUnlock) {
       store.forceUnlock(run.id);
       io.err(`lock of run ${run.id} removed by --force-unlock`);
     }
-    const runbook = runbookForResume(run);
-    const notify = parseNotifyTargets(opts.notify ?? [], runbook);
     return await withEngine({ io, store, runbook, opts, notify }, (deps) =>
       resumeRun(deps, run, runbook, driveOptions(io, opts)),
     );

@@ -16,7 +16,7 @@ const QUEUE_MAX = 100;
 /** A notifier listening on `bus`, or undefined without receivers. Timing overrides are for tests. */
 export function startNotifier(
   io: CliIO,
-  parts: { specs: readonly ReceiverSpec[]; store: Store; bus: EventBus; session: AwsSession; now: () => number },
+  parts: { specs: readonly ReceiverSpec[]; store: Store; bus: EventBus; session: AwsSession },
 ): Notifier | undefined {
   if (parts.specs.length === 0) return undefined;
   const ms = (name: string, valid: (n: number) => boolean) => envNumber(io.env, name, valid, "a number of ms");
@@ -25,7 +25,6 @@ export function startNotifier(
     store: parts.store,
     bus: parts.bus,
     receivers: parts.specs.map((s) => receiverFor(s, parts.session)),
-    now: parts.now,
     longWaitMs: ms("HIKKOSHI_NOTIFY_LONG_WAIT_MS", (n) => Number.isFinite(n) && n >= 0) ?? LONG_WAIT_MS,
     sendTimeoutMs,
     // A send in flight at the end gets to time out on its own (its own reason is recorded).

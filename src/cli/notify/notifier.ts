@@ -25,7 +25,6 @@ export interface NotifierOptions {
   store: Store;
   bus: EventBus;
   receivers: readonly Receiver[];
-  now: () => number;
   /** A wait is long once it lasted this long, or at once when the plan expects the task to take longer. */
   longWaitMs: number;
   /** One send's bound (a receiver that never answers). */

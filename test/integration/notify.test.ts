@@ -108,6 +108,30 @@ describe("--notify", () => {
     }
   });
 
+  it("says a destructive task needs confirmation once, however often a resume without --yes stops before it", async () => {
+    const hook = await receiver();
+    const ws = new Workspace(sim);
+    const runbook = ws.add("move-cleanup.yaml");
+    const stopped = await cli(ws, "run", runbook, "--notify", hook.url);
+    expect(stopped.code, stopped.all).toBe(7);
+    const runId = runIdOf(stopped.all);
+    const confirmations = () => received(hook, "needs confirmation; nothing destructive was done");
+    expect(confirmations().length).toBeGreaterThan(0);
+    expect(confirmations()[0]).toMatch(
+      new RegExp(`Next: review with hikkoshi status ${runId}, then hikkoshi resume ${runId} --yes$`),
+    );
+    const said = confirmations();
+    const again = await cli(ws, "resume", runId, "--notify", hook.url);
+    expect(again.code, again.all).toBe(7);
+    expect(confirmations()).toEqual(said);
+    expect(received(hook, `run ${runId} needs confirmation after`)).toHaveLength(2);
+    const done = await cli(ws, "resume", runId, "--yes", "--notify", hook.url);
+    expect(done.code, done.all).toBe(0);
+    expect(confirmations()).toEqual(said);
+    expect(received(hook, `run ${runId} succeeded after`)).toHaveLength(1);
+    expect(new Set(hook.texts).size).toBe(hook.texts.length);
+  });
+
   it.each([
     ["answers 500", 500 as const, "HTTP 500", "HTTP 500"],
     // The end of the run waits one send's time and a second (1.3 s here) for the run-end message queued behind the
@@ -116,18 +140,29 @@ describe("--notify", () => {
   ])("a receiver that %s costs a warning, not the run", async (_what, answer, reason, endReason) => {
     const hook = await receiver(answer);
     const ws = new Workspace(sim);
-    const runbook = ws.add("gated.yaml");
-    const r = await cli(ws, "run", runbook, "--notify", hook.url, "--yes");
-    // The run parks at its gate as it would without --notify (exit 5), having said so twice to a dead receiver.
-    expect(r.code, r.all).toBe(5);
-    expect(r.all).toContain(`notification to ${new URL(hook.url).origin} failed (${reason}): approval of gate`);
+    const runbook = ws.write(
+      "short.yaml",
+      [
+        "version: 1",
+        "name: it-notify-short",
+        "accounts:",
+        '  source: { id: "111111111111", region: ap-northeast-1 }',
+        "steps:",
+        "  - { id: nap, type: sleep, account: source, with: { seconds: 1 } }",
+        "  - { id: key, type: kms.create-key, account: source, needs: [nap], with: { alias: it/after-nap } }",
+        "",
+      ].join("\n"),
+    );
+    const r = await cli(ws, "run", runbook, "--notify", hook.url);
+    expect(r.code, r.all).toBe(0);
+    expect(r.all).toContain(`notification to ${new URL(hook.url).origin} failed (${reason}): long wait of nap`);
     expect(r.all).toContain("the run goes on");
     expect(hook.hits).toBeGreaterThanOrEqual(1);
     const store = openStore(ws.state);
     try {
       const rows = store.listNotifications(runIdOf(r.all));
       expect(rows.map((n) => [n.kind, n.state, n.error])).toEqual([
-        ["approval", "failed", reason],
+        ["wait", "failed", reason],
         ["run-end", "failed", expect.stringMatching(endReason)],
       ]);
     } finally {

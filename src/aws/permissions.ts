@@ -9,6 +9,7 @@ const IAM_PREFIX: Record<ServiceName, string> = {
   ec2: "ec2",
   s3: "s3",
   s3control: "s3",
+  sns: "sns",
 };
 
 /** API operations whose IAM action has another name. */

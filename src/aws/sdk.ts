@@ -15,6 +15,7 @@ type Kms = typeof import("@aws-sdk/client-kms");
 type Rds = typeof import("@aws-sdk/client-rds");
 type S3 = typeof import("@aws-sdk/client-s3");
 type S3Control = typeof import("@aws-sdk/client-s3-control");
+type Sns = typeof import("@aws-sdk/client-sns");
 type Sts = typeof import("@aws-sdk/client-sts");
 
 const require = createRequire(import.meta.url);
@@ -38,4 +39,6 @@ export const kms = onFirstUse<Kms>("@aws-sdk/client-kms");
 export const rds = onFirstUse<Rds>("@aws-sdk/client-rds");
 export const s3 = onFirstUse<S3>("@aws-sdk/client-s3");
 export const s3control = onFirstUse<S3Control>("@aws-sdk/client-s3-control");
+/** `run --notify sns:…` only (cli/notify): no step type publishes. */
+export const sns = onFirstUse<Sns>("@aws-sdk/client-sns");
 export const sts = onFirstUse<Sts>("@aws-sdk/client-sts");

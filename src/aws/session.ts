@@ -10,12 +10,13 @@ import type { KMSClient } from "@aws-sdk/client-kms";
 import type { RDSClient } from "@aws-sdk/client-rds";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { S3ControlClient } from "@aws-sdk/client-s3-control";
+import type { SNSClient } from "@aws-sdk/client-sns";
 import type { STSClient } from "@aws-sdk/client-sts";
 import type { AuthScheme, AwsCredentialIdentityProvider, EndpointV2 } from "@smithy/types";
 import { HikkoshiError } from "../core/errors.js";
 import type { AccountSpec } from "../runbook/types.js";
 import { type AccountCredentials, renewingCredentials } from "./credentials.js";
-import { credentialProviders, ec2, iam, kms, rds, s3, s3control, sts } from "./sdk.js";
+import { credentialProviders, ec2, iam, kms, rds, s3, s3control, sns, sts } from "./sdk.js";
 import { TimedHttpHandler, type TimeoutSettings, timeoutsFromEnv } from "./timeouts.js";
 import type { ServiceName } from "./types.js";
 
@@ -28,6 +29,8 @@ export interface ServiceClients {
   ec2: EC2Client;
   s3: S3Client;
   s3control: S3ControlClient;
+  /** `run --notify sns:<topic>`: the operator's messages, through the account that owns the topic. */
+  sns: SNSClient;
 }
 
 export interface CallerIdentity {
@@ -50,7 +53,8 @@ export interface AwsSessionOptions {
 export interface AwsSession {
   readonly accounts: Readonly<Record<string, AccountSpec>>;
   account(alias: string): AccountSpec;
-  client<S extends ServiceName>(alias: string, service: S): ServiceClients[S];
+  /** `region`: another region than the account's (an SNS topic elsewhere); default the account's. */
+  client<S extends ServiceName>(alias: string, service: S, region?: string): ServiceClients[S];
   /** STS GetCallerIdentity, memoised per alias for the life of the session. */
   identity(alias: string): Promise<CallerIdentity>;
   /** The account's credential set, shared by its clients: renewed through its provider (credentials.ts). */
@@ -67,6 +71,7 @@ const ENDPOINT_ENV_SUFFIX: Record<ServiceName, string> = {
   ec2: "EC2",
   s3: "S3",
   s3control: "S3_CONTROL",
+  sns: "SNS",
 };
 
 export type EndpointSource = "account" | "session" | "environment";
@@ -155,6 +160,7 @@ const CONSTRUCTORS: { [S in ServiceName]: () => new (config: any) => ServiceClie
   ec2: () => ec2.EC2Client,
   s3: () => s3.S3Client,
   s3control: () => s3control.S3ControlClient,
+  sns: () => sns.SNSClient,
 };
 
 export function clientConfig(
@@ -207,12 +213,13 @@ export function createAwsSession(accounts: Record<string, AccountSpec>, given: A
     return set;
   };
 
-  const client = <S extends ServiceName>(alias: string, service: S): ServiceClients[S] => {
-    const key = `${alias}\u0000${service}`;
+  const client = <S extends ServiceName>(alias: string, service: S, region?: string): ServiceClients[S] => {
+    const key = `${alias}\u0000${service}${region === undefined ? "" : `\u0000${region}`}`;
     let existing = clients.get(key) as ServiceClients[S] | undefined;
     if (!existing) {
       const Ctor = CONSTRUCTORS[service]() as new (config: any) => ServiceClients[S];
-      existing = new Ctor(clientConfig(account(alias), service, options, credentials(alias).provider));
+      const spec = region === undefined ? account(alias) : { ...account(alias), region };
+      existing = new Ctor(clientConfig(spec, service, options, credentials(alias).provider));
       clients.set(key, existing);
     }
     return existing;

@@ -92,6 +92,11 @@ export function buildProgram(io: CliIO, setCode: (code: number) => void): Comman
       .option("--step", "ask before each task: run, skip or quit")
       .option("--parallel <n>", "tasks at once (default 4)")
       .option("--json", "NDJSON events instead of the display")
+      .option(
+        "--notify <target>",
+        "tell a webhook (https://…, Slack-compatible) or an SNS topic (sns:<topic ARN>) about approvals, confirmations, failures, long waits and the run's end (repeatable)",
+        collect,
+      )
       .addOption(new Option("--poll-ms <ms>", "poll interval override for long waits").hideHelp())
       .addOption(
         new Option("--render <mode>", "display: auto, plain, listr, json").choices(["auto", "plain", "listr", "json"]),
@@ -238,7 +243,7 @@ export function buildProgram(io: CliIO, setCode: (code: number) => void): Comman
 
   program
     .command("sim")
-    .description("run the local AWS simulator (STS, KMS, RDS, EC2, S3, S3 Control) on loopback")
+    .description("run the local AWS simulator (STS, KMS, RDS, EC2, S3, S3 Control, SNS) on loopback")
     .option("--port <n>", "port (0 = pick a free one)", "4566")
     .option("--seed <file>", "world to start from (YAML)")
     .option("--speed <n>", "virtual seconds per real second")

@@ -70,6 +70,8 @@ export function handleControl(sim: Simulator, req: RawRequest): HttpReply {
       const set = setListLatency(sim.world, body(req));
       return json(set.status, set.value);
     }
+    case "GET /_sim/sns/published":
+      return json(200, sim.world.sns.published);
     case "POST /_sim/reset":
       sim.reset();
       return json(200, { ok: true });

@@ -3,5 +3,6 @@ export type { WorldDump } from "./dump.js";
 export type { FaultRuleInput } from "./faults.js";
 export { parseSimArgs, runSimulatorProcess, type SimProcessOptions } from "./process.js";
 export type { SeedObject } from "./seed.js";
+export type { PublishedMessage } from "./sns/model.js";
 export { type SimulatorHandle, type SimulatorOptions, startSimulator } from "./start.js";
 export type { SimStats } from "./stats.js";

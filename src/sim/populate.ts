@@ -7,6 +7,7 @@ import { addSnapshot, durationFor } from "./rds/model.js";
 import { toListLatency } from "./s3/list-latency.js";
 import { populateBucket } from "./s3/populate.js";
 import type { KeyRefSeed, RegionSeedData, Seed } from "./seed.js";
+import { addTopic } from "./sns/model.js";
 import { accountState, emptyWorld, type RegionState, type World } from "./world.js";
 
 const DEFAULT_ENGINE_VERSION: Record<string, string> = {
@@ -43,6 +44,17 @@ export function populateWorld(seed: Seed, now: number): PopulateOutcome {
       populateEc2({ ...at, keyArn: (ref, where) => keyArnOf(at, ref, where, problem), problem }, regionSeed);
       for (const [i, b] of regionSeed.buckets.entries()) {
         populateBucket(world, accountId, region, b, now, (p) => problem(`buckets.${i}: ${p}`));
+      }
+      for (const t of regionSeed.snsTopics) {
+        const policy = typeof t.policy === "string" || t.policy === undefined ? t.policy : JSON.stringify(t.policy);
+        addTopic(world.sns, {
+          name: t.name,
+          displayName: t.displayName,
+          account: accountId,
+          region,
+          now,
+          ...(policy !== undefined ? { policy } : {}),
+        });
       }
     }
   }

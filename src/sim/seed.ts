@@ -4,6 +4,7 @@ import { z } from "zod";
 import { DenyActions, EbsSnapshotSeed, ImageSeed, VolumeSeed } from "./ec2/seed.js";
 import { FaultRuleSchema } from "./faults.js";
 import { BucketSeed, ListOrderSeed, SquatterSeed } from "./s3/seed.js";
+import { TopicSeed } from "./sns/model.js";
 
 const AccountId = z.string().regex(/^\d{12}$/, "an account id is 12 digits");
 const Tags = z.record(z.string(), z.string()).default({});
@@ -64,6 +65,8 @@ const RegionSeed = z.strictObject({
   volumes: z.array(VolumeSeed).default([]),
   ebsSnapshots: z.array(EbsSnapshotSeed).default([]),
   images: z.array(ImageSeed).default([]),
+  /** SNS topics of this account and region (sns/model.ts). */
+  snsTopics: z.array(TopicSeed).default([]),
 });
 
 const RoleSeed = z.strictObject({

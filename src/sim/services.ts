@@ -8,6 +8,7 @@ import { defineService, type RawRequest, type Service } from "./protocol/types.j
 import { rdsActions } from "./rds/handlers.js";
 import { createS3Service } from "./s3/service.js";
 import { createS3ControlService } from "./s3control/service.js";
+import { snsActions } from "./sns/handlers.js";
 import { stsActions } from "./sts/handlers.js";
 
 /** Every simulated service. A new service is one module and one entry here. */
@@ -20,6 +21,7 @@ export function buildServices(): Service[] {
     defineService("ec2", createEc2QueryProtocol(), ec2Actions),
     createS3Service(),
     createS3ControlService(),
+    defineService("sns", createQueryProtocol({ xmlns: "http://sns.amazonaws.com/doc/2010-03-31/" }), snsActions),
   ];
 }
 

@@ -4,6 +4,7 @@ import { type FaultRuleInput, parseFaultRules } from "./faults.js";
 import { loadSeedFile, parseSeed, type SeedObject } from "./seed.js";
 import { closeServer, listen } from "./server.js";
 import { Simulator } from "./simulator.js";
+import type { PublishedMessage } from "./sns/model.js";
 import type { SimStats } from "./stats.js";
 
 export interface SimulatorOptions {
@@ -33,6 +34,8 @@ export interface SimulatorHandle {
   reset(): void;
   /** Current virtual time, epoch ms. */
   now(): number;
+  /** Every message published to an SNS topic, oldest first (also `GET /_sim/sns/published`). */
+  snsPublished(): PublishedMessage[];
 }
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
@@ -68,6 +71,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     dump: () => sim.dump(),
     reset: () => sim.reset(),
     now: () => sim.clock.now(),
+    snsPublished: () => sim.world.sns.published.map((m) => ({ ...m })),
   };
 }
 

@@ -2,6 +2,7 @@ import { type Ec2RegionState, emptyEc2RegionState } from "./ec2/model.js";
 import { emptyS3State, type S3State } from "./s3/model.js";
 import { emptyS3ControlState, type S3ControlState } from "./s3control/model.js";
 import type { Seed } from "./seed.js";
+import { emptySnsState, type SnsState } from "./sns/model.js";
 
 /** A caller, as resolved from its access key. */
 export interface Principal {
@@ -146,6 +147,8 @@ export interface World {
   s3: S3State;
   /** S3 Batch Operations jobs (regional, per account; kept together for the token index). */
   s3control: S3ControlState;
+  /** SNS topics (per account and region, by ARN) and every message published. */
+  sns: SnsState;
 }
 
 export function emptyWorld(seed: Seed): World {
@@ -158,6 +161,7 @@ export function emptyWorld(seed: Seed): World {
     requestCounter: 0,
     s3: emptyS3State(),
     s3control: emptyS3ControlState(),
+    sns: emptySnsState(),
   };
 }
 

@@ -152,6 +152,34 @@ CREATE INDEX runs_by_runbook ON runs (runbook_name, state);
 CREATE INDEX tasks_steps ON tasks (run_id, top_step_id, status, seq, type, started_at, finished_at);
 `,
   },
+  {
+    version: 5,
+    name: "notifications sent to the operator",
+    sql: `
+-- \`run --notify\`: one row per message and receiver, written before the send (state 'sending') and completed
+-- after it ('sent' / 'failed'). The key is what the message is about, so a message is sent once per
+-- occurrence across a crash and resume; a row still 'sending' when its process died may be sent again.
+-- \`occurrence\`: the task's attempt (approval, confirmation, failure), a wait's deadline (kept across resumes:
+-- the same wait), the run end's number. \`receiver\` is a digest of the webhook URL or topic (a webhook URL
+-- is a credential: never stored); \`label\` says which one without its secret part.
+CREATE TABLE notifications (
+  run_id      TEXT NOT NULL REFERENCES runs (id),
+  task_id     TEXT NOT NULL,
+  kind        TEXT NOT NULL CHECK (kind IN ('approval','confirmation','failed','wait','run-end')),
+  occurrence  INTEGER NOT NULL,
+  receiver    TEXT NOT NULL,
+  label       TEXT NOT NULL,
+  subject     TEXT NOT NULL,
+  message     TEXT NOT NULL,
+  state       TEXT NOT NULL CHECK (state IN ('sending','sent','failed')),
+  sends       INTEGER NOT NULL DEFAULT 1,
+  error       TEXT,
+  created_at  INTEGER NOT NULL,
+  updated_at  INTEGER NOT NULL,
+  PRIMARY KEY (run_id, task_id, kind, occurrence, receiver)
+);
+`,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

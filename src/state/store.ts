@@ -2,11 +2,16 @@
 import { type Db, openDatabase } from "./db.js";
 import { type JournalOps, journalAppender, journalOps } from "./journal.js";
 import { isPidAlive, type LockOps, lockOps } from "./lock.js";
+import { type NotificationOps, notificationOps } from "./notifications.js";
 import { type RunOps, runOps } from "./runs.js";
 import { type TaskOps, taskOps } from "./tasks.js";
 import { type TransitionOps, transitionOps } from "./transitions.js";
 
-export interface Store extends RunOps, TaskOps, TransitionOps, JournalOps, LockOps {
+/**
+ * Notifications (`NotificationOps`) are not fenced: they record what was said to the operator, never the
+ * run's state, and only the driving process sends them.
+ */
+export interface Store extends RunOps, TaskOps, TransitionOps, JournalOps, LockOps, NotificationOps {
   readonly path: string;
   close(): void;
   /**
@@ -63,6 +68,7 @@ export function openStore(path: string, options: StoreOptions = {}): Store {
     ...transitionOps(db, now, append),
     ...journalOps(db, append),
     ...lockOps(db, now, append, options.isPidAlive ?? isPidAlive),
+    ...notificationOps(db, now),
     close: () => {
       if (!db.open) return;
       db.pragma("optimize");

@@ -50,7 +50,7 @@ function reach(entry: string): Map<string, string[]> {
 
 /** What the light commands must not load at start-up. */
 const HEAVY = [
-  /^@aws-sdk\/client-(ec2|iam|kms|rds|s3|s3-control|sts)$/,
+  /^@aws-sdk\/client-(ec2|iam|kms|rds|s3|s3-control|sns|sts)$/,
   /^@aws-sdk\/credential-providers$/,
   /^better-sqlite3$/,
   /^listr2$/,

@@ -12,6 +12,7 @@ import { type GlobalOptions, readRunbook, registry } from "../app.js";
 import { makeDisplay, politeOperator, pollSettings, type RenderMode } from "../display.js";
 import { EXIT, exitCodeForRunState } from "../exit-codes.js";
 import type { CliIO } from "../io.js";
+import { parseNotifyTargets, type ReceiverSpec, startNotifier } from "../notify/index.js";
 import { nonInteractiveOperator, terminalOperator } from "../operator.js";
 import { sdkRegions } from "../regions.js";
 import { sessionFor } from "../session.js";
@@ -24,6 +25,8 @@ export interface DriveCliOptions extends GlobalOptions {
   json?: boolean;
   pollMs?: string;
   render?: RenderMode;
+  /** Webhook URLs and `sns:<topic ARN>`s to tell about approvals, failures, long waits and the run's end. */
+  notify?: string[];
 }
 
 export interface RunCliOptions extends DriveCliOptions {
@@ -81,6 +84,8 @@ export interface DriveParts {
   operator?: Operator;
   /** `run --plan`: the reviewed plan the engine applies exactly (or refuses). */
   reviewedPlan?: Plan;
+  /** `--notify`, checked before anything runs. */
+  notify?: ReceiverSpec[];
 }
 
 async function withEngine(
@@ -94,6 +99,7 @@ async function withEngine(
   const json = mode === "json";
   const display = makeDisplay(io, mode, runbook);
   const { bus, stop } = display;
+  const notifier = startNotifier(io, { specs: parts.notify ?? [], store, bus, session });
   const interrupt = interruptSignal(io, bus);
   const name = operatorName();
   const base = parts.operator ?? (io.canPrompt ? terminalOperator(name) : nonInteractiveOperator(name));
@@ -114,10 +120,13 @@ async function withEngine(
       operator,
       signal: interrupt.signal,
     });
+    // Bounded: a receiver that never answers holds the end of the run one send's timeout and a second at most.
+    await notifier?.close();
     await stop();
     if (!json) io.out(nextSteps(outcome));
     return exitCodeForRunState(outcome.state, outcome.parked);
   } finally {
+    await notifier?.close();
     await stop();
     interrupt.dispose();
     session.destroy();
@@ -150,6 +159,7 @@ export function driveOptions(io: CliIO, opts: DriveCliOptions) {
 
 export async function runCommand(io: CliIO, file: string, opts: RunCliOptions, operator?: Operator): Promise<number> {
   const runbook = readRunbook(io, file, opts.param);
+  const notify = parseNotifyTargets(opts.notify ?? [], runbook);
   const reviewedPlan = opts.plan ? readPlanFile(resolve(io.cwd, opts.plan)) : undefined;
   const store = openStateStore(io, opts);
   try {
@@ -158,6 +168,7 @@ export async function runCommand(io: CliIO, file: string, opts: RunCliOptions, o
       store,
       runbook,
       opts,
+      notify,
       ...(operator ? { operator } : {}),
       ...(reviewedPlan ? { reviewedPlan } : {}),
     };
@@ -194,12 +205,14 @@ export async function resumeCommand(
       io.out(`run ${run.id} already succeeded; nothing to resume.`);
       return EXIT.OK;
     }
+    // Checked before anything is done, --force-unlock included.
+    const runbook = runbookForResume(run);
+    const notify = parseNotifyTargets(opts.notify ?? [], runbook);
     if (opts.forceUnlock) {
       store.forceUnlock(run.id);
       io.err(`lock of run ${run.id} removed by --force-unlock`);
     }
-    const runbook = runbookForResume(run);
-    return await withEngine({ io, store, runbook, opts }, (deps) =>
+    return await withEngine({ io, store, runbook, opts, notify }, (deps) =>
       resumeRun(deps, run, runbook, driveOptions(io, opts)),
     );
   } finally {

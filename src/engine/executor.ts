@@ -155,6 +155,7 @@ export async function execute(options: ExecuteOptions): Promise<ExecuteResult> {
       signal,
       poll: options.poll,
       timeoutMs: spec.timeoutMs,
+      progress: started.progress,
       autoApprove: options.operator.autoApprove === true,
       operatorName: options.operator.name,
       releaseSlot: () => {

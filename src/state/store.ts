@@ -15,6 +15,13 @@ export interface Store extends RunOps, TaskOps, TransitionOps, JournalOps, LockO
    * when it is not (a takeover while this process was frozen, a force-unlock). Reads are not fenced.
    */
   fenced(runId: string, token: string, generation: number): Store;
+  /**
+   * Run `fn` in one IMMEDIATE transaction: the writes it makes commit together (one commit for the
+   * transitions of a scheduling turn). Each write keeps its own all-or-nothing (a savepoint), so one that
+   * throws changes nothing and the others still commit. Fenced: the lock is checked first, and a lost one
+   * throws LOCK_LOST with nothing written.
+   */
+  batch<T>(fn: () => T): T;
 }
 
 /** Every write a lock holder makes while driving a run. */
@@ -56,6 +63,7 @@ export function openStore(path: string, options: StoreOptions = {}): Store {
   const db: Db = openDatabase(path);
   const now = options.now ?? Date.now;
   const append = journalAppender(db, now);
+  const batchTx = db.transaction((fn: () => unknown) => fn());
   const store: Store = {
     path,
     ...runOps(db, now, append),
@@ -68,8 +76,14 @@ export function openStore(path: string, options: StoreOptions = {}): Store {
       db.pragma("optimize");
       db.close();
     },
+    batch: <T>(fn: () => T) => batchTx.immediate(fn) as T,
     fenced: (runId, token, generation) => {
       const fenced: Store = { ...store };
+      const fencedBatch = db.transaction((fn: () => unknown) => {
+        store.assertLock(runId, token, generation);
+        return fn();
+      });
+      fenced.batch = <T>(fn: () => T) => fencedBatch.immediate(fn) as T;
       const target = fenced as unknown as Record<string, (...args: unknown[]) => unknown>;
       for (const name of FENCED_WRITES) {
         const write = store[name] as (...args: unknown[]) => unknown;

@@ -25,6 +25,8 @@ import type {
 export interface TaskOps {
   /** Every task, or only those in `status`, in seq order, definitions parsed. */
   listTasks(runId: string, filter?: { status?: readonly TaskStatus[] }): TaskRecord[];
+  /** The definitions of the pending tasks in seq order, and nothing else of their rows: what a scheduler starts. */
+  pendingDefinitions(runId: string): { taskId: string; defJson: Json }[];
   /** Every task's id and status in seq order: what a scheduler needs of tasks it will not start. */
   taskStatuses(runId: string): { taskId: string; status: TaskStatus }[];
   /** One task's outputs (undefined when it has none), without the rest of its row. */
@@ -60,6 +62,10 @@ export function taskOps(db: Db, now: () => number): TaskOps {
        ORDER BY +seq, task_id`,
     )
     .pluck();
+  const pendingDefs = db.prepare<[string], { taskId: string; def: string }>(
+    `SELECT task_id AS taskId, def_json AS def FROM tasks WHERE run_id = ? AND status = 'pending'
+     ORDER BY +seq, task_id`,
+  );
   const statuses = db.prepare<[string], { taskId: string; status: TaskStatus }>(
     "SELECT task_id AS taskId, status FROM tasks WHERE run_id = ? ORDER BY seq, task_id",
   );
@@ -139,6 +145,9 @@ export function taskOps(db: Db, now: () => number): TaskOps {
   return {
     listTasks: (runId, filter = {}) =>
       (filter.status ? listIn.all(runId, JSON.stringify(filter.status)) : list.all(runId)).map(taskFromJson),
+
+    pendingDefinitions: (runId) =>
+      pendingDefs.all(runId).map(({ taskId, def }) => ({ taskId, defJson: JSON.parse(def) as Json })),
 
     taskStatuses: (runId) => statuses.all(runId),
 

@@ -71,8 +71,6 @@ class Execution {
   private readonly bus: EventBus;
   private readonly signal: AbortSignal;
   private readonly status: Map<string, TaskStatus>;
-  /** Definitions of pending tasks not started yet (dropped when a task starts or settles). */
-  private readonly specs = new Map<string, TaskSpec>();
   private readonly ready: ReadyQueue;
   /** Outputs of finished tasks that pending tasks may refer to; others are read when a parameter asks. */
   private readonly outputs = new Map<string, Record<string, Json> | undefined>();
@@ -93,13 +91,11 @@ class Execution {
     this.runId = o.runId;
     this.bus = o.bus;
     this.signal = o.signal;
-    // Statuses of every task, but definitions only of the pending ones (at 100k tasks, parsing every
-    // definition was most of a resume's start); outputs are read when a task's parameters refer to them.
+    // Every task's status, and of the pending ones what they need; a definition is read when its task is
+    // ready and let go once it started, outputs when a parameter refers to them. What the run holds is then
+    // the graph, not the tasks (at 100k tasks, definitions held were most of the memory).
     this.status = new Map(this.store.taskStatuses(this.runId).map((r) => [r.taskId, r.status]));
-    for (const { taskId, defJson } of this.store.pendingDefinitions(this.runId)) {
-      this.specs.set(taskId, defJson as unknown as TaskSpec);
-    }
-    this.ready = new ReadyQueue(this.specs.values(), (id) => this.status.get(id));
+    this.ready = new ReadyQueue(this.store.pendingNeeds(this.runId), (id) => this.status.get(id));
     for (const [id, s] of this.status) if (STUCK.has(s)) this.stuck.push(id);
     this.writes = new TurnWrites({
       store: this.store,
@@ -197,7 +193,6 @@ class Execution {
     }
     if (answer === "quit") this.quit = true;
     if (answer === "skip") {
-      this.specs.delete(taskId);
       const reason = `skipped by ${this.o.operator.name} (--step)`;
       this.writes.enqueue({
         taskId,
@@ -212,7 +207,6 @@ class Execution {
   private admit(p: Prepared, confirmedBy: string | undefined): void {
     const taskId = p.spec.id;
     this.limiter.start(p.keys);
-    this.specs.delete(taskId);
     this.writes.enqueue({
       taskId,
       write: () => {
@@ -246,7 +240,6 @@ class Execution {
       for (const dep of this.ready.dependentsOf(id)) {
         if (this.status.get(dep) !== "pending" || this.blocked.has(dep)) continue;
         this.blocked.add(dep);
-        this.specs.delete(dep);
         this.stuck.push(dep);
         progressed = true;
       }
@@ -256,11 +249,10 @@ class Execution {
 
   /** Resolve a ready task's params, evaluate `if`, compute keys. Undefined when it settled (skip, fail). */
   private prepare(taskId: string): Prepared | undefined {
-    const spec = this.specs.get(taskId);
+    const spec = this.store.taskDefinition(this.runId, taskId) as unknown as TaskSpec | undefined;
     if (!spec) return undefined;
     const p = prepareTask(spec, this.o.registry, this.o.accounts, this.outputOf);
     if (p.kind === "ready") return p.prepared;
-    this.specs.delete(taskId);
     if (p.kind === "skip") {
       this.writes.enqueue({
         taskId,
@@ -365,7 +357,6 @@ class Execution {
   private record(taskId: string, s: TaskStatus, event?: { outputs?: Record<string, Json>; error?: ErrorInfo }): void {
     const was = this.status.get(taskId);
     this.status.set(taskId, s);
-    this.specs.delete(taskId);
     if (event) this.bus.emit({ type: "task-status", taskId, status: s, ...event });
     if (DONE.has(s) && !(was !== undefined && DONE.has(was))) this.ready.done(taskId);
     else if (STUCK.has(s)) this.stuck.push(taskId);

@@ -196,7 +196,7 @@ class Execution {
       const reason = `skipped by ${this.o.operator.name} (--step)`;
       this.writes.enqueue({
         taskId,
-        write: () => this.store.skipTask(this.runId, taskId, reason),
+        write: (s) => s.skipTask(this.runId, taskId, reason),
         applied: () => this.record(taskId, "skipped", {}),
       });
     }
@@ -209,10 +209,10 @@ class Execution {
     this.limiter.start(p.keys);
     this.writes.enqueue({
       taskId,
-      write: () => {
+      write: (s) => {
         // Who allowed a destructive action, and how, is part of the audit trail.
         if (confirmedBy !== undefined) {
-          this.store.journalAppend({
+          s.journalAppend({
             runId: this.runId,
             taskId,
             kind: "confirmation",
@@ -223,7 +223,7 @@ class Execution {
             detail: { via: confirmedBy },
           });
         }
-        return this.store.startTask(this.runId, taskId);
+        return s.startTask(this.runId, taskId);
       },
       applied: (started: StartedTask) => this.launch(p, started),
       otherwise: () => {
@@ -256,15 +256,15 @@ class Execution {
     if (p.kind === "skip") {
       this.writes.enqueue({
         taskId,
-        write: () => this.store.skipTask(this.runId, taskId, p.reason),
+        write: (s) => s.skipTask(this.runId, taskId, p.reason),
         applied: () => this.record(taskId, "skipped", {}),
       });
     } else {
       this.writes.enqueue({
         taskId,
-        write: () => {
-          this.store.startTask(this.runId, taskId);
-          this.store.failTask(this.runId, taskId, p.error);
+        write: (s) => {
+          s.startTask(this.runId, taskId);
+          s.failTask(this.runId, taskId, p.error);
         },
         applied: () => this.record(taskId, "failed", { error: p.error }),
       });
@@ -331,7 +331,7 @@ class Execution {
       const out = outcome.outputs;
       this.writes.enqueue({
         taskId,
-        write: () => this.store.succeedTask(this.runId, taskId, out),
+        write: (s) => s.succeedTask(this.runId, taskId, out),
         applied: () => {
           failpoint("task:succeeded", { task: taskId });
           if (this.ready.dependentsOf(taskId).length > 0) this.outputs.set(taskId, out);
@@ -342,7 +342,7 @@ class Execution {
       const error = outcome.error;
       this.writes.enqueue({
         taskId,
-        write: () => this.store.failTask(this.runId, taskId, error),
+        write: (s) => s.failTask(this.runId, taskId, error),
         applied: () => this.record(taskId, "failed", { error }),
       });
     } else if (outcome.kind === "awaiting_approval") {

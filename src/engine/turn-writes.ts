@@ -10,7 +10,8 @@ import type { EventBus } from "./events.js";
 /** A write waiting for the turn's commit, and what follows from it once committed (or not). */
 export interface QueuedWrite<T = unknown> {
   taskId: string;
-  write: () => T;
+  /** Through the batch's store (one lock check for the batch, not one per write). */
+  write: (store: Store) => T;
   applied: (value: T) => void;
   /** The write did not happen (it failed, or the whole commit did). */
   otherwise?: () => void;
@@ -53,10 +54,10 @@ export class TurnWrites {
     this.queued = [];
     const after: Array<() => void> = [];
     try {
-      this.input.store.batch(() => {
+      this.input.store.batch((store) => {
         for (const item of items) {
           try {
-            const value = item.write();
+            const value = item.write(store);
             after.push(() => item.applied(value));
           } catch (err) {
             after.push(this.failed(item, err));

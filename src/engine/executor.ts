@@ -109,9 +109,8 @@ class Execution {
 
   async run(): Promise<ExecuteResult> {
     for (;;) {
-      const committed = this.writes.commit();
-      let progressed = committed;
-      if (!this.signal.aborted && !this.quit) progressed = (await this.schedule()) || progressed;
+      // Results that came in since the last turn commit with this turn's starts: one transaction.
+      const progressed = this.signal.aborted || this.quit ? this.writes.commit() : await this.schedule();
       if (this.running.size === 0 && !progressed && this.writes.size === 0) break;
       if (this.running.size === 0) continue;
       await new Promise<void>((resolve) => {
@@ -129,7 +128,10 @@ class Execution {
     };
   }
 
-  /** One scheduling pass: block what cannot run, then start ready tasks while workers are free. */
+  /**
+   * One scheduling pass: block what cannot run, start ready tasks while workers are free, commit, and again
+   * while the commit made more tasks ready.
+   */
   private async schedule(): Promise<boolean> {
     let progressed = this.propagateBlocked();
     for (;;) {
@@ -155,10 +157,11 @@ class Execution {
         this.deferred.set(p.spec.id, p);
         this.ready.push(p.spec.id);
       }
-      // Starts, skips and failures of this pass commit together; a skip may make more tasks ready.
+      // Results, starts, skips and failures commit together; a success or a skip may make more tasks ready.
       const before = this.ready.size;
-      if (!this.writes.commit() || this.ready.size === before || this.signal.aborted || this.quit) break;
-      progressed = this.propagateBlocked() || progressed;
+      const committed = this.writes.commit();
+      progressed = this.propagateBlocked() || committed || progressed;
+      if (!committed || this.ready.size === before || this.signal.aborted || this.quit) break;
     }
     return progressed;
   }

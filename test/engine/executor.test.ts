@@ -217,6 +217,29 @@ describe("executor", () => {
     expect(store.getTask("r1", "b")?.status).toBe("succeeded");
   });
 
+  it("a lock lost mid-run refuses the turn's commit: the run stops and nothing more is recorded", async () => {
+    const { store } = tempStore();
+    const p = probe();
+    createTestRun(store, "r1", [spec("a", "t.work", { with: { ms: 0 } }), spec("b", "t.work", { needs: ["a"] })]);
+    const me = { pid: 1, host: "h", staleAfterMs: 60_000 };
+    const held = store.acquireLock("r1", { ...me, token: "mine", now: 1_000 });
+    if (!held.ok) throw new Error("not acquired");
+    const journal = () => store.listJournal("r1").length;
+    let before = 0;
+    p.onRun = () => {
+      // Another process takes over while the step runs: its success must not be written by this one.
+      store.acquireLock("r1", { ...me, pid: 2, token: "theirs", now: 1_000_000 });
+      before = journal();
+    };
+    const { result, stopped } = await runOnce(store.fenced("r1", "mine", held.generation), "r1", p);
+    expect(stopped).toEqual([expect.objectContaining({ code: "LOCK_LOST" })]);
+    expect(result.failed).toEqual([]);
+    expect(store.getTask("r1", "a")?.status).toBe("running");
+    expect(store.getTask("r1", "b")?.status).toBe("pending");
+    expect(p.calls.get("b")).toBeUndefined();
+    expect(journal()).toBe(before);
+  });
+
   it("blocks every pending task downstream of a failure, reported in run order", async () => {
     const { store } = tempStore();
     const p = probe();

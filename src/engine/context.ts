@@ -69,6 +69,8 @@ export interface RunContextInput extends CommonInput {
   signal: AbortSignal;
   poll: PollSettings;
   timeoutMs: number | undefined;
+  /** The checkpoint an earlier attempt saved (from starting the task: no read of its row here). */
+  progress: JsonObject | undefined;
   autoApprove: boolean;
   operatorName: string;
   /** Give the worker slot back while waiting / take it back after. */
@@ -78,12 +80,11 @@ export interface RunContextInput extends CommonInput {
 
 export function runContext(input: RunContextInput): RunContext {
   const { store, runId, task, bus, signal } = input;
-  const record = store.getTask(runId, task.id);
   return {
     ...common(input),
     aws: input.aws,
     signal,
-    progress: (record?.progress ?? undefined) as JsonObject | undefined,
+    progress: input.progress,
     saveProgress: (progress) => {
       store.saveProgress(runId, task.id, progress);
       failpoint("progress:saved", { task: task.id });

@@ -2,348 +2,330 @@
  * The scheduler: runs a run's pending tasks over the dependency graph until nothing more can start.
  * It never decides what a task means; it resolves parameters, gates destructive work, starts steps within
  * the limits and records every transition through the store.
+ *
+ * Transitions of one scheduling turn commit in one transaction (`Store.batch`), and nothing that depends on
+ * a transition happens before its commit: a task's step runs only after its start is committed (intent
+ * before any AWS call), and a dependent becomes ready only after its need's success or skip is committed.
  */
-import { isCredentialsExpired } from "../aws/errors.js";
-import type { Clock } from "../core/clock.js";
-import { errorMessage, HikkoshiError } from "../core/errors.js";
 import { failpoint } from "../core/failpoint.js";
 import type { Json } from "../core/json.js";
-import { evaluateCondition, resolveTaskParams } from "../runbook/index.js";
 import type { TaskSpec } from "../runbook/types.js";
-import type { Store, TaskRecord, TaskStatus } from "../state/index.js";
-import type { AccountRef, AwsWriter, StepDefinition } from "../steps/define.js";
-import type { StepRegistry } from "../steps/registry.js";
-import { ApprovalPending, type PollSettings, runContext } from "./context.js";
+import type { StartedTask, Store, TaskRecord, TaskStatus } from "../state/index.js";
 import type { ErrorInfo, EventBus } from "./events.js";
+import type { ExecuteOptions, ExecuteResult } from "./execute-options.js";
 import { Limiter } from "./limiter.js";
 import type { Operator } from "./operator.js";
-import { runWithRetry } from "./retry.js";
+import { type Prepared, prepareTask } from "./prepare.js";
+import { DONE, ReadyQueue, STUCK } from "./ready.js";
+import { runTask, type TaskOutcome, toErrorInfo } from "./task-run.js";
+import { TurnWrites } from "./turn-writes.js";
 
-export interface ExecuteOptions {
-  runId: string;
-  runbookName: string;
-  store: Store;
-  registry: StepRegistry;
-  accounts: Record<string, AccountRef>;
-  /** Journaled AWS access for one task (journal rows carry the task id). */
-  awsFor: (taskId: string) => AwsWriter;
-  bus: EventBus;
-  clock: Clock;
-  parallel: number;
-  poll: PollSettings;
-  operator: Operator;
-  signal: AbortSignal;
-  /** How a destructive task was confirmed for this process ("--yes", an answer), or undefined if it was not. */
-  confirmed: (taskId: string) => string | undefined;
-  stepMode: boolean;
-  /**
-   * Stop the whole run (no new task starts; in-flight ones see the signal): a write this process may no
-   * longer make (LOCK_LOST), credentials that ran out and could not be renewed (the run parks), or a state
-   * error that is not a task's fault.
-   */
-  stop: (err: HikkoshiError) => void;
+export type { ExecuteOptions, ExecuteResult } from "./execute-options.js";
+export { toErrorInfo };
+
+export function execute(options: ExecuteOptions): Promise<ExecuteResult> {
+  return new Execution(options).run();
 }
 
-export interface ExecuteResult {
-  failed: string[];
-  awaitingApproval: string[];
-  needsConfirmation: string[];
-  /** Pending tasks that cannot start because something they need failed or waits for a human. */
-  blocked: string[];
-  interrupted: boolean;
-  quit: boolean;
-}
+class Execution {
+  private readonly store: Store;
+  private readonly runId: string;
+  private readonly bus: EventBus;
+  private readonly signal: AbortSignal;
+  private readonly status: Map<string, TaskStatus>;
+  private readonly ready: ReadyQueue;
+  /** Outputs of finished tasks that pending tasks may refer to; others are read when a parameter asks. */
+  private readonly outputs = new Map<string, Record<string, Json> | undefined>();
+  private readonly limiter: Limiter;
+  private readonly running = new Set<Promise<void>>();
+  private readonly needsConfirmation = new Set<string>();
+  private readonly blocked = new Set<string>();
+  /** Tasks that became failed, awaiting approval or blocked: their dependents are blocked in the next pass. */
+  private readonly stuck: string[] = [];
+  /** Ready tasks held back by a concurrency key, prepared once. */
+  private readonly deferred = new Map<string, Prepared>();
+  private readonly writes: TurnWrites;
+  private quit = false;
+  private wake: () => void = () => {};
 
-const DONE: ReadonlySet<TaskStatus> = new Set(["succeeded", "skipped"]);
-const STUCK: ReadonlySet<TaskStatus> = new Set(["failed", "awaiting_approval"]);
+  constructor(private readonly o: ExecuteOptions) {
+    this.store = o.store;
+    this.runId = o.runId;
+    this.bus = o.bus;
+    this.signal = o.signal;
+    // Every task's status, and of the pending ones what they need; a definition is read when its task is
+    // ready and let go once it started, outputs when a parameter refers to them. What the run holds is then
+    // the graph, not the tasks (at 100k tasks, definitions held were most of the memory).
+    this.status = new Map(this.store.taskStatuses(this.runId).map((r) => [r.taskId, r.status]));
+    this.ready = new ReadyQueue(this.store.pendingNeeds(this.runId), (id) => this.status.get(id));
+    for (const [id, s] of this.status) if (STUCK.has(s)) this.stuck.push(id);
+    this.writes = new TurnWrites({
+      store: this.store,
+      runId: this.runId,
+      bus: this.bus,
+      stop: o.stop,
+      recorded: (taskId, s) => this.record(taskId, s),
+    });
+    this.limiter = new Limiter(Math.max(1, o.parallel), (key) => o.registry.concurrencyLimit(key));
+  }
 
-export function toErrorInfo(err: unknown): ErrorInfo {
-  if (err instanceof HikkoshiError) {
+  async run(): Promise<ExecuteResult> {
+    for (;;) {
+      // Results that came in since the last turn commit with this turn's starts: one transaction.
+      const progressed = this.signal.aborted || this.quit ? this.writes.commit() : await this.schedule();
+      if (this.running.size === 0 && !progressed && this.writes.size === 0) break;
+      if (this.running.size === 0) continue;
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+      });
+    }
+    const pick = (s: TaskStatus) => [...this.status].filter(([, v]) => v === s).map(([k]) => k);
     return {
-      code: err.code,
-      message: err.message,
-      ...(err.hint ? { hint: err.hint } : {}),
-      ...(err.resource ? { resource: err.resource } : {}),
+      failed: pick("failed"),
+      awaitingApproval: pick("awaiting_approval"),
+      needsConfirmation: [...this.needsConfirmation],
+      blocked: [...this.blocked].sort(this.ready.byPosition),
+      interrupted: this.signal.aborted,
+      quit: this.quit,
     };
   }
-  return {
-    code: "UNEXPECTED",
-    message: errorMessage(err),
-    hint: "this is a bug in hikkoshi: report it with `hikkoshi log`",
-  };
-}
-
-export async function execute(options: ExecuteOptions): Promise<ExecuteResult> {
-  const { store, runId, registry, bus, signal } = options;
-  // Statuses of every task, but definitions only of the pending ones (at 100k tasks, parsing every
-  // definition was most of a resume's start); outputs are read when a task's parameters refer to them.
-  const status = new Map<string, TaskStatus>(store.taskStatuses(runId).map((r) => [r.taskId, r.status]));
-  const pending = store.listTasks(runId, { status: ["pending"] });
-  const specs = new Map<string, TaskSpec>(pending.map((r) => [r.taskId, r.defJson as unknown as TaskSpec]));
-  const outputs = new Map<string, Record<string, Json> | undefined>();
-  const outputOf = (id: string): Record<string, Json> | undefined => {
-    if (!outputs.has(id)) outputs.set(id, store.taskOutputs(runId, id));
-    return outputs.get(id);
-  };
-  const limiter = new Limiter(Math.max(1, options.parallel), (key) => registry.concurrencyLimit(key));
-  const running = new Set<Promise<void>>();
-  const needsConfirmation = new Set<string>();
-  const blocked = new Set<string>();
-  let quit = false;
-  let wake: () => void = () => {};
-
-  const depState = (spec: TaskSpec): "ready" | "blocked" | "later" => {
-    let later = false;
-    for (const need of spec.needs) {
-      const s = status.get(need);
-      if (s === undefined) continue; // a need outside the run (removed by an edit) is not ours to wait for
-      if (DONE.has(s)) continue;
-      if (STUCK.has(s) || blocked.has(need)) return "blocked";
-      later = true;
-    }
-    return later ? "later" : "ready";
-  };
 
   /**
-   * A store write in the engine's own paths (start, fail, skip). A lost lock stops the run without another
-   * write; a conflict (the task moved on under another writer) is said and the task's recorded status
-   * believed. Neither may crash the process from inside a task's promise.
+   * One scheduling pass: block what cannot run, start ready tasks while workers are free, commit, and again
+   * while the commit made more tasks ready.
    */
-  const write = <T>(taskId: string, fn: () => T): { ok: true; value: T } | { ok: false } => {
-    try {
-      return { ok: true, value: fn() };
-    } catch (err) {
-      const e = err instanceof HikkoshiError ? err : new HikkoshiError("UNEXPECTED", errorMessage(err), { cause: err });
-      if (e.code === "STATE_CONFLICT" || e.code === "STATE_NOT_FOUND") {
-        const recorded = store.getTask(runId, taskId)?.status;
-        if (recorded) status.set(taskId, recorded);
-        bus.emit({ type: "task-log", taskId, level: "warn", message: `${e.message} (left as recorded: ${recorded})` });
-      } else {
-        options.stop(e);
+  private async schedule(): Promise<boolean> {
+    let progressed = this.propagateBlocked();
+    for (;;) {
+      const held: Prepared[] = [];
+      while (this.limiter.canStart([]) && !this.quit) {
+        const taskId = this.ready.pop();
+        if (taskId === undefined) break;
+        if (this.status.get(taskId) !== "pending") continue;
+        const prepared = this.deferred.get(taskId) ?? this.prepare(taskId);
+        progressed = true;
+        if (!prepared) continue;
+        if (!this.limiter.canStart(prepared.keys)) {
+          held.push(prepared); // queued behind a concurrency limit
+          continue;
+        }
+        this.deferred.delete(taskId);
+        const confirmedBy = this.confirmation(prepared);
+        if (confirmedBy === null) continue;
+        if (this.o.stepMode && !(await this.gate(prepared))) continue;
+        this.admit(prepared, confirmedBy);
       }
-      return { ok: false };
+      for (const p of held) {
+        this.deferred.set(p.spec.id, p);
+        this.ready.push(p.spec.id);
+      }
+      // Results, starts, skips and failures commit together; a success or a skip may make more tasks ready.
+      const before = this.ready.size;
+      const committed = this.writes.commit();
+      progressed = this.propagateBlocked() || committed || progressed;
+      if (!committed || this.ready.size === before || this.signal.aborted || this.quit) break;
     }
-  };
+    return progressed;
+  }
 
-  const setStatus = (
-    taskId: string,
-    s: TaskStatus,
-    extra: { outputs?: Record<string, Json>; error?: ErrorInfo } = {},
-  ) => {
-    status.set(taskId, s);
-    bus.emit({ type: "task-status", taskId, status: s, ...extra });
-  };
+  /**
+   * How a destructive task was confirmed, or null when it was not (it then waits for a confirmation, said
+   * once); undefined for a task that needs none.
+   */
+  private confirmation(p: Prepared): string | undefined | null {
+    if (!p.destructive) return undefined;
+    const confirmedBy = this.o.confirmed(p.spec.id);
+    if (confirmedBy !== undefined) return confirmedBy;
+    this.needsConfirmation.add(p.spec.id);
+    this.bus.emit({
+      type: "task-needs-confirmation",
+      taskId: p.spec.id,
+      summary: `${p.spec.type} in ${p.spec.account}`,
+    });
+    return null;
+  }
 
-  const launch = (spec: TaskSpec, def: StepDefinition<any>, params: unknown, keys: string[]) => {
-    const start = write(spec.id, () => store.startTask(runId, spec.id));
-    if (!start.ok) return;
-    const started = start.value;
-    failpoint("task:started", { task: spec.id });
-    status.set(spec.id, "running");
-    bus.emit({ type: "task-started", taskId: spec.id, attempt: started.attempts });
-    limiter.start(keys);
-    let holdsSlot = true;
-    const ctx = runContext({
-      runId,
-      runbookName: options.runbookName,
-      task: spec,
-      accounts: options.accounts,
-      clock: options.clock,
-      bus,
-      store,
-      aws: options.awsFor(spec.id),
-      signal,
-      poll: options.poll,
-      timeoutMs: spec.timeoutMs,
-      autoApprove: options.operator.autoApprove === true,
-      operatorName: options.operator.name,
-      releaseSlot: () => {
-        if (holdsSlot) limiter.releaseSlot();
-        holdsSlot = false;
-        wake();
+  /** --step: true when the person lets the task run; a skip is queued, a quit ends the scheduling. */
+  private async gate(p: Prepared): Promise<boolean> {
+    const taskId = p.spec.id;
+    this.writes.commit(); // what this pass started runs while the person decides
+    this.writes.commitsAlone = true;
+    let answer: Awaited<ReturnType<Operator["stepGate"]>>;
+    try {
+      answer = await this.o.operator.stepGate(taskId, `${p.spec.type} in ${p.spec.account}`);
+    } finally {
+      this.writes.commitsAlone = false;
+    }
+    if (answer === "quit") this.quit = true;
+    if (answer === "skip") {
+      const reason = `skipped by ${this.o.operator.name} (--step)`;
+      this.writes.enqueue({
+        taskId,
+        write: (s) => s.skipTask(this.runId, taskId, reason),
+        applied: () => this.record(taskId, "skipped", {}),
+      });
+    }
+    return answer !== "quit" && answer !== "skip";
+  }
+
+  /** Queue the start of a task past its gates, its worker slot and keys taken now for this pass's count. */
+  private admit(p: Prepared, confirmedBy: string | undefined): void {
+    const taskId = p.spec.id;
+    this.limiter.start(p.keys);
+    this.writes.enqueue({
+      taskId,
+      write: (s) => {
+        // Who allowed a destructive action, and how, is part of the audit trail.
+        if (confirmedBy !== undefined) {
+          s.journalAppend({
+            runId: this.runId,
+            taskId,
+            kind: "confirmation",
+            actor: this.o.operator.name,
+            action: "confirmed",
+            resource: taskId,
+            outcome: "ok",
+            detail: { via: confirmedBy },
+          });
+        }
+        return s.startTask(this.runId, taskId);
       },
-      acquireSlot: async () => {
-        if (!holdsSlot) await limiter.acquireSlot();
-        holdsSlot = true;
+      applied: (started: StartedTask) => this.launch(p, started),
+      otherwise: () => {
+        this.limiter.finish(p.keys, true);
+        this.wake();
       },
     });
+  }
+
+  /** Pending dependents of stuck or blocked tasks are blocked (transitively). */
+  private propagateBlocked(): boolean {
+    let progressed = false;
+    for (let id = this.stuck.pop(); id !== undefined; id = this.stuck.pop()) {
+      for (const dep of this.ready.dependentsOf(id)) {
+        if (this.status.get(dep) !== "pending" || this.blocked.has(dep)) continue;
+        this.blocked.add(dep);
+        this.stuck.push(dep);
+        progressed = true;
+      }
+    }
+    return progressed;
+  }
+
+  /** Resolve a ready task's params, evaluate `if`, compute keys. Undefined when it settled (skip, fail). */
+  private prepare(taskId: string): Prepared | undefined {
+    const spec = this.store.taskDefinition(this.runId, taskId) as unknown as TaskSpec | undefined;
+    if (!spec) return undefined;
+    const p = prepareTask(spec, this.o.registry, this.o.accounts, this.outputOf);
+    if (p.kind === "ready") return p.prepared;
+    if (p.kind === "skip") {
+      this.writes.enqueue({
+        taskId,
+        write: (s) => s.skipTask(this.runId, taskId, p.reason),
+        applied: () => this.record(taskId, "skipped", {}),
+      });
+    } else {
+      this.writes.enqueue({
+        taskId,
+        write: (s) => {
+          s.startTask(this.runId, taskId);
+          s.failTask(this.runId, taskId, p.error);
+        },
+        applied: () => this.record(taskId, "failed", { error: p.error }),
+      });
+    }
+    return undefined;
+  }
+
+  private readonly outputOf = (id: string): Record<string, Json> | undefined => {
+    if (!this.outputs.has(id)) this.outputs.set(id, this.store.taskOutputs(this.runId, id));
+    return this.outputs.get(id);
+  };
+
+  /** Run a task whose start is committed; its outcome is queued for the next commit. */
+  private launch(p: Prepared, started: StartedTask): void {
+    const { spec } = p;
+    failpoint("task:started", { task: spec.id });
+    this.status.set(spec.id, "running");
+    this.bus.emit({ type: "task-started", taskId: spec.id, attempt: started.attempts });
+    let holdsSlot = true;
     const slot: { promise?: Promise<void> } = {};
     slot.promise = (async () => {
       await Promise.resolve(); // let `running.add` happen before anything can finish
       try {
-        const out = await runWithRetry({
-          run: (c) => def.run(c, params),
-          ctx,
-          store,
-          runId,
-          bus,
-          clock: options.clock,
-          signal,
+        const outcome = await runTask({
+          runId: this.runId,
+          runbookName: this.o.runbookName,
+          task: spec,
+          def: p.def,
+          params: p.params,
+          progress: started.progress,
+          accounts: this.o.accounts,
+          aws: this.o.awsFor(spec.id),
+          store: this.store,
+          bus: this.bus,
+          clock: this.o.clock,
+          signal: this.signal,
+          poll: this.o.poll,
+          autoApprove: this.o.operator.autoApprove === true,
+          operatorName: this.o.operator.name,
+          releaseSlot: () => {
+            if (holdsSlot) this.limiter.releaseSlot();
+            holdsSlot = false;
+            this.wake();
+          },
+          acquireSlot: async () => {
+            if (!holdsSlot) await this.limiter.acquireSlot();
+            holdsSlot = true;
+          },
+          stop: this.o.stop,
         });
-        if (write(spec.id, () => store.succeedTask(runId, spec.id, out)).ok) {
-          failpoint("task:succeeded", { task: spec.id });
-          outputs.set(spec.id, out);
-          setStatus(spec.id, "succeeded", { outputs: out });
-        }
-      } catch (err) {
-        if (err instanceof HikkoshiError && err.code === "LOCK_LOST") {
-          // A write inside the step found another holder: nothing more is recorded by this process.
-          options.stop(err);
-        } else if (err instanceof ApprovalPending) {
-          status.set(spec.id, "awaiting_approval");
-        } else if (isCredentialsExpired(err)) {
-          // Not the task's fault: the run parks (nothing starts, in-flight tasks settle) and the operator
-          // logs in again. The task stays in flight; resume re-observes what its interrupted call did.
-          options.stop(
-            err instanceof HikkoshiError
-              ? err
-              : new HikkoshiError("AWS_CREDENTIALS_EXPIRED", errorMessage(err), { cause: err }),
-          );
-          bus.emit({
-            type: "task-log",
-            taskId: spec.id,
-            level: "warn",
-            message: "interrupted: the credentials expired; resume will pick it up",
-          });
-        } else if (signal.aborted) {
-          // Interrupted: the task stays in flight; resume observes AWS and adopts what exists.
-          bus.emit({
-            type: "task-log",
-            taskId: spec.id,
-            level: "warn",
-            message: "interrupted; resume will pick it up",
-          });
-        } else {
-          const info = toErrorInfo(err);
-          if (write(spec.id, () => store.failTask(runId, spec.id, info)).ok) {
-            setStatus(spec.id, "failed", { error: info });
-          }
-        }
+        this.settle(spec.id, outcome);
       } finally {
-        limiter.finish(keys, holdsSlot);
-        if (slot.promise) running.delete(slot.promise);
-        wake();
+        this.limiter.finish(p.keys, holdsSlot);
+        if (slot.promise) this.running.delete(slot.promise);
+        this.wake();
       }
     })();
-    running.add(slot.promise);
-  };
-
-  /** Prepare a ready task: resolve params, evaluate `if`, compute keys. Returns undefined if settled. */
-  const prepare = (spec: TaskSpec) => {
-    const def = registry.primitive(spec.type);
-    const lookup = outputOf;
-    try {
-      if (!def) throw new HikkoshiError("UNKNOWN_STEP_TYPE", `step type ${spec.type} is not known to this hikkoshi`);
-      if (spec.if !== undefined && !evaluateCondition(spec.if, lookup, "run")) {
-        if (write(spec.id, () => store.skipTask(runId, spec.id, `condition false: ${spec.if}`)).ok) {
-          setStatus(spec.id, "skipped");
-        }
-        return undefined;
-      }
-      const raw = resolveTaskParams(spec, lookup, "run");
-      const parsed = def.params.safeParse(raw);
-      if (!parsed.success) {
-        throw new HikkoshiError(
-          "PARAMS_INVALID",
-          `parameters of ${spec.id} are invalid at run time: ${parsed.error.message}`,
-          {
-            hint: "an upstream output did not have the expected shape; check `hikkoshi status` for its outputs",
-          },
-        );
-      }
-      const account = options.accounts[spec.account];
-      const keys = account && def.concurrencyKeys ? def.concurrencyKeys(parsed.data, { account }) : [];
-      const destructive =
-        typeof def.destructive === "function" ? def.destructive(parsed.data) : def.destructive === true;
-      return { def, params: parsed.data, keys, destructive };
-    } catch (err) {
-      // A task that cannot even start fails like any other: recorded, shown, resumable after a fix.
-      const info = toErrorInfo(err);
-      const failed = write(spec.id, () => {
-        store.startTask(runId, spec.id);
-        store.failTask(runId, spec.id, info);
-      });
-      if (failed.ok) setStatus(spec.id, "failed", { error: info });
-      return undefined;
-    }
-  };
-
-  // Still-open pending tasks in topological order; compacted as tasks start, so a scan stays short.
-  let pendingOrder = pending.map((r) => r.taskId);
-
-  for (;;) {
-    let progressed = false;
-    if (!signal.aborted && !quit) {
-      for (const taskId of pendingOrder) {
-        if (status.get(taskId) !== "pending" || needsConfirmation.has(taskId) || blocked.has(taskId)) continue;
-        const spec = specs.get(taskId)!;
-        const dep = depState(spec);
-        if (dep === "blocked") {
-          blocked.add(taskId);
-          progressed = true;
-          continue;
-        }
-        if (!limiter.canStart([])) break; // every worker is busy: nothing more can start now
-        if (dep === "later") continue;
-        const prepared = prepare(spec);
-        progressed = true;
-        if (!prepared) continue;
-        if (!limiter.canStart(prepared.keys)) continue; // queued behind a concurrency limit
-        const confirmedBy = prepared.destructive ? options.confirmed(taskId) : undefined;
-        if (prepared.destructive && confirmedBy === undefined) {
-          needsConfirmation.add(taskId);
-          bus.emit({ type: "task-needs-confirmation", taskId, summary: `${spec.type} in ${spec.account}` });
-          continue;
-        }
-        if (options.stepMode) {
-          const answer = await options.operator.stepGate(taskId, `${spec.type} in ${spec.account}`);
-          if (answer === "quit") {
-            quit = true;
-            break;
-          }
-          if (answer === "skip") {
-            if (write(taskId, () => store.skipTask(runId, taskId, `skipped by ${options.operator.name} (--step)`)).ok) {
-              setStatus(taskId, "skipped");
-            }
-            continue;
-          }
-        }
-        if (confirmedBy !== undefined) {
-          // Who allowed a destructive action, and how, is part of the audit trail.
-          const journaled = write(taskId, () =>
-            store.journalAppend({
-              runId,
-              taskId,
-              kind: "confirmation",
-              actor: options.operator.name,
-              action: "confirmed",
-              resource: taskId,
-              outcome: "ok",
-              detail: { via: confirmedBy },
-            }),
-          );
-          if (!journaled.ok) continue;
-        }
-        launch(spec, prepared.def, prepared.params, prepared.keys);
-      }
-      pendingOrder = pendingOrder.filter((id) => status.get(id) === "pending" && !blocked.has(id));
-    }
-    if (running.size === 0 && !progressed) break;
-    if (running.size === 0) continue;
-    await new Promise<void>((resolve) => {
-      wake = resolve;
-    });
+    this.running.add(slot.promise);
   }
 
-  const pick = (s: TaskStatus) => [...status].filter(([, v]) => v === s).map(([k]) => k);
-  return {
-    failed: pick("failed"),
-    awaitingApproval: pick("awaiting_approval"),
-    needsConfirmation: [...needsConfirmation],
-    blocked: [...blocked],
-    interrupted: signal.aborted,
-    quit,
-  };
+  /** What a finished attempt leaves: success and failure are queued for the commit; the rest is known now. */
+  private settle(taskId: string, outcome: TaskOutcome): void {
+    if (outcome.kind === "succeeded") {
+      const out = outcome.outputs;
+      this.writes.enqueue({
+        taskId,
+        write: (s) => s.succeedTask(this.runId, taskId, out),
+        applied: () => {
+          failpoint("task:succeeded", { task: taskId });
+          if (this.ready.dependentsOf(taskId).length > 0) this.outputs.set(taskId, out);
+          this.record(taskId, "succeeded", { outputs: out });
+        },
+      });
+    } else if (outcome.kind === "failed") {
+      const error = outcome.error;
+      this.writes.enqueue({
+        taskId,
+        write: (s) => s.failTask(this.runId, taskId, error),
+        applied: () => this.record(taskId, "failed", { error }),
+      });
+    } else if (outcome.kind === "awaiting_approval") {
+      this.record(taskId, "awaiting_approval");
+    }
+  }
+
+  /**
+   * A task's status as now recorded. With `event`, it is shown (task-status). Done tasks make their dependents
+   * count down; stuck ones block them at the next pass.
+   */
+  private record(taskId: string, s: TaskStatus, event?: { outputs?: Record<string, Json>; error?: ErrorInfo }): void {
+    const was = this.status.get(taskId);
+    this.status.set(taskId, s);
+    if (event) this.bus.emit({ type: "task-status", taskId, status: s, ...event });
+    if (DONE.has(s) && !(was !== undefined && DONE.has(was))) this.ready.done(taskId);
+    else if (STUCK.has(s)) this.stuck.push(taskId);
+  }
 }
 
 export type { TaskRecord };

@@ -62,6 +62,12 @@ export function lockOps(db: Db, now: () => number, append: AppendJournal, pidAli
        lock_generation = lock_generation + (CASE WHEN lock_token IS @token THEN 0 ELSE 1 END)
      WHERE id = @runId AND lock_token IS @seenToken`,
   );
+  // The fence of every write: one indexed row, one comparison in SQL; the holder is read only when it fails.
+  const stillHeld = db
+    .prepare<[string, string, number], number>(
+      "SELECT 1 FROM runs WHERE id = ? AND lock_token = ? AND lock_generation = ?",
+    )
+    .pluck();
   const beat = db.prepare("UPDATE runs SET lock_heartbeat_at = ? WHERE id = ? AND lock_token = ?");
   const clear = db.prepare(
     `UPDATE runs SET lock_pid = NULL, lock_host = NULL, lock_token = NULL, lock_heartbeat_at = NULL
@@ -108,6 +114,7 @@ export function lockOps(db: Db, now: () => number, append: AppendJournal, pidAli
     heartbeat: (runId, token, at) => beat.run(at, runId, token).changes === 1,
 
     assertLock: (runId, token, generation) => {
+      if (stillHeld.get(runId, token, generation) !== undefined) return;
       const row = requireLock(runId);
       if (row.lock_token === token && row.lock_generation === generation) return;
       throw lockLost(runId, lockOf(row), row.lock_generation);

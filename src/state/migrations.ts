@@ -180,6 +180,66 @@ CREATE TABLE notifications (
 );
 `,
   },
+  {
+    version: 6,
+    name: "fewer pages per task transition",
+    sql: `
+-- Each task transition commits one transaction; its cost is the pages it dirties. This migration removes
+-- three of them without changing what is stored:
+--  * journal ids without AUTOINCREMENT (no sqlite_sequence page per row): the journal is append-only (its
+--    triggers refuse DELETE), so the largest id is never removed and max(id) + 1 never reuses an id;
+--  * attempts WITHOUT ROWID: the row lives in its primary key, one b-tree instead of a table and an index;
+--  * attempts_open is dropped: no query uses it (recoverInFlight reaches open attempts through the primary
+--    key of the tasks it recovers).
+-- Rows keep their ids; the tables are rebuilt in the migration's transaction.
+CREATE TABLE journal_v6 (
+  id          INTEGER PRIMARY KEY,
+  run_id      TEXT NOT NULL REFERENCES runs (id),
+  task_id     TEXT,
+  at          INTEGER NOT NULL,
+  kind        TEXT NOT NULL CHECK (kind IN ('aws-call','task','run','approval','confirmation','lock','note')),
+  actor       TEXT,
+  account_id  TEXT,
+  action      TEXT NOT NULL,
+  resource    TEXT,
+  outcome     TEXT NOT NULL,
+  detail_json TEXT
+);
+INSERT INTO journal_v6 (id, run_id, task_id, at, kind, actor, account_id, action, resource, outcome, detail_json)
+  SELECT id, run_id, task_id, at, kind, actor, account_id, action, resource, outcome, detail_json FROM journal ORDER BY id;
+DROP TABLE journal;
+ALTER TABLE journal_v6 RENAME TO journal;
+CREATE INDEX journal_run ON journal (run_id, kind, id);
+CREATE INDEX journal_pending_calls ON journal (run_id) WHERE kind = 'aws-call' AND outcome = 'pending';
+CREATE TRIGGER journal_no_delete BEFORE DELETE ON journal
+BEGIN
+  SELECT RAISE(ABORT, 'journal is append-only');
+END;
+CREATE TRIGGER journal_complete_only BEFORE UPDATE ON journal
+WHEN OLD.kind <> 'aws-call' OR OLD.outcome <> 'pending'
+  OR NEW.id IS NOT OLD.id OR NEW.run_id IS NOT OLD.run_id OR NEW.task_id IS NOT OLD.task_id
+  OR NEW.at IS NOT OLD.at OR NEW.kind IS NOT OLD.kind OR NEW.actor IS NOT OLD.actor
+  OR NEW.account_id IS NOT OLD.account_id OR NEW.action IS NOT OLD.action OR NEW.resource IS NOT OLD.resource
+BEGIN
+  SELECT RAISE(ABORT, 'journal is append-only: only a pending aws-call may be completed');
+END;
+
+CREATE TABLE attempts_v6 (
+  run_id      TEXT NOT NULL,
+  task_id     TEXT NOT NULL,
+  attempt     INTEGER NOT NULL,
+  started_at  INTEGER NOT NULL,
+  finished_at INTEGER,
+  outcome     TEXT,
+  error_json  TEXT,
+  PRIMARY KEY (run_id, task_id, attempt),
+  FOREIGN KEY (run_id, task_id) REFERENCES tasks (run_id, task_id)
+) WITHOUT ROWID;
+INSERT INTO attempts_v6 SELECT run_id, task_id, attempt, started_at, finished_at, outcome, error_json FROM attempts;
+DROP TABLE attempts;
+ALTER TABLE attempts_v6 RENAME TO attempts;
+`,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

@@ -20,6 +20,14 @@ export interface Store extends RunOps, TaskOps, TransitionOps, JournalOps, LockO
    * when it is not (a takeover while this process was frozen, a force-unlock). Reads are not fenced.
    */
   fenced(runId: string, token: string, generation: number): Store;
+  /**
+   * Run `fn` in one IMMEDIATE transaction: the writes it makes through the store it is given commit together
+   * (one commit for the transitions of a scheduling turn). Each write keeps its own all-or-nothing (a
+   * savepoint), so one that throws changes nothing and the others still commit. Fenced: the lock is checked
+   * once, first (a lost one throws LOCK_LOST with nothing written), and `fn` gets the store without a check per
+   * write: no other process can take the lock while this transaction holds the write lock.
+   */
+  batch<T>(fn: (store: Store) => T): T;
 }
 
 /** Every write a lock holder makes while driving a run. */
@@ -61,6 +69,7 @@ export function openStore(path: string, options: StoreOptions = {}): Store {
   const db: Db = openDatabase(path);
   const now = options.now ?? Date.now;
   const append = journalAppender(db, now);
+  const batchTx = db.transaction((fn: (s: Store) => unknown) => fn(store));
   const store: Store = {
     path,
     ...runOps(db, now, append),
@@ -74,8 +83,14 @@ export function openStore(path: string, options: StoreOptions = {}): Store {
       db.pragma("optimize");
       db.close();
     },
+    batch: <T>(fn: (s: Store) => T) => batchTx.immediate(fn) as T,
     fenced: (runId, token, generation) => {
       const fenced: Store = { ...store };
+      const fencedBatch = db.transaction((fn: (s: Store) => unknown) => {
+        store.assertLock(runId, token, generation);
+        return fn(store);
+      });
+      fenced.batch = <T>(fn: (s: Store) => T) => fencedBatch.immediate(fn) as T;
       const target = fenced as unknown as Record<string, (...args: unknown[]) => unknown>;
       for (const name of FENCED_WRITES) {
         const write = store[name] as (...args: unknown[]) => unknown;

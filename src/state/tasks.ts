@@ -25,6 +25,13 @@ import type {
 export interface TaskOps {
   /** Every task, or only those in `status`, in seq order, definitions parsed. */
   listTasks(runId: string, filter?: { status?: readonly TaskStatus[] }): TaskRecord[];
+  /**
+   * The pending tasks in seq order with what they need, one at a time: a scheduler's graph without holding
+   * every definition (it reads one with `taskDefinition` when the task is ready).
+   */
+  pendingNeeds(runId: string): IterableIterator<{ id: string; needs: string[] }>;
+  /** One task's definition, without the rest of its row. */
+  taskDefinition(runId: string, taskId: string): Json | undefined;
   /** Every task's id and status in seq order: what a scheduler needs of tasks it will not start. */
   taskStatuses(runId: string): { taskId: string; status: TaskStatus }[];
   /** One task's outputs (undefined when it has none), without the rest of its row. */
@@ -59,6 +66,13 @@ export function taskOps(db: Db, now: () => number): TaskOps {
       `SELECT ${TASK_JSON} FROM tasks WHERE run_id = ? AND status IN (SELECT value FROM json_each(?))
        ORDER BY +seq, task_id`,
     )
+    .pluck();
+  const pendingNeeds = db.prepare<[string], { id: string; needs: string | null }>(
+    `SELECT task_id AS id, json_extract(def_json, '$.needs') AS needs FROM tasks
+     WHERE run_id = ? AND status = 'pending' ORDER BY +seq, task_id`,
+  );
+  const definition = db
+    .prepare<[string, string], string>("SELECT def_json FROM tasks WHERE run_id = ? AND task_id = ?")
     .pluck();
   const statuses = db.prepare<[string], { taskId: string; status: TaskStatus }>(
     "SELECT task_id AS taskId, status FROM tasks WHERE run_id = ? ORDER BY seq, task_id",
@@ -139,6 +153,17 @@ export function taskOps(db: Db, now: () => number): TaskOps {
   return {
     listTasks: (runId, filter = {}) =>
       (filter.status ? listIn.all(runId, JSON.stringify(filter.status)) : list.all(runId)).map(taskFromJson),
+
+    pendingNeeds: function* (runId) {
+      for (const { id, needs } of pendingNeeds.iterate(runId)) {
+        yield { id, needs: needs === null || needs === "[]" ? [] : (JSON.parse(needs) as string[]) };
+      }
+    },
+
+    taskDefinition: (runId, taskId) => {
+      const text = definition.get(runId, taskId);
+      return text === undefined ? undefined : (JSON.parse(text) as Json);
+    },
 
     taskStatuses: (runId) => statuses.all(runId),
 

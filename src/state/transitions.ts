@@ -8,10 +8,17 @@ import type { Db } from "./db.js";
 import type { AppendJournal } from "./journal.js";
 import { TASK_JSON, taskFromJson, toJson } from "./rows.js";
 import { fromGuard, taskConflict, toStatus, writeTx } from "./sql.js";
-import { TASK_TRANSITIONS, type TaskError, type TaskRecord, type TaskStatus, type TaskTransition } from "./types.js";
+import {
+  type StartedTask,
+  TASK_TRANSITIONS,
+  type TaskError,
+  type TaskRecord,
+  type TaskStatus,
+  type TaskTransition,
+} from "./types.js";
 
 export interface TransitionOps {
-  startTask(runId: string, taskId: string): TaskRecord;
+  startTask(runId: string, taskId: string): StartedTask;
   /** Returns the effective deadline: the one stored by an earlier entry, if any, else `deadlineAt`. */
   enterWait(runId: string, taskId: string, wait: { what: string; deadlineAt: number }): number;
   leaveWait(runId: string, taskId: string): void;
@@ -32,12 +39,14 @@ export function transitionOps(db: Db, now: () => number, append: AppendJournal):
   const statusOf = db.prepare<[string, string], { status: TaskStatus }>(
     "SELECT status FROM tasks WHERE run_id = ? AND task_id = ?",
   );
-  const start = db
-    .prepare<Key, string>(
-      `UPDATE tasks SET status = ${toStatus("start")}, attempts = attempts + 1, started_at = @now, finished_at = NULL,
-         updated_at = @now ${where} AND ${fromGuard("start")} RETURNING ${TASK_JSON}`,
-    )
-    .pluck();
+  // Only what the engine does not already have: not the definition (the bulk of a row) and no second read.
+  const start = db.prepare<
+    Key,
+    { attempts: number; started_at: number; deadline_at: number | null; progress_json: string | null }
+  >(
+    `UPDATE tasks SET status = ${toStatus("start")}, attempts = attempts + 1, started_at = @now, finished_at = NULL,
+       updated_at = @now ${where} AND ${fromGuard("start")} RETURNING attempts, started_at, deadline_at, progress_json`,
+  );
   const openAttempt = db.prepare(
     `INSERT INTO attempts (run_id, task_id, attempt, started_at) VALUES (@runId, @taskId, @attempt, @now)`,
   );
@@ -126,10 +135,18 @@ export function transitionOps(db: Db, now: () => number, append: AppendJournal):
   return {
     startTask: writeTx(db, (runId: string, taskId: string) => {
       const k = key(runId, taskId);
-      const task = taskFromJson(orConflict(start.get(k), k, "start"));
-      openAttempt.run({ ...k, attempt: task.attempts });
-      journal(k, "start", { attempt: task.attempts });
-      return task;
+      const row = orConflict(start.get(k), k, "start");
+      openAttempt.run({ ...k, attempt: row.attempts });
+      journal(k, "start", { attempt: row.attempts });
+      const started: StartedTask = {
+        taskId,
+        status: TASK_TRANSITIONS.start.to,
+        attempts: row.attempts,
+        startedAt: row.started_at,
+        deadlineAt: row.deadline_at ?? undefined,
+        progress: row.progress_json === null ? undefined : (JSON.parse(row.progress_json) as JsonObject),
+      };
+      return started;
     }),
 
     enterWait: writeTx(db, (runId: string, taskId: string, wait: { what: string; deadlineAt: number }) => {

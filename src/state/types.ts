@@ -94,6 +94,12 @@ export interface TaskRecord {
   updatedAt: number;
 }
 
+/**
+ * What starting a task tells the engine: the attempt it is on and what an earlier attempt left (its
+ * checkpoint and a wait's deadline). Not the whole row: the engine already has the definition.
+ */
+export type StartedTask = Pick<TaskRecord, "taskId" | "status" | "attempts" | "startedAt" | "deadlineAt" | "progress">;
+
 /** A task as shown to a person (`status`): everything but its definition. */
 export type TaskView = Omit<TaskRecord, "defJson">;
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { openStore } from "../../src/state/index.js";
 import { createTestRun, probe, quietOperator, runOnce, spec, tempStore } from "./harness.js";
 
 describe("executor", () => {
@@ -138,6 +139,122 @@ describe("executor", () => {
     ]);
     await runOnce(store, "r1", p);
     expect(store.getTask("r1", "b")?.status).toBe("skipped");
+  });
+
+  it("runs a step only once its start is committed, and a dependent only once its need's success is", async () => {
+    const { store, path } = tempStore();
+    const other = openStore(path); // a second connection sees only what is committed
+    const p = probe();
+    const seen: Record<string, unknown> = {};
+    p.onRun = (ctx) => {
+      const needs = ctx.taskId === "join" ? ["a0", "a1", "a2"] : ctx.taskId === "b" ? ["a0"] : [];
+      seen[ctx.taskId] = [other.getTask("r1", ctx.taskId)?.status, ...needs.map((n) => other.getTask("r1", n)?.status)];
+    };
+    createTestRun(store, "r1", [
+      spec("a0", "t.work", { with: { ms: 0 } }),
+      spec("a1", "t.work", { with: { ms: 0 } }),
+      spec("a2", "t.work", { with: { ms: 0 } }),
+      spec("b", "t.work", { needs: ["a0"], with: { ms: 0 } }),
+      spec("join", "t.work", { needs: ["a0", "a1", "a2"], with: { ms: 0 } }),
+    ]);
+    const { result } = await runOnce(store, "r1", p, { parallel: 8 });
+    other.close();
+    expect(result.failed).toEqual([]);
+    expect(seen).toEqual({
+      a0: ["running"],
+      a1: ["running"],
+      a2: ["running"],
+      b: ["running", "succeeded"],
+      join: ["running", "succeeded", "succeeded", "succeeded"],
+    });
+  });
+
+  it("commits the starts of one scheduling pass together", async () => {
+    const { store } = tempStore();
+    const p = probe();
+    createTestRun(
+      store,
+      "r1",
+      Array.from({ length: 8 }, (_, i) => spec(`t${i}`, "t.work")),
+    );
+    const batches: string[][] = [];
+    let current: string[] | undefined;
+    const batch = store.batch;
+    store.batch = (fn) => {
+      current = [];
+      batches.push(current);
+      try {
+        return batch(fn);
+      } finally {
+        current = undefined;
+      }
+    };
+    const startTask = store.startTask;
+    store.startTask = (runId, taskId) => {
+      current?.push(taskId);
+      return startTask(runId, taskId);
+    };
+    const { result } = await runOnce(store, "r1", p, { parallel: 4 });
+    expect(result.failed).toEqual([]);
+    expect(batches[0]).toEqual(["t0", "t1", "t2", "t3"]);
+    expect(batches.flat().sort()).toEqual(Array.from({ length: 8 }, (_, i) => `t${i}`).sort());
+  });
+
+  it("with --step, a result is committed while the next task waits for the person", async () => {
+    const { store, path } = tempStore();
+    const other = openStore(path);
+    const p = probe();
+    createTestRun(store, "r1", [spec("a", "t.work", { with: { ms: 0 } }), spec("b", "t.work", { with: { ms: 0 } })]);
+    const operator = quietOperator({
+      stepGate: async (taskId) => {
+        if (taskId === "b") await vi_waitFor(() => other.getTask("r1", "a")?.status === "succeeded");
+        return "run";
+      },
+    });
+    const { result } = await runOnce(store, "r1", p, { parallel: 2, operator, stepMode: true });
+    other.close();
+    expect(result.failed).toEqual([]);
+    expect(store.getTask("r1", "b")?.status).toBe("succeeded");
+  });
+
+  it("a lock lost mid-run refuses the turn's commit: the run stops and nothing more is recorded", async () => {
+    const { store } = tempStore();
+    const p = probe();
+    createTestRun(store, "r1", [spec("a", "t.work", { with: { ms: 0 } }), spec("b", "t.work", { needs: ["a"] })]);
+    const me = { pid: 1, host: "h", staleAfterMs: 60_000 };
+    const held = store.acquireLock("r1", { ...me, token: "mine", now: 1_000 });
+    if (!held.ok) throw new Error("not acquired");
+    const journal = () => store.listJournal("r1").length;
+    let before = 0;
+    p.onRun = () => {
+      // Another process takes over while the step runs: its success must not be written by this one.
+      store.acquireLock("r1", { ...me, pid: 2, token: "theirs", now: 1_000_000 });
+      before = journal();
+    };
+    const { result, stopped } = await runOnce(store.fenced("r1", "mine", held.generation), "r1", p);
+    expect(stopped).toEqual([expect.objectContaining({ code: "LOCK_LOST" })]);
+    expect(result.failed).toEqual([]);
+    expect(store.getTask("r1", "a")?.status).toBe("running");
+    expect(store.getTask("r1", "b")?.status).toBe("pending");
+    expect(p.calls.get("b")).toBeUndefined();
+    expect(journal()).toBe(before);
+  });
+
+  it("blocks every pending task downstream of a failure, reported in run order", async () => {
+    const { store } = tempStore();
+    const p = probe();
+    p.failing.add("bad");
+    createTestRun(store, "r1", [
+      spec("bad", "t.work"),
+      spec("x", "t.work", { needs: ["bad"] }),
+      spec("ok", "t.work"),
+      spec("y", "t.work", { needs: ["x", "ok"] }),
+      spec("z", "t.work", { needs: ["y"] }),
+    ]);
+    const { result } = await runOnce(store, "r1", p);
+    expect(result.failed).toEqual(["bad"]);
+    expect(result.blocked).toEqual(["x", "y", "z"]);
+    expect(store.getTask("r1", "ok")?.status).toBe("succeeded");
   });
 
   it("stops starting tasks when interrupted and leaves in-flight ones for resume", async () => {

@@ -47,6 +47,8 @@ export interface Probe {
   maxActive: number;
   failing: Set<string>;
   released: boolean;
+  /** Called as a `t.work` step starts running (before its work). */
+  onRun?: (ctx: RunContext) => void;
 }
 
 export function probe(): Probe {
@@ -68,6 +70,7 @@ export function testRegistry(p: Probe) {
         plan: async () => ({ action: "noop", summary: "work", resources: [], preconditions: [] }),
         run: async (ctx, params) => {
           count(p, ctx);
+          p.onRun?.(ctx);
           p.active++;
           p.maxActive = Math.max(p.maxActive, p.active);
           try {
@@ -178,6 +181,7 @@ export async function runOnce(
     operator?: Operator;
     confirmed?: (id: string) => string | undefined;
     signal?: AbortSignal;
+    stepMode?: boolean;
   } = {},
 ) {
   const events: EngineEvent[] = [];
@@ -198,7 +202,7 @@ export async function runOnce(
     operator: options.operator ?? quietOperator(),
     signal: options.signal ?? new AbortController().signal,
     confirmed: options.confirmed ?? (() => undefined),
-    stepMode: false,
+    stepMode: options.stepMode ?? false,
     stop: (err) => stopped.push(err),
   });
   return { result, events, stopped };

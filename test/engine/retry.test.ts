@@ -18,7 +18,7 @@ describe("a task's run, retried", () => {
     const { store } = tempStore();
     const task = spec("snap", "t.work");
     createTestRun(store, "r1", [task]);
-    store.startTask("r1", "snap");
+    const started = store.startTask("r1", "snap");
     const events: EngineEvent[] = [];
     const bus = new EventBus();
     bus.on((e) => events.push(e));
@@ -36,6 +36,7 @@ describe("a task's run, retried", () => {
       signal: abort.signal,
       poll: {},
       timeoutMs: undefined,
+      progress: started.progress,
       autoApprove: false,
       operatorName: "tester@host",
       releaseSlot: () => {},

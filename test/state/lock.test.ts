@@ -134,6 +134,40 @@ describe("run lock", () => {
     );
   });
 
+  it("a batch commits its writes together; fenced, a lost lock refuses the whole batch and a failed write only itself", () => {
+    const store = setup();
+    const a = store.acquireLock(RUN, { ...me, now: 1_000 });
+    if (!a.ok) throw new Error("not acquired");
+    const asA = store.fenced(RUN, "tok-a", a.generation);
+    const [t0, t1, t2] = store.listTasks(RUN).map((t) => t.taskId);
+    const outcomes = asA.batch((s) =>
+      [t0!, t1!, t0!].map((id) => {
+        try {
+          return s.startTask(RUN, id).attempts;
+        } catch (err) {
+          return (err as { code?: string }).code;
+        }
+      }),
+    );
+    expect(outcomes).toEqual([1, 1, "STATE_CONFLICT"]);
+    expect(store.listAttempts(RUN).map((x) => [x.taskId, x.attempt])).toEqual([
+      [t0, 1],
+      [t1, 1],
+    ]);
+    store.acquireLock(RUN, { pid: 4242, host: "host-b", token: "tok-b", staleAfterMs: 60_000, now: 90_000 });
+    const journal = store.listJournal(RUN).length;
+    let ran = false;
+    expect(() =>
+      asA.batch((s) => {
+        ran = true;
+        s.startTask(RUN, t2!);
+      }),
+    ).toThrow(expect.objectContaining({ code: "LOCK_LOST" }));
+    expect(ran).toBe(false);
+    expect(store.getTask(RUN, t2!)?.status).toBe("pending");
+    expect(store.listJournal(RUN)).toHaveLength(journal);
+  });
+
   it("a lock on a missing run is STATE_NOT_FOUND", () => {
     const store = setup();
     expect(() => store.acquireLock("nope", { ...me, now: 1 })).toThrow(

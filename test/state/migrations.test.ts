@@ -80,6 +80,52 @@ describe("migrations", () => {
     store.close();
   });
 
+  it("upgrades a version-4 file in place to fewer pages per transition: ids, attempts and journal rules kept", () => {
+    const path = join(tempDir(), "runs.db");
+    const v4 = openDatabase(path, MIGRATIONS.slice(0, 4));
+    v4.exec(
+      `INSERT INTO runs (id, runbook_name, runbook_path, runbook_hash, runbook_text, params_json, state, operator,
+         identities_json, options_json, created_at, updated_at) VALUES ('old', 'rb', '/rb.yaml', 'h', '', '{}',
+         'running', 'ops', '{}', '{}', 1, 2);
+       INSERT INTO tasks (run_id, task_id, seq, step_id, top_step_id, type, account_alias, def_hash, def_json, status,
+         attempts, created_at, updated_at) VALUES
+         ('old', 'a', 0, 'a', 'a', 'noop', 'source', 'h', '{"id":"a"}', 'succeeded', 1, 1, 2),
+         ('old', 'b', 1, 'b', 'b', 'noop', 'source', 'h', '{"id":"b"}', 'running', 2, 1, 2);
+       INSERT INTO attempts (run_id, task_id, attempt, started_at, finished_at, outcome) VALUES
+         ('old', 'a', 1, 1, 2, 'succeeded'), ('old', 'b', 1, 1, 2, 'interrupted'), ('old', 'b', 2, 3, NULL, NULL);
+       INSERT INTO journal (id, run_id, at, kind, action, outcome) VALUES (7, 'old', 1, 'note', 'x', 'ok');
+       INSERT INTO journal (id, run_id, at, kind, action, outcome) VALUES (41, 'old', 2, 'aws-call', 'y', 'pending');`,
+    );
+    v4.close();
+    const store = openStore(path);
+    const db = raw(path);
+    const sql = (name: string) =>
+      db.prepare<[string], string>("SELECT sql FROM sqlite_master WHERE name = ?").pluck().get(name) ?? "";
+    expect(sql("journal")).not.toMatch(/AUTOINCREMENT/i);
+    expect(sql("attempts")).toMatch(/WITHOUT ROWID/i);
+    expect(sql("attempts_open")).toBe("");
+    expect(sql("journal_run")).toMatch(/journal \(run_id, kind, id\)/);
+    expect(sql("journal_pending_calls")).not.toBe("");
+    expect(db.prepare("SELECT name FROM sqlite_sequence WHERE name = 'journal'").all()).toEqual([]);
+
+    expect(store.listJournal("old").map((j) => j.id)).toEqual([7, 41]);
+    expect(store.journalAppend({ runId: "old", kind: "note", action: "z", outcome: "ok" })).toBe(42);
+    expect(() => db.prepare("DELETE FROM journal WHERE id = 7").run()).toThrow(/append-only/);
+    expect(() => db.prepare("UPDATE journal SET action = 'w' WHERE id = 7").run()).toThrow(/append-only/);
+    store.journalComplete(41, "ok");
+    expect(store.listAttempts("old").map((a) => [a.taskId, a.attempt, a.outcome])).toEqual([
+      ["a", 1, "succeeded"],
+      ["b", 1, "interrupted"],
+      ["b", 2, undefined],
+    ]);
+    expect(store.recoverInFlight("old")).toEqual(["b"]);
+    expect(store.listAttempts("old", "b").map((a) => a.outcome)).toEqual(["interrupted", "interrupted"]);
+    expect(store.startTask("old", "b").attempts).toBe(3);
+    expect(db.pragma("foreign_key_check")).toEqual([]);
+    db.close();
+    store.close();
+  });
+
   it("enforces foreign keys", () => {
     const store = tempStore();
     expect(() => store.journalAppend({ runId: "no-such-run", kind: "note", action: "x", outcome: "ok" })).toThrow(

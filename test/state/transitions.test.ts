@@ -124,7 +124,15 @@ describe("task transitions", () => {
     const store = tempStore(undefined, { now: () => now });
     store.createRun(newRun(RUN));
     const started = store.startTask(RUN, "t0");
-    expect(started).toMatchObject({ status: "running", attempts: 1, startedAt: 1_000, defJson: { id: "t0" } });
+    expect(started).toMatchObject({ status: "running", attempts: 1, startedAt: 1_000 });
+    // The start returns what the engine lacks, not the row: the definition stays in the store.
+    expect(started).not.toHaveProperty("defJson");
+    expect(store.getTask(RUN, "t0")).toMatchObject({
+      status: "running",
+      attempts: 1,
+      startedAt: 1_000,
+      defJson: { id: "t0" },
+    });
     store.failTask(RUN, "t0", { code: "AccessDenied", message: "no", hint: "grant it", resource: "arn:x" });
     expect(store.retryFailed(RUN)).toEqual(["t0"]);
     expect(store.getTask(RUN, "t0")).toMatchObject({ status: "pending", error: undefined, finishedAt: undefined });

@@ -1,6 +1,7 @@
 import { HikkoshiError } from "../core/errors.js";
 import type { WorldDump } from "./dump.js";
 import { type FaultRuleInput, parseFaultRules } from "./faults.js";
+import type { IamDenial } from "./iam/model.js";
 import { loadSeedFile, parseSeed, type SeedObject } from "./seed.js";
 import { closeServer, listen } from "./server.js";
 import { Simulator } from "./simulator.js";
@@ -33,6 +34,9 @@ export interface SimulatorHandle {
   reset(): void;
   /** Current virtual time, epoch ms. */
   now(): number;
+  /** The most recent calls refused by identity-policy enforcement (enforceIamPolicies), oldest first. */
+  iamDenials(): IamDenial[];
+  clearIamDenials(): void;
 }
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
@@ -68,6 +72,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     dump: () => sim.dump(),
     reset: () => sim.reset(),
     now: () => sim.clock.now(),
+    iamDenials: () => structuredClone(sim.world.iamDenials),
+    clearIamDenials: () => {
+      sim.world.iamDenials.length = 0;
+    },
   };
 }
 

@@ -1,4 +1,6 @@
 import { type Ec2RegionState, emptyEc2RegionState } from "./ec2/model.js";
+import type { IamDenial, IamUser } from "./iam/model.js";
+import type { PolicyDocument } from "./iam/policy.js";
 import { emptyS3State, type S3State } from "./s3/model.js";
 import { emptyS3ControlState, type S3ControlState } from "./s3control/model.js";
 import type { Seed } from "./seed.js";
@@ -123,12 +125,15 @@ export interface Role {
   trustService: string[];
   /** Longest DurationSeconds AssumeRole accepts for this role (IAM MaxSessionDuration). */
   maxSessionDurationSeconds: number;
+  /** Identity policies of the role's sessions (enforced when the seed says enforceIamPolicies). */
+  policies: PolicyDocument[];
 }
 
 export interface AccountState {
   id: string;
   name: string;
   roles: Map<string, Role>;
+  users: Map<string, IamUser>;
   regions: Map<string, RegionState>;
   /** IAM actions (`ec2:CopySnapshot`, `ec2:*`) every principal of the account is denied. */
   denyActions: Set<string>;
@@ -146,6 +151,8 @@ export interface World {
   s3: S3State;
   /** S3 Batch Operations jobs (regional, per account; kept together for the token index). */
   s3control: S3ControlState;
+  /** The most recent requests refused by identity-policy enforcement (iam/enforce.ts). */
+  iamDenials: IamDenial[];
 }
 
 export function emptyWorld(seed: Seed): World {
@@ -158,13 +165,14 @@ export function emptyWorld(seed: Seed): World {
     requestCounter: 0,
     s3: emptyS3State(),
     s3control: emptyS3ControlState(),
+    iamDenials: [],
   };
 }
 
 export function accountState(world: World, id: string): AccountState {
   let account = world.accounts.get(id);
   if (!account) {
-    account = { id, name: "", roles: new Map(), regions: new Map(), denyActions: new Set() };
+    account = { id, name: "", roles: new Map(), users: new Map(), regions: new Map(), denyActions: new Set() };
     world.accounts.set(id, account);
   }
   return account;

@@ -19,7 +19,8 @@ function body(req: RawRequest): unknown {
 }
 
 /**
- * The control API under /_sim/: health, world dump, stats, faults, clock, S3 listing order and latency, reset. JSON in and out; the
+ * The control API under /_sim/: health, world dump, stats, faults, clock, S3 listing order and latency, IAM
+ * denials, reset. JSON in and out; the
  * world dump is stable (sorted keys) so two runs can be compared byte for byte.
  */
 export function handleControl(sim: Simulator, req: RawRequest): HttpReply {
@@ -72,6 +73,11 @@ export function handleControl(sim: Simulator, req: RawRequest): HttpReply {
     }
     case "GET /_sim/sns/published":
       return json(200, sim.world.sns.published);
+    case "GET /_sim/iam/denials":
+      return json(200, sim.world.iamDenials);
+    case "DELETE /_sim/iam/denials":
+      sim.world.iamDenials.length = 0;
+      return json(200, { ok: true });
     case "POST /_sim/reset":
       sim.reset();
       return json(200, { ok: true });

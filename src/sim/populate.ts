@@ -1,4 +1,5 @@
 import { populateEc2 } from "./ec2/populate.js";
+import { userKeyId } from "./iam/seed.js";
 import { userPrincipal } from "./identity.js";
 import { upperIdFrom } from "./ids.js";
 import { aliasArn, createCustomerKey, kmsRegion, managedKey } from "./kms/keys.js";
@@ -34,6 +35,15 @@ export function populateWorld(seed: Seed, now: number): PopulateOutcome {
       account.roles.set(role.name, { ...role, arn: `arn:aws:iam::${accountId}:role/${role.name}` });
     }
     for (const key of accountSeed.accessKeys) world.accessKeys.set(key.id, userPrincipal(accountId, key.user));
+    for (const [i, user] of accountSeed.users.entries()) {
+      const principal = userPrincipal(accountId, user.name);
+      if (account.users.has(user.name))
+        problems.push(`accounts.${accountId}.users.${i}: ${user.name} is declared twice`);
+      account.users.set(user.name, { name: user.name, arn: principal.arn, policies: user.policies });
+      const keyId = user.accessKeyId ?? userKeyId(accountId, user.name);
+      if (world.accessKeys.has(keyId)) problems.push(`accounts.${accountId}.users.${i}: access key ${keyId} is taken`);
+      world.accessKeys.set(keyId, principal);
+    }
     for (const [region, regionSeed] of Object.entries(accountSeed.regions)) {
       const at = { world, account: accountId, region, now, state: kmsRegion(world, accountId, region) };
       const problem = (p: string) => problems.push(`accounts.${accountId}.regions.${region}.${p}`);

@@ -3,6 +3,7 @@ import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { DenyActions, EbsSnapshotSeed, ImageSeed, VolumeSeed } from "./ec2/seed.js";
 import { FaultRuleSchema } from "./faults.js";
+import { PoliciesSeed, UserSeed } from "./iam/seed.js";
 import { BucketSeed, ListOrderSeed, SquatterSeed } from "./s3/seed.js";
 import { TopicSeed } from "./sns/model.js";
 
@@ -81,6 +82,8 @@ const RoleSeed = z.strictObject({
     .transform((t) => (typeof t === "string" ? [t] : t)),
   /** The role's MaxSessionDuration: AssumeRole may ask for DurationSeconds up to this (IAM: 1–12 hours). */
   maxSessionDurationSeconds: z.number().int().min(3600).max(43_200).default(3600),
+  /** Identity policies of the role, for its sessions (evaluated when enforceIamPolicies). */
+  policies: PoliciesSeed.default([]),
 });
 
 const AccountSeed = z.strictObject({
@@ -88,6 +91,8 @@ const AccountSeed = z.strictObject({
   /** Extra access keys besides the AKSIM<account> convention. */
   accessKeys: z.array(z.strictObject({ id: z.string().min(16), user: z.string().default("sim-user") })).default([]),
   roles: z.array(RoleSeed).default([]),
+  /** IAM users with their own access keys and identity policies (iam/seed.ts). */
+  users: z.array(UserSeed).default([]),
   /** Every principal of the account gets UnauthorizedOperation for these (EC2 only): `ec2:CopySnapshot`, `ec2:*`. */
   denyActions: DenyActions,
   regions: z
@@ -118,6 +123,11 @@ export const SeedSchema = z.strictObject({
    * at high speed lives through many virtual hours per real second (see README, "Sessions").
    */
   enforceSessionExpiry: z.boolean().default(false),
+  /**
+   * Every AWS request is checked against the caller's identity policies (users' and roles' `policies`;
+   * `sim-user` without policies is the account's admin), before faults and handlers (iam/enforce.ts).
+   */
+  enforceIamPolicies: z.boolean().default(false),
   /** Virtual seconds to snapshot or copy one GB. */
   rdsSecondsPerGb: z.number().nonnegative().default(24),
   /** Snapshot copies in progress per account and region before SnapshotQuotaExceeded. */

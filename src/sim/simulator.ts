@@ -2,6 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { VirtualClock } from "./clock.js";
 import { buildWorldDump, type WorldDump } from "./dump.js";
 import { FaultInjector } from "./faults.js";
+import { authorizeCall, deniedError } from "./iam/enforce.js";
 import { expiredSession, principalForKey } from "./identity.js";
 import { uuidFrom } from "./ids.js";
 import type { AwsError } from "./outcome.js";
@@ -37,7 +38,7 @@ function genericError(status: number, code: string, message: string): HttpReply 
 
 /**
  * The simulator's state and its request pipeline: credential scope → service → action → stats → caller
- * identity → faults → handler. Owns the world, the virtual clock, the fault rules and the counters.
+ * identity → identity policies (when enforced) → faults → handler. Owns the world, the virtual clock, the fault rules and the counters.
  */
 export class Simulator {
   readonly clock: VirtualClock;
@@ -126,6 +127,19 @@ export class Simulator {
     }
     // Authentication comes first, as on AWS: a session that ended is refused before anything else.
     if (expiredSession(world, scope.accessKeyId, this.clock.now())) return failWith(service.codes.expiredToken);
+    // Then authorization (opt-in, enforceIamPolicies): a call its identity policies do not allow fails
+    // before faults and handlers, DryRun or not.
+    const denial = authorizeCall({
+      world,
+      principal,
+      account: principal.account,
+      region: scope.region,
+      input,
+      service: service.name,
+      apiAction: action,
+      requestId,
+    });
+    if (denial) return failWith(deniedError(denial));
     const fault = this.faults.check(service.name, action, principal.account);
     if (fault && fault.delayMs > 0) await sleep(fault.delayMs);
     if (fault?.error) {

@@ -1,6 +1,7 @@
 import { HikkoshiError } from "../core/errors.js";
 import type { WorldDump } from "./dump.js";
 import { type FaultRuleInput, parseFaultRules } from "./faults.js";
+import type { IamDenial } from "./iam/model.js";
 import { loadSeedFile, parseSeed, type SeedObject } from "./seed.js";
 import { closeServer, listen } from "./server.js";
 import { Simulator } from "./simulator.js";
@@ -36,6 +37,9 @@ export interface SimulatorHandle {
   now(): number;
   /** Every message published to an SNS topic, oldest first (also `GET /_sim/sns/published`). */
   snsPublished(): PublishedMessage[];
+  /** The most recent calls refused by identity-policy enforcement (enforceIamPolicies), oldest first. */
+  iamDenials(): IamDenial[];
+  clearIamDenials(): void;
 }
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
@@ -72,6 +76,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     reset: () => sim.reset(),
     now: () => sim.clock.now(),
     snsPublished: () => sim.world.sns.published.map((m) => ({ ...m })),
+    iamDenials: () => structuredClone(sim.world.iamDenials),
+    clearIamDenials: () => {
+      sim.world.iamDenials.length = 0;
+    },
   };
 }
 

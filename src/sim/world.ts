@@ -1,4 +1,6 @@
 import { type Ec2RegionState, emptyEc2RegionState } from "./ec2/model.js";
+import type { IamDenial, IamUser } from "./iam/model.js";
+import type { PolicyDocument } from "./iam/policy.js";
 import { emptyS3State, type S3State } from "./s3/model.js";
 import { emptyS3ControlState, type S3ControlState } from "./s3control/model.js";
 import type { Seed } from "./seed.js";
@@ -124,12 +126,15 @@ export interface Role {
   trustService: string[];
   /** Longest DurationSeconds AssumeRole accepts for this role (IAM MaxSessionDuration). */
   maxSessionDurationSeconds: number;
+  /** Identity policies of the role's sessions (enforced when the seed says enforceIamPolicies). */
+  policies: PolicyDocument[];
 }
 
 export interface AccountState {
   id: string;
   name: string;
   roles: Map<string, Role>;
+  users: Map<string, IamUser>;
   regions: Map<string, RegionState>;
   /** IAM actions (`ec2:CopySnapshot`, `ec2:*`) every principal of the account is denied. */
   denyActions: Set<string>;
@@ -149,6 +154,8 @@ export interface World {
   s3control: S3ControlState;
   /** SNS topics (per account and region, by ARN) and every message published. */
   sns: SnsState;
+  /** The most recent requests refused by identity-policy enforcement (iam/enforce.ts). */
+  iamDenials: IamDenial[];
 }
 
 export function emptyWorld(seed: Seed): World {
@@ -162,13 +169,14 @@ export function emptyWorld(seed: Seed): World {
     s3: emptyS3State(),
     s3control: emptyS3ControlState(),
     sns: emptySnsState(),
+    iamDenials: [],
   };
 }
 
 export function accountState(world: World, id: string): AccountState {
   let account = world.accounts.get(id);
   if (!account) {
-    account = { id, name: "", roles: new Map(), regions: new Map(), denyActions: new Set() };
+    account = { id, name: "", roles: new Map(), users: new Map(), regions: new Map(), denyActions: new Set() };
     world.accounts.set(id, account);
   }
   return account;

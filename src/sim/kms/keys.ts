@@ -13,12 +13,17 @@ export function kmsRegion(world: World, account: string, region: string): Region
   return state;
 }
 
+/** The id of the AWS managed key `aws/<service>`, whether or not it was materialised yet. */
+export function managedKeyId(account: string, region: string, service: string): string {
+  return uuidFrom("aws-managed-key", account, region, service);
+}
+
 export function managedKey(world: World, account: string, region: string, service: string): KmsKey {
   const state = regionState(world, account, region);
   const aliasName = `alias/aws/${service}`;
   const existing = state.aliases.get(aliasName);
   if (existing) return state.keys.get(existing.targetKeyId)!;
-  const id = uuidFrom("aws-managed-key", account, region, service);
+  const id = managedKeyId(account, region, service);
   const key: KmsKey = {
     id,
     arn: keyArn(region, account, id),

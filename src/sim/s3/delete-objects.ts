@@ -1,3 +1,5 @@
+import { identityAllows } from "../iam/enforce.js";
+import { s3ObjectArn } from "../iam/resources.js";
 import { allowed } from "./access.js";
 import { bucketFor, type S3Handler } from "./common.js";
 import { esc } from "./list-common.js";
@@ -26,10 +28,15 @@ const DeleteObjects: S3Handler = (ctx, req) => {
   }
   const quiet = text(doc.Quiet)?.toLowerCase() === "true";
   const out: string[] = [];
+  // Identity policies (when enforced) per key too: the call itself needs no permission (iam/authorization.ts).
+  const call = { ...ctx, input: req, service: "s3", apiAction: "DeleteObjects" };
   for (const o of objects) {
     const key = o.key!;
     const action = o.versionId ? "s3:DeleteObjectVersion" : "s3:DeleteObject";
-    if (!allowed(found, ctx.principal, action, key)) {
+    if (
+      !allowed(found, ctx.principal, action, key) ||
+      !identityAllows(call, { action, resource: s3ObjectArn(found.name, key) })
+    ) {
       out.push(
         `<Error><Key>${esc(key)}</Key>${o.versionId ? `<VersionId>${esc(o.versionId)}</VersionId>` : ""}<Code>AccessDenied</Code><Message>Access Denied</Message></Error>`,
       );

@@ -16,7 +16,7 @@ import { operationOf, readS3Request, type S3Request } from "./request.js";
 import { taggingActions } from "./tagging.js";
 import { type S3Outcome, type S3Reply, s3ErrorReply, s3Fail } from "./xml.js";
 
-const actions: Record<string, S3Handler> = {
+export const s3Actions: Record<string, S3Handler> = {
   ...bucketActions,
   ...readActions,
   ...objectActions,
@@ -73,7 +73,7 @@ export function createS3Service(): Service {
       return { ok: true, value: { action: operationOf(input), input } };
     },
     invoke(ctx, action, input) {
-      const handler = Object.hasOwn(actions, action) ? actions[action] : undefined;
+      const handler = Object.hasOwn(s3Actions, action) ? s3Actions[action] : undefined;
       const outcome = handler
         ? (expectedOwnerFails(ctx, input as S3Request) ?? handler(ctx, input as S3Request))
         : {

@@ -80,7 +80,7 @@ const CreateJob: ControlHandler = (ctx, req) => {
   }
   const location = record(manifest.Location);
   const objectArn = text(location.ObjectArn) ?? "";
-  const read = readManifest(ctx.world, principal, objectArn, text(location.ObjectVersionId));
+  const read = readManifest(ctx.world, principal, objectArn, text(location.ObjectVersionId), ctx);
   if (!read.ok) return invalid(read.message);
   const givenEtag = (text(location.ETag) ?? "").replace(/"/g, "");
   if (givenEtag !== read.etag.replace(/"/g, "")) {

@@ -1,3 +1,4 @@
+import { identityAllows } from "../iam/enforce.js";
 import { allowed } from "../s3/access.js";
 import { manifestDecode } from "../s3/keys.js";
 import type { Principal, World } from "../world.js";
@@ -32,11 +33,22 @@ export type ManifestRead =
   | { ok: false; code: "NotFound" | "AccessDenied"; message: string };
 
 /** The manifest object as the role reads it: `arn:aws:s3:::bucket/key` (optionally a version). */
-export function readManifest(world: World, principal: Principal, objectArn: string, versionId?: string): ManifestRead {
+export function readManifest(
+  world: World,
+  principal: Principal,
+  objectArn: string,
+  versionId: string | undefined,
+  request: { region: string; requestId: string },
+): ManifestRead {
   const m = /^arn:aws:s3:::([^/]+)\/(.+)$/.exec(objectArn);
   const bucket = m ? world.s3.buckets.get(m[1]!) : undefined;
   if (!m || !bucket) return { ok: false, code: "NotFound", message: `The manifest ${objectArn} does not exist` };
-  if (!allowed(bucket, principal, "s3:GetObject", m[2])) {
+  // The role reads the manifest: the bucket's rules, and its identity policies when enforced.
+  const check = { action: versionId ? "s3:GetObjectVersion" : "s3:GetObject", resource: objectArn };
+  const { region, requestId } = request;
+  const call = { world, principal, account: principal.account, region, requestId, input: objectArn };
+  const byIdentity = identityAllows({ ...call, service: "s3control", apiAction: "CreateJob" }, check);
+  if (!allowed(bucket, principal, "s3:GetObject", m[2]) || !byIdentity) {
     return { ok: false, code: "AccessDenied", message: `The role cannot read the manifest ${objectArn}` };
   }
   const history = bucket.objects.get(m[2]!);

@@ -1,3 +1,5 @@
+import { identityAllows } from "../iam/enforce.js";
+import { s3ObjectArn } from "../iam/resources.js";
 import { allowed, findBucket } from "../s3/access.js";
 import { copyInto } from "../s3/copy.js";
 import { objectLockFor } from "../s3/object-attributes.js";
@@ -27,6 +29,31 @@ function runTask(
   const destKey = `${spec.targetKeyPrefix ?? ""}${task.key}`;
   if (!allowed(dest.value, principal, "s3:PutObject", destKey)) {
     return { httpStatus: 403, code: "AccessDenied", message: "Access Denied" };
+  }
+  // The role's identity policies (when enforced): it reads the source version and writes the copy.
+  const call = {
+    world,
+    principal,
+    account: principal.account,
+    region: job.region,
+    input: task,
+    service: "s3control",
+    apiAction: "S3PutObjectCopy",
+    requestId: job.id,
+  };
+  const read = {
+    action: task.versionId ? "s3:GetObjectVersion" : "s3:GetObject",
+    resource: s3ObjectArn(task.bucket, task.key),
+  };
+  const write = { action: "s3:PutObject", resource: s3ObjectArn(dest.value.name, destKey) };
+  for (const check of [read, write]) {
+    if (!identityAllows(call, check)) {
+      return {
+        httpStatus: 403,
+        code: "AccessDenied",
+        message: `Access Denied (the role may not ${check.action} on ${check.resource})`,
+      };
+    }
   }
   const lock = objectLockFor(dest.value, at, spec.objectLock ?? {});
   if (!lock.ok) return { httpStatus: lock.error.status, code: lock.error.code, message: lock.error.message };

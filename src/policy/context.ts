@@ -11,6 +11,8 @@ export interface Need {
   account: string;
   actions: string[];
   resources: string[];
+  /** An IAM condition block (statements with different conditions never merge). */
+  condition?: Record<string, Record<string, string | string[]>>;
 }
 
 const REF = /^\$\{\{\s*steps\.([^\s]+?)\.outputs\.([A-Za-z0-9_]+)\s*\}\}$/;

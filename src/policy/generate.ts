@@ -36,8 +36,10 @@ export interface GeneratedPolicies {
 
 /** Merges the needs of one account: same resources → one statement; then same actions → one statement. */
 function merge(needs: Need[]): Statement[] {
+  const conditioned = needs.filter((n) => n.condition !== undefined);
   const byResources = new Map<string, { resources: string[]; actions: Set<string> }>();
   for (const n of needs) {
+    if (n.condition !== undefined) continue;
     const resources = [...new Set(n.resources)].sort();
     const key = resources.join("\n");
     const entry = byResources.get(key) ?? { resources, actions: new Set<string>() };
@@ -59,21 +61,40 @@ function merge(needs: Need[]): Statement[] {
     .map((s) => ({ actions: s.actions, resources: [...s.resources].sort() }))
     .sort((a, b) => (a.actions[0]! < b.actions[0]! ? -1 : a.actions[0]! > b.actions[0]! ? 1 : 0));
   const sids = new Map<string, number>();
-  return statements.map((s) => {
-    if (s.resources.length === 1 && s.resources[0] === "*") {
-      // Reads of whole services and the two creates IAM cannot narrow (kms:CreateKey, s3:CreateJob).
-      return { Sid: "HikkoshiAnyResource", Effect: "Allow" as const, Action: s.actions, Resource: s.resources };
-    }
-    const service = s.actions[0]!.split(":")[0]!;
-    const n = (sids.get(service) ?? 0) + 1;
-    sids.set(service, n);
-    return {
-      Sid: `Hikkoshi${service.charAt(0).toUpperCase()}${service.slice(1)}${n}`,
+  // Conditioned needs: one statement per distinct (actions, resources, condition).
+  const withCondition = new Map<string, Statement>();
+  for (const n of conditioned) {
+    const s = {
+      Sid: "",
       Effect: "Allow" as const,
-      Action: s.actions,
-      Resource: s.resources,
+      Action: [...new Set(n.actions)].sort(),
+      Resource: [...new Set(n.resources)].sort(),
+      Condition: n.condition!,
     };
-  });
+    withCondition.set(JSON.stringify([s.Action, s.Resource, s.Condition]), s);
+  }
+  const conditionedStatements = [...withCondition.values()].map((s, i) => ({
+    ...s,
+    Sid: `HikkoshiConditional${i + 1}`,
+  }));
+  return [
+    ...statements.map((s) => {
+      if (s.resources.length === 1 && s.resources[0] === "*") {
+        // Reads of whole services and the two creates IAM cannot narrow (kms:CreateKey, s3:CreateJob).
+        return { Sid: "HikkoshiAnyResource", Effect: "Allow" as const, Action: s.actions, Resource: s.resources };
+      }
+      const service = s.actions[0]!.split(":")[0]!;
+      const n = (sids.get(service) ?? 0) + 1;
+      sids.set(service, n);
+      return {
+        Sid: `Hikkoshi${service.charAt(0).toUpperCase()}${service.slice(1)}${n}`,
+        Effect: "Allow" as const,
+        Action: s.actions,
+        Resource: s.resources,
+      };
+    }),
+    ...conditionedStatements,
+  ];
 }
 
 export function generatePolicies(runbook: Runbook): GeneratedPolicies {
@@ -205,6 +226,16 @@ function hclDocument(name: string, doc: PolicyDocument, comment: string): string
     lines.push("  statement {", `    sid       = ${JSON.stringify(s.Sid)}`, `    effect    = "Allow"`);
     lines.push(`    actions   = ${hclList(s.Action, "    ")}`);
     if (s.Resource.length > 0) lines.push(`    resources = ${hclList(s.Resource, "    ")}`);
+    for (const [test, keys] of Object.entries(s.Condition ?? {})) {
+      for (const [variable, values] of Object.entries(keys)) {
+        lines.push(
+          "    condition {",
+          `      test     = ${JSON.stringify(test)}`,
+          `      variable = ${JSON.stringify(variable)}`,
+        );
+        lines.push(`      values   = ${hclList(Array.isArray(values) ? values : [values], "      ")}`, "    }");
+      }
+    }
     for (const [type, ids] of Object.entries(s.Principal ?? {})) {
       lines.push("    principals {", `      type        = ${JSON.stringify(type)}`);
       lines.push(`      identifiers = ${hclList(Array.isArray(ids) ? ids : [ids], "      ")}`, "    }");

@@ -198,11 +198,15 @@ const KMS: Record<string, Permissions> = {
   "kms.create-key": (v) => {
     const a = arns(v.spec());
     const alias = v.known("alias");
+    const allow = v.param("allowAccounts");
+    const admits = Array.isArray(allow) ? allow.length > 0 : allow !== undefined;
     return [
-      need(v.alias, ["kms:CreateKey", "kms:ListKeys", "kms:ListAliases"], ["*"]),
+      // Tags in CreateKey need kms:TagResource, checked before the key (and its ARN) exists.
+      need(v.alias, ["kms:CreateKey", "kms:TagResource", "kms:ListKeys", "kms:ListAliases"], ["*"]),
+      // ListResourceTags: after a crash between CreateKey and CreateAlias, the key is found by its tags.
       need(
         v.alias,
-        ["kms:DescribeKey", "kms:GetKeyPolicy", "kms:PutKeyPolicy", "kms:TagResource", "kms:ListResourceTags"],
+        ["kms:DescribeKey", "kms:GetKeyPolicy", "kms:ListResourceTags", ...(admits ? ["kms:PutKeyPolicy"] : [])],
         [a.keys],
       ),
       need(v.alias, ["kms:CreateAlias"], [a.keys, alias ? a.alias(alias) : a.alias("*")]),
@@ -345,8 +349,11 @@ function createBucket(v: TaskView): Need[] {
   return [
     need(v.alias, LIST, ["*"]),
     need(v.alias, ["s3:CreateBucket", ...BUCKET_READS, ...SETTINGS_GET, ...SETTINGS_PUT], [a.bucket(b)]),
-    // Replication re-applied names a role the bucket passes to S3.
-    need(v.alias, ["iam:PassRole"], [`arn:${a.keys.split(":")[1]}:iam::${v.spec().id}:role/*`]),
+    // Replication re-applied (a bucket that has it, rewriteAccountIds) passes its role to S3, and only to S3.
+    {
+      ...need(v.alias, ["iam:PassRole"], [`arn:${a.keys.split(":")[1]}:iam::${v.spec().id}:role/*`]),
+      condition: { StringEquals: { "iam:PassedToService": "s3.amazonaws.com" } },
+    },
   ];
 }
 

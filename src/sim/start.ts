@@ -1,7 +1,7 @@
 import { HikkoshiError } from "../core/errors.js";
 import type { WorldDump } from "./dump.js";
 import { type FaultRuleInput, parseFaultRules } from "./faults.js";
-import type { IamDenial } from "./iam/model.js";
+import type { IamAllowed, IamDenial } from "./iam/model.js";
 import { loadSeedFile, parseSeed, type SeedObject } from "./seed.js";
 import { closeServer, listen } from "./server.js";
 import { Simulator } from "./simulator.js";
@@ -39,6 +39,8 @@ export interface SimulatorHandle {
   snsPublished(): PublishedMessage[];
   /** The most recent calls refused by identity-policy enforcement (enforceIamPolicies), oldest first. */
   iamDenials(): IamDenial[];
+  /** Every distinct check identity policies allowed (not the admin's): what each call needed. */
+  iamAllowed(): IamAllowed[];
   clearIamDenials(): void;
 }
 
@@ -77,6 +79,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     now: () => sim.clock.now(),
     snsPublished: () => sim.world.sns.published.map((m) => ({ ...m })),
     iamDenials: () => structuredClone(sim.world.iamDenials),
+    iamAllowed: () =>
+      [...sim.world.iamAllowed].map((k) => {
+        const [principal = "", action = "", resource = ""] = k.split("\n");
+        return { principal, action, resource };
+      }),
     clearIamDenials: () => {
       sim.world.iamDenials.length = 0;
     },

@@ -156,6 +156,11 @@ export interface World {
   sns: SnsState;
   /** The most recent requests refused by identity-policy enforcement (iam/enforce.ts). */
   iamDenials: IamDenial[];
+  /**
+   * Every distinct check an identity policy allowed ("principal\naction\nresource"), when enforcement is on:
+   * which statement of a generated policy each call needed (iam/enforce.ts; capped at IAM_ALLOWED_MAX).
+   */
+  iamAllowed: Set<string>;
 }
 
 export function emptyWorld(seed: Seed): World {
@@ -170,6 +175,7 @@ export function emptyWorld(seed: Seed): World {
     s3control: emptyS3ControlState(),
     sns: emptySnsState(),
     iamDenials: [],
+    iamAllowed: new Set(),
   };
 }
 

@@ -18,7 +18,7 @@ const registry = builtinRegistry();
 const demo = () => generatePolicies(loadRunbook(join(REPO, "runbooks/demo-split.yaml"), registry));
 
 /** The mutating actions IAM cannot narrow to a resource. */
-const UNNARROWABLE = new Set(["kms:CreateKey", "s3:CreateJob"]);
+const UNNARROWABLE = new Set(["kms:CreateKey", "kms:TagResource", "s3:CreateJob"]);
 const isRead = (action: string) => /:(Describe|List|Get)/.test(action);
 
 const allowed = (statements: Statement[], action: string, resource: string) =>

@@ -349,7 +349,10 @@ const s3: Record<string, Entry> = {
   // PutBucketReplication also passes the replication role: iam:PassRole on it.
   PutBucketReplication: rest((_, q) => {
     const role = /<Role>([^<]+)<\/Role>/.exec(q.text)?.[1]?.trim();
-    return checks(on("s3:PutReplicationConfiguration", q.bucket && s3BucketArn(q.bucket)), on("iam:PassRole", role));
+    return checks(
+      on("s3:PutReplicationConfiguration", q.bucket && s3BucketArn(q.bucket)),
+      on("iam:PassRole", role, { "iam:PassedToService": ["s3.amazonaws.com"] }),
+    );
   }),
   GetObject: onObject("s3:GetObject", "s3:GetObjectVersion"),
   HeadObject: onObject("s3:GetObject", "s3:GetObjectVersion"),

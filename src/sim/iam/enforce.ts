@@ -8,7 +8,7 @@ import type { AwsError } from "../outcome.js";
 import type { Principal, World } from "../world.js";
 import { type AuthzRequest, entryFor } from "./authorization.js";
 import type { RequestContext } from "./conditions.js";
-import { DENIAL_LOG_SIZE, type IamDenial } from "./model.js";
+import { DENIAL_LOG_SIZE, IAM_ALLOWED_MAX, type IamDenial } from "./model.js";
 import { type Check, evaluate, type PolicyDocument } from "./policy.js";
 import { resourceAccountOf } from "./resources.js";
 
@@ -74,7 +74,11 @@ function record(world: World, denial: IamDenial): IamDenial {
 function decide(call: CallToAuthorize, policies: readonly PolicyDocument[] | "admin", check: Check) {
   if (policies === "admin") return undefined;
   const decision = evaluate(policies, check, contextFor(call, check));
-  if (decision.effect === "allow") return undefined;
+  if (decision.effect === "allow") {
+    const allowed = call.world.iamAllowed;
+    if (allowed.size < IAM_ALLOWED_MAX) allowed.add(`${call.principal.arn}\n${check.action}\n${check.resource}`);
+    return undefined;
+  }
   return record(call.world, {
     service: call.service,
     apiAction: call.apiAction,

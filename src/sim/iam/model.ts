@@ -24,3 +24,13 @@ export interface IamDenial {
 
 /** How many denials the world keeps (the most recent). */
 export const DENIAL_LOG_SIZE = 100;
+
+/** Distinct allowed checks kept (a bucket of a million objects is a million object ARNs: the rest are not kept). */
+export const IAM_ALLOWED_MAX = 500_000;
+
+/** One check an identity policy allowed. */
+export interface IamAllowed {
+  principal: string;
+  action: string;
+  resource: string;
+}

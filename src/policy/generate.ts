@@ -296,3 +296,21 @@ export function terraform(g: GeneratedPolicies): string {
   }
   return `${out.join("\n")}\n`;
 }
+
+/** The files `hikkoshi policy --out-dir` writes, by name: one JSON document each, and the Terraform file. */
+export function policyFiles(g: GeneratedPolicies): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const [alias, a] of Object.entries(g.accounts)) {
+    files[`${g.runbook}-${alias}.json`] = policyJson(a.policy);
+    if (a.assumeRole) files[`${g.runbook}-${alias}-assume-role.json`] = policyJson(a.assumeRole);
+  }
+  for (const [task, k] of Object.entries(g.keyPolicies)) {
+    files[`${g.runbook}-${task}-key-policy.json`] = `${JSON.stringify(k.policy, null, 2)}\n`;
+  }
+  if (g.batchRole) {
+    files[`${g.runbook}-batch-role-trust.json`] = policyJson(g.batchRole.trust);
+    files[`${g.runbook}-batch-role.json`] = policyJson(g.batchRole.permissions);
+  }
+  files[`${g.runbook}.tf`] = terraform(g);
+  return files;
+}

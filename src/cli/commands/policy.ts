@@ -5,7 +5,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { HikkoshiError } from "../../core/errors.js";
-import { generatePolicies, policyJson, terraform } from "../../policy/generate.js";
+import { generatePolicies, policyFiles, terraform } from "../../policy/generate.js";
 import { readRunbook } from "../app.js";
 import { EXIT } from "../exit-codes.js";
 import type { CliIO } from "../io.js";
@@ -38,18 +38,7 @@ export function policyCommand(io: CliIO, file: string, opts: PolicyOptions): num
     const shown = relative(io.cwd, join(dir, name));
     written.push(shown.startsWith("..") ? join(dir, name) : shown);
   };
-  for (const [alias, a] of Object.entries(g.accounts)) {
-    write(`${g.runbook}-${alias}.json`, policyJson(a.policy));
-    if (a.assumeRole) write(`${g.runbook}-${alias}-assume-role.json`, policyJson(a.assumeRole));
-  }
-  for (const [task, k] of Object.entries(g.keyPolicies)) {
-    write(`${g.runbook}-${task}-key-policy.json`, `${JSON.stringify(k.policy, null, 2)}\n`);
-  }
-  if (g.batchRole) {
-    write(`${g.runbook}-batch-role-trust.json`, policyJson(g.batchRole.trust));
-    write(`${g.runbook}-batch-role.json`, policyJson(g.batchRole.permissions));
-  }
-  write(`${g.runbook}.tf`, terraform(g));
+  for (const [name, text] of Object.entries(policyFiles(g))) write(name, text);
   for (const [alias, a] of Object.entries(g.accounts)) {
     const actions = new Set(a.policy.Statement.flatMap((s) => s.Action)).size;
     io.out(`${alias} (${a.accountId}): ${a.policy.Statement.length} statement(s), ${actions} action(s)`);

@@ -7,6 +7,7 @@ export type {
   NotificationRecord,
   NotificationState,
 } from "./notifications.js";
+export { TASK_ROW_COLUMNS } from "./rows.js";
 export { runUnfinished } from "./runs.js";
 export { openStore, type Store, type StoreOptions } from "./store.js";
 export * from "./types.js";

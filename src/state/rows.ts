@@ -126,6 +126,36 @@ export const TASK_JSON = `json_object(${TASK_HEAD}, 'defJson', json(def_json), $
 /** TASK_JSON without the definition (`TaskView`): what a person reads, a fraction of the bytes. */
 export const TASK_VIEW_JSON = `json_object(${TASK_HEAD}, ${TASK_TAIL})`;
 
+/**
+ * A task's columns for machine output, in `TaskView` order, with how each is written: `text`, `number`,
+ * `time` (epoch ms) or `json` (stored JSON text). `iterateTaskRows` yields them as arrays, NULL as null.
+ */
+export const TASK_ROW_COLUMNS = [
+  ["runId", "run_id", "text"],
+  ["taskId", "task_id", "text"],
+  ["seq", "seq", "number"],
+  ["stepId", "step_id", "text"],
+  ["topStepId", "top_step_id", "text"],
+  ["itemKey", "item_key", "text"],
+  ["type", "type", "text"],
+  ["accountAlias", "account_alias", "text"],
+  ["defHash", "def_hash", "text"],
+  ["status", "status", "text"],
+  ["attempts", "attempts", "number"],
+  ["createdAt", "created_at", "time"],
+  ["startedAt", "started_at", "time"],
+  ["finishedAt", "finished_at", "time"],
+  ["deadlineAt", "deadline_at", "time"],
+  ["waitWhat", "wait_what", "text"],
+  ["progress", "progress_json", "json"],
+  ["outputs", "outputs_json", "json"],
+  ["error", "error_json", "json"],
+  ["skipReason", "skip_reason", "text"],
+  ["approvedBy", "approved_by", "text"],
+  ["approvedAt", "approved_at", "time"],
+  ["updatedAt", "updated_at", "time"],
+] as const;
+
 /** Parse a TASK_JSON (or TASK_VIEW_JSON) text. NULL columns become undefined (nested JSON values keep their nulls). */
 export function taskFromJson(text: string): TaskRecord {
   const record = JSON.parse(text) as Record<string, unknown>;

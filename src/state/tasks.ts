@@ -7,6 +7,7 @@ import {
   attemptFromRow,
   emptyCounts,
   TASK_JSON,
+  TASK_ROW_COLUMNS,
   TASK_VIEW_JSON,
   taskFromJson,
   taskViewFromJson,
@@ -48,6 +49,8 @@ export interface TaskOps {
   tasksToLookAt(runId: string, steps?: readonly string[]): TaskView[];
   /** Every task in seq order, one row at a time (`status --json` of 100,000 tasks without holding them). */
   iterateTasks(runId: string): IterableIterator<TaskView>;
+  /** Every task of a run as an array of TASK_ROW_COLUMNS (NULL as null), in seq order: machine output. */
+  iterateTaskRows(runId: string): IterableIterator<unknown[]>;
   listAttempts(runId: string, taskId?: string): AttemptRecord[];
   /** failed → pending for every failed task; returns their ids in seq order. */
   retryFailed(runId: string): string[];
@@ -116,6 +119,11 @@ export function taskOps(db: Db, now: () => number): TaskOps {
   const views = db
     .prepare<[string], string>(`SELECT ${TASK_VIEW_JSON} FROM tasks WHERE run_id = ? ORDER BY seq, task_id`)
     .pluck();
+  const rows = db
+    .prepare<[string], unknown[]>(
+      `SELECT ${TASK_ROW_COLUMNS.map(([, column]) => column).join(", ")} FROM tasks WHERE run_id = ? ORDER BY seq, task_id`,
+    )
+    .raw();
   const attempts = db.prepare<{ runId: string; taskId: string | null }, AttemptRow>(
     `SELECT * FROM attempts WHERE run_id = @runId AND (@taskId IS NULL OR task_id = @taskId)
      ORDER BY task_id, attempt`,
@@ -200,6 +208,8 @@ export function taskOps(db: Db, now: () => number): TaskOps {
     iterateTasks: function* (runId) {
       for (const text of views.iterate(runId)) yield taskViewFromJson(text);
     },
+
+    iterateTaskRows: (runId) => rows.iterate(runId),
 
     listAttempts: (runId, taskId) => attempts.all({ runId, taskId: taskId ?? null }).map(attemptFromRow),
 

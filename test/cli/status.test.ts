@@ -73,14 +73,18 @@ describe("status of a large run", () => {
     expect(lines.find((l) => l.startsWith("copy[7] "))).toMatch(/succeeded +1 .* n=7$/);
   });
 
-  it("--json is the document JSON.stringify makes of every task, written in pieces", () => {
+  it("--json is every task as taskJson makes it (same keys, order and values), one task per line", () => {
     const path = statePath();
     const store = openStore(path);
     const { runbookText: _t, ...run } = store.getRun("r1")!;
     const tasks = store.listTasks("r1").map(({ defJson: _d, ...t }) => taskJson(t));
-    const whole = JSON.stringify({ run: runJson(run), counts: store.taskCounts("r1"), tasks }, null, 2);
+    const whole = { run: runJson(run), counts: store.taskCounts("r1"), tasks };
     store.close();
-    expect(status(path, { json: true })).toBe(whole);
+    const printed = status(path, { json: true });
+    expect(JSON.stringify(JSON.parse(printed))).toBe(JSON.stringify(whole));
+    const taskLines = printed.split("\n").filter((l) => l.startsWith('    {"runId":'));
+    expect(taskLines).toHaveLength(tasks.length);
+    expect(JSON.parse(taskLines[0]!.replace(/,$/, ""))).toEqual(JSON.parse(JSON.stringify(tasks[0])));
   });
 
   it("--json of a run without tasks", () => {

@@ -1,3 +1,4 @@
+import { populateTables } from "./dynamodb/populate.js";
 import { populateEc2 } from "./ec2/populate.js";
 import { userKeyId } from "./iam/seed.js";
 import { userPrincipal } from "./identity.js";
@@ -55,6 +56,9 @@ export function populateWorld(seed: Seed, now: number): PopulateOutcome {
       for (const [i, b] of regionSeed.buckets.entries()) {
         populateBucket(world, accountId, region, b, now, (p) => problem(`buckets.${i}: ${p}`));
       }
+      const tableKey = (ref: string | undefined, where: string) =>
+        keyArnOf(at, (ref ?? "aws/dynamodb") as KeyRefSeed, where, problem);
+      populateTables(world, at, regionSeed.dynamoTables, tableKey, problem);
       for (const t of regionSeed.snsTopics) {
         const policy = typeof t.policy === "string" || t.policy === undefined ? t.policy : JSON.stringify(t.policy);
         addTopic(world.sns, {

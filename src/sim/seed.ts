@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
+import { TableSeed } from "./dynamodb/seed.js";
 import { DenyActions, EbsSnapshotSeed, ImageSeed, VolumeSeed } from "./ec2/seed.js";
 import { FaultRuleSchema } from "./faults.js";
 import { PoliciesSeed, UserSeed } from "./iam/seed.js";
@@ -68,6 +69,8 @@ const RegionSeed = z.strictObject({
   images: z.array(ImageSeed).default([]),
   /** SNS topics of this account and region (sns/model.ts). */
   snsTopics: z.array(TopicSeed).default([]),
+  /** DynamoDB tables of this account and region (dynamodb/seed.ts). */
+  dynamoTables: z.array(TableSeed).default([]),
 });
 
 const RoleSeed = z.strictObject({
@@ -154,6 +157,10 @@ export const SeedSchema = z.strictObject({
         .refine((r) => r.min <= r.max, { message: "min must not exceed max" }),
     ])
     .optional(),
+  /** Virtual seconds a DynamoDB export takes per GB of table (TableSizeBytes). */
+  dynamodbExportSecondsPerGb: z.number().nonnegative().default(120),
+  /** Virtual seconds every DynamoDB export takes at least (AWS: a few minutes even for a tiny table). */
+  dynamodbExportMinSeconds: z.number().nonnegative().default(300),
   /** Batch Operations tasks a job runs per virtual second once Active. */
   s3BatchTasksPerSecond: z.number().positive().default(50),
   /** Virtual seconds a job spends Preparing (reading its manifest) before it runs. */

@@ -1,3 +1,4 @@
+import { dynamodbActions } from "./dynamodb/handlers.js";
 import { ec2Actions } from "./ec2/handlers.js";
 import { iamActions } from "./iam/handlers.js";
 import { kmsActions } from "./kms/handlers.js";
@@ -21,6 +22,15 @@ export function buildServices(): Service[] {
     defineService("ec2", createEc2QueryProtocol(), ec2Actions),
     createS3Service(),
     createS3ControlService(),
+    defineService(
+      "dynamodb",
+      createJsonProtocol({
+        targetPrefix: "DynamoDB_20120810",
+        version: "1.0",
+        errorNamespace: "com.amazonaws.dynamodb.v20120810",
+      }),
+      dynamodbActions,
+    ),
     defineService("sns", createQueryProtocol({ xmlns: "http://sns.amazonaws.com/doc/2010-03-31/" }), snsActions),
   ];
 }

@@ -1,3 +1,4 @@
+import { settleExports } from "./dynamodb/files.js";
 import { settleNames } from "./s3/names.js";
 import { settleJobs } from "./s3control/run.js";
 import type { World } from "./world.js";
@@ -9,6 +10,7 @@ import type { World } from "./world.js";
 export function settleWorld(world: World, now: number): void {
   settleNames(world, now);
   settleJobs(world, now);
+  settleExports(world, now);
   for (const account of world.accounts.values()) {
     for (const region of account.regions.values()) {
       for (const key of region.keys.values()) {

@@ -1,3 +1,4 @@
+import { type DynamoState, emptyDynamoState } from "./dynamodb/model.js";
 import { type Ec2RegionState, emptyEc2RegionState } from "./ec2/model.js";
 import type { IamDenial, IamUser } from "./iam/model.js";
 import type { PolicyDocument } from "./iam/policy.js";
@@ -154,6 +155,8 @@ export interface World {
   s3control: S3ControlState;
   /** SNS topics (per account and region, by ARN) and every message published. */
   sns: SnsState;
+  /** DynamoDB tables (per account and region, by ARN) and their exports. */
+  dynamodb: DynamoState;
   /** The most recent requests refused by identity-policy enforcement (iam/enforce.ts). */
   iamDenials: IamDenial[];
   /**
@@ -174,6 +177,7 @@ export function emptyWorld(seed: Seed): World {
     s3: emptyS3State(),
     s3control: emptyS3ControlState(),
     sns: emptySnsState(),
+    dynamodb: emptyDynamoState(),
     iamDenials: [],
     iamAllowed: new Set(),
   };

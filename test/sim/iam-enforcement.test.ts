@@ -16,6 +16,7 @@ import { CreateJobCommand, S3ControlClient } from "@aws-sdk/client-s3-control";
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import type { AuthScheme, EndpointV2 } from "@smithy/types";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { dynamodbActions } from "../../src/sim/dynamodb/handlers.js";
 import { ec2Actions } from "../../src/sim/ec2/handlers.js";
 import { entryFor } from "../../src/sim/iam/authorization.js";
 import { iamActions } from "../../src/sim/iam/handlers.js";
@@ -393,6 +394,7 @@ describe("IAM identity policies (enforceIamPolicies)", () => {
       s3: Object.keys(s3Actions),
       s3control: Object.keys(controlActions),
       sns: Object.keys(snsActions),
+      dynamodb: Object.keys(dynamodbActions),
     };
     const missing = Object.entries(implemented).flatMap(([service, actions]) =>
       actions.filter((a) => entryFor(service, a) === undefined).map((a) => `${service}:${a}`),

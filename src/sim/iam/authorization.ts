@@ -420,8 +420,51 @@ const sns: Record<string, Entry> = {
   Publish: onTopic("sns:Publish"),
 };
 
+// ---- DynamoDB: table actions on the table ARN (a TableName may be a name or an ARN), exports on theirs ---
+
+const dynamoTable = (r: AuthzRequest, ref: string | undefined) =>
+  ref && (ref.startsWith("arn:") ? ref : `arn:aws:dynamodb:${r.region}:${r.account}:table/${ref}`);
+const onTable = (action: string): Entry =>
+  json((r, i) => checks(on(action, dynamoTable(r, field.str(i, "TableName")))));
+
+const dynamodb: Record<string, Entry> = {
+  DescribeTable: onTable("dynamodb:DescribeTable"),
+  DescribeTimeToLive: onTable("dynamodb:DescribeTimeToLive"),
+  DescribeContinuousBackups: onTable("dynamodb:DescribeContinuousBackups"),
+  UpdateContinuousBackups: onTable("dynamodb:UpdateContinuousBackups"),
+  // Scan of an index: dynamodb:Scan on the index ARN.
+  Scan: json((r, i) => {
+    const table = dynamoTable(r, field.str(i, "TableName"));
+    const index = field.str(i, "IndexName");
+    return checks(on("dynamodb:Scan", table && (index ? `${table}/index/${index}` : table)));
+  }),
+  // The caller also writes the files: s3:PutObject under the export's prefix (DynamoDB Developer Guide,
+  // "Requesting a table export": s3:PutObject, s3:AbortMultipartUpload, s3:PutObjectAcl on the bucket).
+  ExportTableToPointInTime: json((_, i) => {
+    const bucket = field.str(i, "S3Bucket");
+    const prefix = field.str(i, "S3Prefix")?.replace(/\/+$/, "");
+    return checks(
+      on("dynamodb:ExportTableToPointInTime", field.str(i, "TableArn")),
+      on("s3:PutObject", bucket && s3ObjectArn(bucket, `${prefix ? `${prefix}/` : ""}AWSDynamoDB/*`)),
+    );
+  }),
+  // The export ARN is arn:aws:dynamodb:<region>:<account>:table/<name>/export/<id>.
+  DescribeExport: json((_, i) => checks(on("dynamodb:DescribeExport", field.str(i, "ExportArn")))),
+  ListExports: star("dynamodb:ListExports"),
+};
+
 /** The table: service → API action → what it needs. */
-export const AUTHORIZATION: Record<string, Record<string, Entry>> = { sts, iam, kms, rds, ec2, s3, s3control, sns };
+export const AUTHORIZATION: Record<string, Record<string, Entry>> = {
+  sts,
+  iam,
+  kms,
+  rds,
+  ec2,
+  s3,
+  s3control,
+  sns,
+  dynamodb,
+};
 
 export function entryFor(service: string, action: string): Entry | undefined {
   const table = AUTHORIZATION[service];

@@ -139,11 +139,13 @@ export function denialMessage(denial: IamDenial): string {
 
 /**
  * The service's own access-denied error: EC2 `UnauthorizedOperation` 403 (with an encoded authorization
- * failure message), KMS `AccessDeniedException` 400, S3 / S3 Control / RDS / STS / IAM `AccessDenied` 403.
+ * failure message), KMS and DynamoDB `AccessDeniedException` 400, S3 / S3 Control / RDS / STS / IAM `AccessDenied` 403.
  */
 export function deniedError(denial: IamDenial): AwsError {
   const message = denialMessage(denial);
-  if (denial.service === "kms") return { code: "AccessDeniedException", message, status: 400 };
+  if (denial.service === "kms" || denial.service === "dynamodb") {
+    return { code: "AccessDeniedException", message, status: 400 };
+  }
   if (denial.service === "ec2") {
     const encoded = Buffer.from(
       JSON.stringify({

@@ -3,11 +3,21 @@ import type { HttpReply, Protocol, RawRequest } from "./types.js";
 
 export type JsonInput = Record<string, unknown>;
 
-/** awsJson1_1: `X-Amz-Target: <prefix>.<Action>`, JSON in, JSON out, errors as `{"__type","message"}`. */
-export function createJsonProtocol(options: { targetPrefix: string }): Protocol<JsonInput> {
+/**
+ * awsJson1_1 (KMS) and awsJson1_0 (DynamoDB): `X-Amz-Target: <prefix>.<Action>`, JSON in, JSON out, errors
+ * as `{"__type","message"}`; `errorNamespace` prefixes `__type` as DynamoDB does
+ * (`com.amazonaws.dynamodb.v20120810#ResourceNotFoundException`).
+ */
+export function createJsonProtocol(options: {
+  targetPrefix: string;
+  version?: "1.0" | "1.1";
+  errorNamespace?: string;
+}): Protocol<JsonInput> {
+  const contentType = `application/x-amz-json-${options.version ?? "1.1"}`;
+  const errorType = (code: string) => (options.errorNamespace ? `${options.errorNamespace}#${code}` : code);
   const reply = (status: number, body: unknown, requestId: string): HttpReply => ({
     status,
-    headers: { "content-type": "application/x-amz-json-1.1", "x-amzn-requestid": requestId },
+    headers: { "content-type": contentType, "x-amzn-requestid": requestId },
     body: JSON.stringify(body),
   });
   return {
@@ -46,7 +56,7 @@ export function createJsonProtocol(options: { targetPrefix: string }): Protocol<
     },
     success: (_action, output, requestId) => reply(200, output, requestId),
     failure: (error: AwsError, requestId) =>
-      reply(error.status, { __type: error.code, message: error.message }, requestId),
+      reply(error.status, { __type: errorType(error.code), message: error.message }, requestId),
   };
 }
 

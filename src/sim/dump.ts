@@ -1,3 +1,4 @@
+import { type DynamoDump, dynamoDump } from "./dynamodb/dump.js";
 import { type Ec2RegionDump, ec2RegionDump } from "./ec2/dump.js";
 import { aliasesOf } from "./kms/keys.js";
 import { snapshotStatus } from "./rds/model.js";
@@ -16,6 +17,8 @@ export interface WorldDump {
   s3: S3Dump;
   /** S3 Batch Operations jobs. */
   s3control: { jobs: S3ControlJobDump[] };
+  /** DynamoDB tables and exports; absent when the world has none. */
+  dynamodb?: DynamoDump;
 }
 
 export interface RegionDump {
@@ -155,5 +158,6 @@ export function buildWorldDump(world: World, now: number): WorldDump {
     if (Object.keys(regions).length === 0 && !Object.hasOwn(world.seed.accounts, account.id)) continue;
     accounts[account.id] = { name: account.name, roles: [...account.roles.keys()].sort(), regions };
   }
-  return { accounts, s3: s3Dump(world), s3control: s3ControlDump(world) };
+  const dynamodb = dynamoDump(world, now);
+  return { accounts, s3: s3Dump(world), s3control: s3ControlDump(world), ...(dynamodb ? { dynamodb } : {}) };
 }

@@ -224,6 +224,17 @@ describe("DynamoDB exports to S3", () => {
       ItemCount: 10_000,
       ExportManifest: `${base}/manifest-summary.json`,
     });
+    expect(sim.dump().dynamodb?.exports).toEqual([
+      {
+        arn,
+        status: "COMPLETED",
+        table: tableArn("events"),
+        bucket: "prod-exports",
+        base,
+        itemCount: 10_000,
+        failureCode: null,
+      },
+    ]);
     const listed = await ddb().send(new ListExportsCommand({ TableArn: tableArn("events") }));
     expect(listed.ExportSummaries).toEqual([{ ExportArn: arn, ExportStatus: "COMPLETED", ExportType: "FULL_EXPORT" }]);
 
@@ -273,6 +284,11 @@ describe("DynamoDB exports to S3", () => {
     expect(conflict.name).toBe("ImportConflictException");
     const other = await exportOf({ ClientToken: "tok-2", S3Prefix: "a" });
     expect(other.ExportDescription?.ExportArn).not.toBe(first.ExportDescription?.ExportArn);
+    // Ids come from account, region and a counter: the same scenario after a reset makes the same export.
+    sim.reset();
+    sim.advance(MINUTE);
+    const replayed = await exportOf({ ClientToken: "tok-1", S3Prefix: "a" });
+    expect(replayed.ExportDescription?.ExportArn).toBe(first.ExportDescription?.ExportArn);
   });
 
   it("writes into another account's bucket its policy opens; fails S3AccessDenied on an owner mismatch or a closed bucket", async () => {

@@ -116,7 +116,7 @@ const ExportTableToPointInTime: DynamoHandler = (ctx, input) => {
     );
   }
   state.counter += 1;
-  const id = exportId(ctx.account, ctx.region, state.counter, ctx.now);
+  const id = exportId(ctx.account, ctx.region, state.counter);
   const sizeBytes = tableSize(t);
   const seed = ctx.world.seed;
   const durationMs = Math.max(seed.dynamodbExportMinSeconds, (sizeBytes / GB) * seed.dynamodbExportSecondsPerGb) * 1000;

@@ -138,7 +138,15 @@ export function exportDescription(e: TableExport, now: number): Record<string, u
   };
 }
 
-/** AWS export ids: 14 digits of the start time in ms, a dash, 8 hex digits. */
-export function exportId(account: string, region: string, counter: number, now: number): string {
-  return `${String(Math.floor(now)).padStart(14, "0").slice(-14)}-${digest("dynamodb-export", account, region, counter).slice(0, 8)}`;
+/**
+ * AWS export ids: 14 digits (AWS's look like a time in ms), a dash, 8 hex digits. Here both come from the
+ * account, region and a counter, never the clock, so two runs of a scenario write the same S3 keys.
+ */
+export function exportId(account: string, region: string, counter: number): string {
+  const h = digest("dynamodb-export", account, region, counter);
+  const digits = BigInt(`0x${h.slice(0, 16)}`)
+    .toString()
+    .padStart(14, "0")
+    .slice(-14);
+  return `${digits}-${h.slice(16, 24)}`;
 }

@@ -243,7 +243,7 @@ export function buildProgram(io: CliIO, setCode: (code: number) => void): Comman
 
   program
     .command("sim")
-    .description("run the local AWS simulator (STS, KMS, RDS, EC2, S3, S3 Control, SNS) on loopback")
+    .description("run the local AWS simulator (STS, KMS, RDS, EC2, S3, S3 Control, SNS, DynamoDB) on loopback")
     .option("--port <n>", "port (0 = pick a free one)", "4566")
     .option("--seed <file>", "world to start from (YAML)")
     .option("--speed <n>", "virtual seconds per real second")

@@ -10,6 +10,7 @@ const IAM_PREFIX: Record<ServiceName, string> = {
   s3: "s3",
   s3control: "s3",
   sns: "sns",
+  dynamodb: "dynamodb",
 };
 
 /** API operations whose IAM action has another name. */

@@ -16,6 +16,7 @@ type Rds = typeof import("@aws-sdk/client-rds");
 type S3 = typeof import("@aws-sdk/client-s3");
 type S3Control = typeof import("@aws-sdk/client-s3-control");
 type Sns = typeof import("@aws-sdk/client-sns");
+type DynamoDb = typeof import("@aws-sdk/client-dynamodb");
 type Sts = typeof import("@aws-sdk/client-sts");
 
 const require = createRequire(import.meta.url);
@@ -42,3 +43,6 @@ export const s3control = onFirstUse<S3Control>("@aws-sdk/client-s3-control");
 /** `run --notify sns:…` only (cli/notify): no step type publishes. */
 export const sns = onFirstUse<Sns>("@aws-sdk/client-sns");
 export const sts = onFirstUse<Sts>("@aws-sdk/client-sts");
+
+/** The dynamodb.* step types (issue 16). */
+export const dynamodb = onFirstUse<DynamoDb>("@aws-sdk/client-dynamodb");

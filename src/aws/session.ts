@@ -4,6 +4,7 @@
  * outlives the process.
  */
 import { userInfo } from "node:os";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { EC2Client } from "@aws-sdk/client-ec2";
 import type { IAMClient } from "@aws-sdk/client-iam";
 import type { KMSClient } from "@aws-sdk/client-kms";
@@ -16,7 +17,7 @@ import type { AuthScheme, AwsCredentialIdentityProvider, EndpointV2 } from "@smi
 import { HikkoshiError } from "../core/errors.js";
 import type { AccountSpec } from "../runbook/types.js";
 import { type AccountCredentials, renewingCredentials } from "./credentials.js";
-import { credentialProviders, ec2, iam, kms, rds, s3, s3control, sns, sts } from "./sdk.js";
+import { credentialProviders, dynamodb, ec2, iam, kms, rds, s3, s3control, sns, sts } from "./sdk.js";
 import { TimedHttpHandler, type TimeoutSettings, timeoutsFromEnv } from "./timeouts.js";
 import type { ServiceName } from "./types.js";
 
@@ -31,6 +32,7 @@ export interface ServiceClients {
   s3control: S3ControlClient;
   /** `run --notify sns:<topic>`: the operator's messages, through the account that owns the topic. */
   sns: SNSClient;
+  dynamodb: DynamoDBClient;
 }
 
 export interface CallerIdentity {
@@ -72,6 +74,7 @@ const ENDPOINT_ENV_SUFFIX: Record<ServiceName, string> = {
   s3: "S3",
   s3control: "S3_CONTROL",
   sns: "SNS",
+  dynamodb: "DYNAMODB",
 };
 
 export type EndpointSource = "account" | "session" | "environment";
@@ -161,6 +164,7 @@ const CONSTRUCTORS: { [S in ServiceName]: () => new (config: any) => ServiceClie
   s3: () => s3.S3Client,
   s3control: () => s3control.S3ControlClient,
   sns: () => sns.SNSClient,
+  dynamodb: () => dynamodb.DynamoDBClient,
 };
 
 export function clientConfig(

@@ -485,6 +485,27 @@ const CLEANUP: Record<string, Permissions> = {
   },
 };
 
+// ---- DynamoDB -------------------------------------------------------------------------------------
+
+const DYNAMODB: Record<string, Permissions> = {
+  "dynamodb.export-table": (v) => {
+    const spec = v.spec();
+    const table = `arn:aws:dynamodb:${spec.region}:${spec.id}:table/${v.known("table") ?? "*"}`;
+    const bucket = v.bucket(v.param("bucket"));
+    return [
+      need(
+        v.alias,
+        ["dynamodb:DescribeTable", "dynamodb:DescribeContinuousBackups", "dynamodb:ExportTableToPointInTime"],
+        [table],
+      ),
+      ...(v.param("enablePitr") === true ? [need(v.alias, ["dynamodb:UpdateContinuousBackups"], [table])] : []),
+      need(v.alias, ["dynamodb:DescribeExport"], [`${table}/export/*`]),
+      // The export writes with the caller's identity (the bucket's policy must admit it too).
+      need(v.alias, ["s3:PutObject", "s3:AbortMultipartUpload", "s3:PutObjectAcl"], [arns(spec).objects(bucket)]),
+    ];
+  },
+};
+
 const NOTHING: Record<string, Permissions> = { manual: () => [], noop: () => [], sleep: () => [] };
 
 export const PERMISSIONS: Readonly<Record<string, Permissions>> = {
@@ -493,5 +514,6 @@ export const PERMISSIONS: Readonly<Record<string, Permissions>> = {
   ...EC2,
   ...S3,
   ...CLEANUP,
+  ...DYNAMODB,
   ...NOTHING,
 };

@@ -5,6 +5,7 @@ import { noop } from "./basic/noop.js";
 import { sleep } from "./basic/sleep.js";
 import { cleanup } from "./cleanup/cleanup.js";
 import type { AnyStepDefinition } from "./define.js";
+import { dynamodbExportTable } from "./dynamodb/export-table.js";
 import { ec2CopyImage } from "./ec2/copy-image.js";
 import { ec2CopySnapshot } from "./ec2/copy-snapshot.js";
 import { ec2CreateSnapshot } from "./ec2/create-snapshot.js";
@@ -66,6 +67,7 @@ export const builtinSteps: AnyStepDefinition[] = [
   s3RestoreDeleteMarkers,
   s3Verify,
   s3MoveBucket,
+  dynamodbExportTable,
   cleanup,
   manual,
   noop,

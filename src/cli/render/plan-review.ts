@@ -41,6 +41,7 @@ const NOUNS: Record<Family, [string, string]> = {
   EBS: ["volume", "volumes"],
   AMI: ["image", "images"],
   S3: ["bucket", "buckets"],
+  DynamoDB: ["table", "tables"],
   KMS: ["key", "keys"],
   cleanup: ["cleanup step", "cleanup steps"],
   other: ["other step", "other steps"],

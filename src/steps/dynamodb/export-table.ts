@@ -1,0 +1,209 @@
+/**
+ * dynamodb.export-table: ExportTableToPointInTime of a table into a bucket of the target account
+ * (`S3BucketOwner`), waited with DescribeExport. Idempotent by construction: the ClientToken is this
+ * run's and task's (DynamoDB returns the same export for the same token and parameters), the export ARN
+ * is checkpointed right after the call and a resume waits for it. PITR is never enabled silently: the plan
+ * blocks when it is off, unless `enablePitr: true`, which enables it (journaled) before exporting.
+ */
+import type { ExportDescription, TableDescription } from "@aws-sdk/client-dynamodb";
+import { z } from "zod";
+import { dynamodb } from "../../aws/sdk.js";
+import { HikkoshiError } from "../../core/errors.js";
+import type { AccountRef, AwsReader } from "../define.js";
+import { defineStep, type PlanResult } from "../define.js";
+import { orUndefined } from "../shared/observe.js";
+import { describeValue, failed, known, planParams, warning } from "../shared/plan.js";
+import { savedString } from "../shared/progress.js";
+
+export const dynamodbExportTableParams = z.strictObject({
+  table: z.string().min(3).max(255).describe("Table name in the step's account."),
+  bucket: z.string().min(3).max(63).describe("Bucket the export is written to (usually the target's)."),
+  bucketAccount: z
+    .string()
+    .min(1)
+    .describe("Account alias that owns the bucket (sent as S3BucketOwner: DynamoDB refuses another owner)."),
+  prefix: z.string().max(1024).optional().describe("Key prefix of the export (default: hikkoshi/<runbook>/<task>)."),
+  format: z.enum(["DYNAMODB_JSON"]).default("DYNAMODB_JSON").describe("Export format (ION is not supported yet)."),
+  kmsKeyId: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("SSE-KMS key of the bucket's account for the export files (default: SSE-S3)."),
+  enablePitr: z
+    .boolean()
+    .default(false)
+    .describe("Enable point-in-time recovery if it is off (it has a cost; journaled). Without it the plan blocks."),
+  timeout: z
+    .number()
+    .int()
+    .positive()
+    .default(24 * 3600)
+    .describe("Seconds to wait for the export to complete."),
+});
+export type DynamodbExportTableParams = z.infer<typeof dynamodbExportTableParams>;
+
+function tableArn(account: AccountRef, table: string): string {
+  return `arn:aws:dynamodb:${account.region}:${account.id}:table/${table}`;
+}
+
+async function describeTable(aws: AwsReader, account: AccountRef, table: string) {
+  const out = await orUndefined(
+    aws.read(account.alias, "dynamodb", new dynamodb.DescribeTableCommand({ TableName: table })),
+  );
+  return out?.Table;
+}
+
+async function pitrEnabled(aws: AwsReader, account: AccountRef, table: string): Promise<boolean> {
+  const out = await aws.read(
+    account.alias,
+    "dynamodb",
+    new dynamodb.DescribeContinuousBackupsCommand({ TableName: table }),
+  );
+  return out.ContinuousBackupsDescription?.PointInTimeRecoveryDescription?.PointInTimeRecoveryStatus === "ENABLED";
+}
+
+const GB = 1e9;
+
+function tableFindings(t: TableDescription): ReturnType<typeof failed>[] {
+  const out = [];
+  if ((t.Replicas ?? []).length > 0) {
+    out.push(
+      failed(
+        "DYNAMODB_GLOBAL_TABLE",
+        `table ${t.TableName} is a global table (replicas in ${(t.Replicas ?? []).map((r) => r.RegionName).join(", ")}): an export and import would not carry its replication`,
+        "move it by re-creating the global table in the target and letting replication fill it, or remove the replicas first",
+      ),
+    );
+  }
+  if (t.StreamSpecification?.StreamEnabled) {
+    out.push(
+      warning(
+        "DYNAMODB_STREAM_CONSUMERS",
+        `table ${t.TableName} has a stream (${t.StreamSpecification.StreamViewType}): its consumers do not follow the table`,
+      ),
+    );
+  }
+  return out;
+}
+
+export const dynamodbExportTable = defineStep<DynamodbExportTableParams>({
+  type: "dynamodb.export-table",
+  description: "Export a DynamoDB table (point in time) into an S3 bucket of another account, and wait for it.",
+  params: dynamodbExportTableParams,
+  outputs: {
+    exportArn: "the export's ARN",
+    bucket: "bucket of the export",
+    prefix: "key prefix of the export",
+    manifestKey: "key of manifest-summary.json",
+    itemCount: "items exported",
+    tableArn: "the exported table",
+  },
+  accountParams: { single: ["bucketAccount"] },
+
+  async plan(ctx, raw): Promise<PlanResult> {
+    const { params, problems } = planParams<DynamodbExportTableParams>(dynamodbExportTableParams, raw);
+    const base = { preconditions: problems, resources: [`s3://${describeValue(params.bucket)}`] };
+    if (!known(params.table)) return { ...base, action: "copy", summary: `export ${describeValue(params.table)}` };
+    const table = await describeTable(ctx.aws, ctx.account, params.table);
+    if (!table) {
+      problems.push(failed("TABLE_NOT_FOUND", `table ${params.table} not found in ${ctx.account.alias}`));
+      return { ...base, action: "copy", summary: `export ${params.table}` };
+    }
+    problems.push(...tableFindings(table));
+    const pitr = await pitrEnabled(ctx.aws, ctx.account, params.table);
+    if (!pitr && params.enablePitr !== true) {
+      problems.push(
+        failed(
+          "DYNAMODB_PITR_OFF",
+          `point-in-time recovery is off for ${params.table}: ExportTableToPointInTime needs it`,
+          "set enablePitr: true (it is billed per GB-month of the table while it stays on), or enable it yourself",
+        ),
+      );
+    }
+    const sizeGb = (table.TableSizeBytes ?? 0) / GB;
+    return {
+      ...base,
+      resources: [table.TableArn ?? tableArn(ctx.account, params.table), ...base.resources],
+      action: "copy",
+      summary: `export ${params.table} (${table.ItemCount ?? 0} items${pitr ? "" : "; enable PITR first"}) to s3://${describeValue(params.bucket)}`,
+      estimate: {
+        sizeGb,
+        durationSeconds: Math.max(300, Math.round(sizeGb * 120)),
+        note: "exports take minutes even for small tables",
+      },
+      observations: { pitr, itemCount: table.ItemCount ?? 0 },
+    };
+  },
+
+  async run(ctx, params) {
+    const owner = ctx.accounts[params.bucketAccount];
+    if (!owner) throw new HikkoshiError("UNKNOWN_ACCOUNT", `no account ${params.bucketAccount}`);
+    const prefix = params.prefix ?? `hikkoshi/${ctx.runbookName}/${ctx.name("", 200)}`;
+    // A failed export is not retried under the same ClientToken (DynamoDB would return it again): each
+    // failure moves the token on.
+    const attempt = Number(ctx.progress?.exportAttempt ?? 0);
+    let exportArn = savedString(ctx, "exportArn");
+    if (!exportArn) {
+      if (!(await pitrEnabled(ctx.aws, ctx.account, params.table))) {
+        if (!params.enablePitr) {
+          throw new HikkoshiError("DYNAMODB_PITR_OFF", `point-in-time recovery is off for ${params.table}`, {
+            hint: "set enablePitr: true, or enable it yourself, then resume",
+            resource: params.table,
+          });
+        }
+        await ctx.aws.mutate(
+          ctx.account.alias,
+          "dynamodb",
+          new dynamodb.UpdateContinuousBackupsCommand({
+            TableName: params.table,
+            PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+          }),
+          params.table,
+        );
+      }
+      const out = await ctx.aws.mutate(
+        ctx.account.alias,
+        "dynamodb",
+        new dynamodb.ExportTableToPointInTimeCommand({
+          TableArn: tableArn(ctx.account, params.table),
+          S3Bucket: params.bucket,
+          S3BucketOwner: owner.id,
+          S3Prefix: prefix,
+          ExportFormat: params.format,
+          ClientToken: ctx.token(`export-${attempt}`),
+          ...(params.kmsKeyId ? { S3SseAlgorithm: "KMS" as const, S3SseKmsKeyId: params.kmsKeyId } : {}),
+        }),
+        params.table,
+      );
+      exportArn = out.ExportDescription?.ExportArn;
+      if (!exportArn) throw new HikkoshiError("AWS_UNEXPECTED", "ExportTableToPointInTime returned no export ARN");
+      ctx.saveProgress({ exportArn, exportAttempt: attempt });
+    }
+    const arn = exportArn;
+    const done = await ctx.wait<ExportDescription>({
+      what: `export of ${params.table} complete`,
+      timeoutMs: params.timeout * 1000,
+      poll: async () => {
+        const d = (
+          await ctx.aws.read(ctx.account.alias, "dynamodb", new dynamodb.DescribeExportCommand({ ExportArn: arn }))
+        ).ExportDescription;
+        if (d?.ExportStatus === "FAILED") {
+          ctx.saveProgress({ exportAttempt: attempt + 1 });
+          throw new HikkoshiError("DYNAMODB_EXPORT_FAILED", `export of ${params.table} failed: ${d.FailureCode}`, {
+            hint: "check that the bucket's policy lets this account write, and its owner is the one named; then resume (a new export starts)",
+            resource: arn,
+          });
+        }
+        return { done: d?.ExportStatus === "COMPLETED", ...(d ? { value: d } : {}) };
+      },
+    });
+    return {
+      exportArn: arn,
+      bucket: params.bucket,
+      prefix,
+      manifestKey: done.ExportManifest ?? "",
+      itemCount: done.ItemCount ?? 0,
+      tableArn: tableArn(ctx.account, params.table),
+    };
+  },
+});

@@ -12,11 +12,12 @@ import { ec2, kms, rds, s3 } from "../aws/sdk.js";
 import { errorMessage } from "../core/errors.js";
 import type { AccountRef, AwsReader, Precondition } from "../steps/define.js";
 import { describeKey, isAwsManaged, namesAwsManagedAlias } from "../steps/kms/keys.js";
-import { regionOfConstraint } from "../steps/s3/basics.js";
+import { bucketTags, regionOfConstraint } from "../steps/s3/basics.js";
 import { readBucketConfig } from "../steps/s3/bucket/config.js";
 import { captureFindings } from "../steps/s3/bucket/findings.js";
 import { sampleBucket } from "../steps/s3/manifest/sample.js";
 import { orUndefined } from "../steps/shared/observe.js";
+import { tagMap } from "../steps/shared/ownership.js";
 import type { Selection } from "./select.js";
 
 export type FindingLevel = "excluded" | "warning" | "note";
@@ -106,9 +107,6 @@ export interface DiscoverOptions {
   listLimit: number;
   progress?: (message: string) => void;
 }
-
-const tagsOf = (list: Array<{ Key?: string; Value?: string }> | undefined): Record<string, string> =>
-  Object.fromEntries((list ?? []).filter((t) => t.Key !== undefined).map((t) => [t.Key!, t.Value ?? ""]));
 
 async function pages<T>(fetch: (token: string | undefined) => Promise<{ items: T[]; next?: string }>): Promise<T[]> {
   const out: T[] = [];
@@ -220,7 +218,7 @@ async function databases(o: DiscoverOptions, judge: (ref: string) => Promise<Key
       kind: "instance",
       id,
       name: id,
-      tags: tagsOf(i.TagList),
+      tags: tagMap(i.TagList),
       engine: i.Engine ?? "unknown",
       ...(i.EngineVersion ? { engineVersion: i.EngineVersion } : {}),
       ...(i.DBInstanceStatus ? { status: i.DBInstanceStatus } : {}),
@@ -248,7 +246,7 @@ async function databases(o: DiscoverOptions, judge: (ref: string) => Promise<Key
       kind: "cluster",
       id,
       name: id,
-      tags: tagsOf(c.TagList),
+      tags: tagMap(c.TagList),
       engine: c.Engine ?? "unknown",
       ...(c.EngineVersion ? { engineVersion: c.EngineVersion } : {}),
       ...(c.Status ? { status: c.Status } : {}),
@@ -313,7 +311,7 @@ async function ebs(o: DiscoverOptions, judge: (ref: string) => Promise<KeyInfo>)
         message: `AMI ${id} has unencrypted snapshots: the copy under the share key encrypts them`,
       });
     }
-    const tags = tagsOf(i.Tags);
+    const tags = tagMap(i.Tags);
     imageRows.push({
       id,
       name: i.Name ?? id,
@@ -331,7 +329,7 @@ async function ebs(o: DiscoverOptions, judge: (ref: string) => Promise<KeyInfo>)
     const key = v.KmsKeyId ? await judge(v.KmsKeyId) : undefined;
     const encrypted = v.Encrypted === true;
     const findings = keyFindings(`volume ${id}`, key, encrypted);
-    const tags = tagsOf(v.Tags);
+    const tags = tagMap(v.Tags);
     const attachedTo = (v.Attachments ?? []).map((a) => a.InstanceId ?? "").filter(Boolean);
     const backs = backedBy.get(id) ?? [];
     if (attachedTo.length > 0) {
@@ -418,20 +416,6 @@ async function buckets(o: DiscoverOptions, judge: (ref: string) => Promise<KeyIn
     }
   }
   return rows;
-}
-
-async function bucketTags(aws: AwsReader, account: AccountRef, bucket: string): Promise<Record<string, string>> {
-  try {
-    const out = await aws.read(
-      account.alias,
-      "s3",
-      new s3.GetBucketTaggingCommand({ Bucket: bucket, ExpectedBucketOwner: account.id }),
-    );
-    return tagsOf(out.TagSet);
-  } catch (err) {
-    if (awsCategory(err) === "not-found" || /NoSuchTagSet/.test(String((err as { name?: string }).name))) return {};
-    throw err;
-  }
 }
 
 async function describeBucket(o: DiscoverOptions, row: Bucket, judge: (ref: string) => Promise<KeyInfo>) {

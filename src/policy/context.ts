@@ -4,7 +4,11 @@
  * back to what the run will name them (this run's resources are all `hk-…`; a bucket a create step makes
  * is that step's `bucket` param). ARNs are built per partition, account and region.
  */
+import { partitionOf } from "../aws/permissions.js";
 import type { AccountSpec, Runbook, TaskSpec } from "../runbook/types.js";
+import { snapshotArn as ebsSnapshotArn, imageArn, volumeArn } from "../steps/ec2/read.js";
+import { snapshotArn as rdsSnapshotArn } from "../steps/rds/read.js";
+import { bucketArn } from "../steps/s3/basics.js";
 
 /** IAM statements of one task, for the account whose caller makes the calls. */
 export interface Need {
@@ -79,27 +83,24 @@ export function views(runbook: Runbook): TaskView[] {
   return runbook.tasks.map((t) => new TaskView(t, runbook, byId));
 }
 
-export function partitionOf(region: string): string {
-  if (region.startsWith("cn-")) return "aws-cn";
-  if (region.startsWith("us-gov-")) return "aws-us-gov";
-  return "aws";
-}
-
-/** ARN builders for one account and region. */
+/** ARN builders for one account and region: the steps' own where they have one. */
 export function arns(spec: AccountSpec) {
   const p = partitionOf(spec.region);
   const r = spec.region;
   const a = spec.id;
   return {
     rds: (type: "db" | "cluster" | "snapshot" | "cluster-snapshot", name: string) =>
-      `arn:${p}:rds:${r}:${a}:${type}:${name}`,
-    volume: (id: string) => `arn:${p}:ec2:${r}:${a}:volume/${id}`,
-    snapshots: `arn:${p}:ec2:${r}::snapshot/*`,
-    images: `arn:${p}:ec2:${r}::image/*`,
+      type === "snapshot" || type === "cluster-snapshot"
+        ? rdsSnapshotArn(spec, type === "snapshot" ? "instance" : "cluster", name)
+        : `arn:${p}:rds:${r}:${a}:${type}:${name}`,
+    volume: (id: string) => volumeArn(spec, id),
+    snapshots: ebsSnapshotArn(spec, "*"),
+    images: imageArn(spec, "*"),
     keys: `arn:${p}:kms:${r}:${a}:key/*`,
     alias: (name: string) => `arn:${p}:kms:${r}:${a}:${name.startsWith("alias/") ? name : `alias/${name}`}`,
-    bucket: (name: string) => `arn:${p}:s3:::${name}`,
-    objects: (name: string, prefix = "") => `arn:${p}:s3:::${name}/${prefix}*`,
+    bucket: (name: string) => bucketArn(name, r),
+    objects: (name: string, prefix = "") => `${bucketArn(name, r)}/${prefix}*`,
     jobs: `arn:${p}:s3:${r}:${a}:job/*`,
+    role: (name: string) => `arn:${p}:iam::${a}:role/${name}`,
   };
 }

@@ -135,6 +135,11 @@ const EC2_READS = [
 ];
 const ec2Reads = (v: TaskView) => need(v.alias, EC2_READS, ["*"]);
 
+/** An EBS copy's keys: the destination key, and the keys of the account the source comes from (own or shared). */
+function ebsCopyKeys(v: TaskView): string[] {
+  return [...new Set([...keyResources(v, "kmsKeyId"), arns(v.spec(v.ownerOf(v.param("source")))).keys])];
+}
+
 const EC2: Record<string, Permissions> = {
   "ec2.create-snapshot": (v) => {
     const a = arns(v.spec());
@@ -146,14 +151,10 @@ const EC2: Record<string, Permissions> = {
   },
   "ec2.copy-snapshot": (v) => {
     const a = arns(v.spec());
-    const keys = keyResources(v, "kmsKeyId");
-    const from = v.ownerOf(v.param("source"));
-    if (from !== v.alias) keys.push(arns(v.spec(from)).keys);
-    else keys.push(a.keys);
     return [
       ec2Reads(v),
       need(v.alias, ["ec2:CopySnapshot", "ec2:CreateTags"], [a.snapshots]),
-      need(v.alias, [...EBS_KEY, "kms:GetKeyPolicy"], [...new Set(keys)]),
+      need(v.alias, [...EBS_KEY, "kms:GetKeyPolicy"], ebsCopyKeys(v)),
     ];
   },
   "ec2.share-snapshot": (v) => [
@@ -172,13 +173,10 @@ const EC2: Record<string, Permissions> = {
   },
   "ec2.copy-image": (v) => {
     const a = arns(v.spec());
-    const keys = keyResources(v, "kmsKeyId");
-    const from = v.ownerOf(v.param("source"));
-    keys.push(from !== v.alias ? arns(v.spec(from)).keys : a.keys);
     return [
       ec2Reads(v),
       need(v.alias, ["ec2:CopyImage", "ec2:CreateTags"], [a.images, a.snapshots]),
-      need(v.alias, [...EBS_KEY, "kms:GetKeyPolicy"], [...new Set(keys)]),
+      need(v.alias, [...EBS_KEY, "kms:GetKeyPolicy"], ebsCopyKeys(v)),
     ];
   },
   "ec2.delete-snapshot": (v) => [ec2Reads(v), need(v.alias, ["ec2:DeleteSnapshot"], [arns(v.spec()).snapshots])],
@@ -351,7 +349,7 @@ function createBucket(v: TaskView): Need[] {
     need(v.alias, ["s3:CreateBucket", ...BUCKET_READS, ...SETTINGS_GET, ...SETTINGS_PUT], [a.bucket(b)]),
     // Replication re-applied (a bucket that has it, rewriteAccountIds) passes its role to S3, and only to S3.
     {
-      ...need(v.alias, ["iam:PassRole"], [`arn:${a.keys.split(":")[1]}:iam::${v.spec().id}:role/*`]),
+      ...need(v.alias, ["iam:PassRole"], [a.role("*")]),
       condition: { StringEquals: { "iam:PassedToService": "s3.amazonaws.com" } },
     },
   ];

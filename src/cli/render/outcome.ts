@@ -16,8 +16,6 @@ export function formatCount(n: number): string {
   return Math.round(n).toLocaleString("en-US");
 }
 
-/** Decimal units, as the plan's GB: 512 B, 3.4 KB, 12 MB, 5.6 GB, 1.2 TB. */
-
 export const plural = (n: number, one: string, many = `${one}s`): string => `${formatCount(n)} ${n === 1 ? one : many}`;
 
 /** "copied 1,234 versions, 5.6 GB, 3 delete markers" (outputs `copied`, `large`, `markers`). */

@@ -6,25 +6,10 @@
  */
 
 import { s3 } from "../../aws/sdk.js";
-import type { AccountRef, AwsReader, RunContext } from "../define.js";
+import type { RunContext } from "../define.js";
 import { bucketArn, isS3Error } from "../s3/basics.js";
 import { abortUpload, deleteBatch, PAGE_SIZE } from "../s3/empty/empty.js";
 import { listVersions } from "../s3/list/list.js";
-import { tagMap } from "../shared/ownership.js";
-
-export async function bucketTags(aws: AwsReader, account: AccountRef, bucket: string): Promise<Record<string, string>> {
-  try {
-    const out = await aws.read(
-      account.alias,
-      "s3",
-      new s3.GetBucketTaggingCommand({ Bucket: bucket, ExpectedBucketOwner: account.id }),
-    );
-    return tagMap(out.TagSet);
-  } catch (err) {
-    if (isS3Error(err, "NoSuchTagSet")) return {};
-    throw err;
-  }
-}
 
 /** One listing page (≤ 1000) of versions and markers under `prefix`, from its start. */
 async function firstPage(ctx: RunContext, bucket: string, prefix: string) {

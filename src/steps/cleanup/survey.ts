@@ -6,7 +6,7 @@
  */
 import type { AccountRef, AwsReader } from "../define.js";
 import { accountOfArn, describeSnapshot, regionOfArn } from "../rds/read.js";
-import { bucketPresence } from "../s3/basics.js";
+import { bucketPresence, bucketTags } from "../s3/basics.js";
 import { describeEbsSnapshot, describeImage } from "./ec2.js";
 import { describeCleanupKey, type KeyInfo } from "./kms.js";
 import {
@@ -19,7 +19,6 @@ import {
   prefixRule,
 } from "./ownership.js";
 import { ec2Arn, type TargetKind, type TargetRef } from "./params.js";
-import { bucketTags } from "./s3.js";
 
 export interface Problem {
   code: string;

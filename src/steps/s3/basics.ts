@@ -2,12 +2,14 @@
  * Bucket basics shared by the S3 step types: the name schema, ARNs, S3 error codes, "is this bucket
  * ours?" and the one CreateBucket attempt that create-bucket and wait-bucket-name both make.
  */
+
 import { z } from "zod";
 import { AwsError, awsCategory, awsErrorName } from "../../aws/errors.js";
 import { partitionOf } from "../../aws/permissions.js";
 import { s3 } from "../../aws/sdk.js";
 import { HikkoshiError } from "../../core/errors.js";
 import type { AccountRef, AwsReader, RunContext } from "../define.js";
+import { tagMap } from "../shared/ownership.js";
 
 /** S3 bucket naming rules (general purpose buckets): 3–63 of [a-z0-9.-], letter or digit at both ends. */
 export const bucketNameSchema = z
@@ -193,6 +195,21 @@ export async function objectLockEnabled(
   } catch (err) {
     if (awsCategory(err) === "not-found" || awsErrorName(err) === "ObjectLockConfigurationNotFoundError") return false;
     if (awsCategory(err) === "access-denied") return "unreadable";
+    throw err;
+  }
+}
+
+/** A bucket's tags ({} when it has none), the owner checked. */
+export async function bucketTags(aws: AwsReader, account: AccountRef, bucket: string): Promise<Record<string, string>> {
+  try {
+    const out = await aws.read(
+      account.alias,
+      "s3",
+      new s3.GetBucketTaggingCommand({ Bucket: bucket, ExpectedBucketOwner: account.id }),
+    );
+    return tagMap(out.TagSet);
+  } catch (err) {
+    if (isS3Error(err, "NoSuchTagSet")) return {};
     throw err;
   }
 }

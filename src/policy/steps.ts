@@ -485,10 +485,29 @@ const CLEANUP: Record<string, Permissions> = {
 
 // ---- DynamoDB -------------------------------------------------------------------------------------
 
+/** A table's ARN in `alias`'s account: a known name, the name an import task creates, or `*`. */
+function tableResource(v: TaskView, name: string, alias = v.alias): string {
+  const spec = v.spec(alias);
+  let table = v.known(name);
+  const r = table ? undefined : v.ref(v.param(name));
+  if (r?.output === "table") {
+    const made = r.task.with.table ?? r.task.with.sourceTable;
+    if (typeof made === "string" && !made.includes("${{")) table = made;
+  }
+  return `arn:aws:dynamodb:${spec.region}:${spec.id}:table/${table ?? "*"}`;
+}
+
+const TABLE_SETTINGS_READS = [
+  "dynamodb:DescribeTable",
+  "dynamodb:DescribeTimeToLive",
+  "dynamodb:DescribeContinuousBackups",
+  "dynamodb:ListTagsOfResource",
+];
+
 const DYNAMODB: Record<string, Permissions> = {
   "dynamodb.export-table": (v) => {
     const spec = v.spec();
-    const table = `arn:aws:dynamodb:${spec.region}:${spec.id}:table/${v.known("table") ?? "*"}`;
+    const table = tableResource(v, "table");
     const bucket = v.bucket(v.param("bucket"));
     return [
       need(
@@ -502,6 +521,67 @@ const DYNAMODB: Record<string, Permissions> = {
       need(v.alias, ["s3:PutObject", "s3:AbortMultipartUpload", "s3:PutObjectAcl"], [arns(spec).objects(bucket)]),
     ];
   },
+  "dynamodb.import-table": (v) => {
+    const spec = v.spec();
+    const sourceAlias = v.aliasParam("sourceAccount");
+    const source = tableResource(v, "sourceTable", sourceAlias);
+    const table = v.known("table") ? tableResource(v, "table") : tableResource(v, "sourceTable");
+    const bucket = v.bucket(v.param("bucket"));
+    const settings = v.param("applySettings") !== false;
+    return [
+      need(sourceAlias, TABLE_SETTINGS_READS, [source]),
+      need(v.alias, ["dynamodb:DescribeTable", "dynamodb:ImportTable"], [table]),
+      need(v.alias, ["dynamodb:DescribeImport"], [`${table}/import/*`]),
+      // ListImports has no resource-level permission; a resume looks for its own import with it.
+      need(v.alias, ["dynamodb:ListImports"], ["*"]),
+      // ImportTable reads the files and logs its bad lines with the caller's identity.
+      need(v.alias, ["s3:GetObject", "s3:ListBucket"], [arns(spec).bucket(bucket), arns(spec).objects(bucket)]),
+      need(
+        v.alias,
+        [
+          "logs:CreateLogGroup",
+          "logs:CreateLogStream",
+          "logs:DescribeLogGroups",
+          "logs:DescribeLogStreams",
+          "logs:PutLogEvents",
+          "logs:PutRetentionPolicy",
+        ],
+        [`arn:aws:logs:${spec.region}:${spec.id}:log-group:/aws-dynamodb/*`],
+      ),
+      ...(v.param("kmsKeyId") !== undefined
+        ? [
+            need(
+              v.alias,
+              ["kms:DescribeKey", "kms:CreateGrant", "kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"],
+              keyResources(v, "kmsKeyId"),
+            ),
+          ]
+        : []),
+      need(
+        v.alias,
+        settings
+          ? [
+              ...TABLE_SETTINGS_READS,
+              "dynamodb:TagResource",
+              "dynamodb:UpdateTimeToLive",
+              "dynamodb:UpdateTable",
+              "dynamodb:UpdateContinuousBackups",
+            ]
+          : ["dynamodb:ListTagsOfResource", "dynamodb:TagResource"],
+        [table],
+      ),
+    ];
+  },
+  "dynamodb.verify": (v) => {
+    const sourceAlias = v.aliasParam("sourceAccount");
+    return [
+      need(sourceAlias, ["dynamodb:DescribeTable", "dynamodb:Scan"], [tableResource(v, "sourceTable", sourceAlias)]),
+      need(v.alias, ["dynamodb:DescribeTable", "dynamodb:Scan"], [tableResource(v, "table")]),
+    ];
+  },
+  "dynamodb.delete-table": (v) => [
+    need(v.alias, ["dynamodb:DescribeTable", "dynamodb:DeleteTable"], [tableResource(v, "table")]),
+  ],
 };
 
 const NOTHING: Record<string, Permissions> = { manual: () => [], noop: () => [], sleep: () => [] };

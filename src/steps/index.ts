@@ -5,7 +5,11 @@ import { noop } from "./basic/noop.js";
 import { sleep } from "./basic/sleep.js";
 import { cleanup } from "./cleanup/cleanup.js";
 import type { AnyStepDefinition } from "./define.js";
+import { dynamodbDeleteTable } from "./dynamodb/delete-table.js";
 import { dynamodbExportTable } from "./dynamodb/export-table.js";
+import { dynamodbImportTable } from "./dynamodb/import-table.js";
+import { dynamodbMoveTable } from "./dynamodb/move-table.js";
+import { dynamodbVerify } from "./dynamodb/verify.js";
 import { ec2CopyImage } from "./ec2/copy-image.js";
 import { ec2CopySnapshot } from "./ec2/copy-snapshot.js";
 import { ec2CreateSnapshot } from "./ec2/create-snapshot.js";
@@ -68,6 +72,10 @@ export const builtinSteps: AnyStepDefinition[] = [
   s3Verify,
   s3MoveBucket,
   dynamodbExportTable,
+  dynamodbImportTable,
+  dynamodbVerify,
+  dynamodbDeleteTable,
+  dynamodbMoveTable,
   cleanup,
   manual,
   noop,

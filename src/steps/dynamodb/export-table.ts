@@ -5,15 +5,14 @@
  * is checkpointed right after the call and a resume waits for it. PITR is never enabled silently: the plan
  * blocks when it is off, unless `enablePitr: true`, which enables it (journaled) before exporting.
  */
-import type { ExportDescription, TableDescription } from "@aws-sdk/client-dynamodb";
+import type { ExportDescription } from "@aws-sdk/client-dynamodb";
 import { z } from "zod";
 import { dynamodb } from "../../aws/sdk.js";
 import { HikkoshiError } from "../../core/errors.js";
-import type { AccountRef, AwsReader } from "../define.js";
 import { defineStep, type PlanResult } from "../define.js";
-import { orUndefined } from "../shared/observe.js";
-import { describeValue, failed, known, planParams, warning } from "../shared/plan.js";
+import { describeValue, failed, known, planParams } from "../shared/plan.js";
 import { savedString } from "../shared/progress.js";
+import { describeTable, pitrEnabled, sourceFindings, tableArn } from "./tables.js";
 
 export const dynamodbExportTableParams = z.strictObject({
   table: z.string().min(3).max(255).describe("Table name in the step's account."),
@@ -39,52 +38,22 @@ export const dynamodbExportTableParams = z.strictObject({
     .positive()
     .default(24 * 3600)
     .describe("Seconds to wait for the export to complete."),
+  exportPricePerGb: z
+    .number()
+    .nonnegative()
+    .default(0.1)
+    .describe("Export to S3 price per GB of table, USD (list price $0.10 in us-east-1; check your region)."),
+  pitrPricePerGbMonth: z
+    .number()
+    .nonnegative()
+    .default(0.2)
+    .describe(
+      "Continuous backups (PITR) price per GB-month, USD (list price $0.20 in us-east-1), for the plan's cost of enablePitr.",
+    ),
 });
 export type DynamodbExportTableParams = z.infer<typeof dynamodbExportTableParams>;
 
-function tableArn(account: AccountRef, table: string): string {
-  return `arn:aws:dynamodb:${account.region}:${account.id}:table/${table}`;
-}
-
-async function describeTable(aws: AwsReader, account: AccountRef, table: string) {
-  const out = await orUndefined(
-    aws.read(account.alias, "dynamodb", new dynamodb.DescribeTableCommand({ TableName: table })),
-  );
-  return out?.Table;
-}
-
-async function pitrEnabled(aws: AwsReader, account: AccountRef, table: string): Promise<boolean> {
-  const out = await aws.read(
-    account.alias,
-    "dynamodb",
-    new dynamodb.DescribeContinuousBackupsCommand({ TableName: table }),
-  );
-  return out.ContinuousBackupsDescription?.PointInTimeRecoveryDescription?.PointInTimeRecoveryStatus === "ENABLED";
-}
-
 const GB = 1e9;
-
-function tableFindings(t: TableDescription): ReturnType<typeof failed>[] {
-  const out = [];
-  if ((t.Replicas ?? []).length > 0) {
-    out.push(
-      failed(
-        "DYNAMODB_GLOBAL_TABLE",
-        `table ${t.TableName} is a global table (replicas in ${(t.Replicas ?? []).map((r) => r.RegionName).join(", ")}): an export and import would not carry its replication`,
-        "move it by re-creating the global table in the target and letting replication fill it, or remove the replicas first",
-      ),
-    );
-  }
-  if (t.StreamSpecification?.StreamEnabled) {
-    out.push(
-      warning(
-        "DYNAMODB_STREAM_CONSUMERS",
-        `table ${t.TableName} has a stream (${t.StreamSpecification.StreamViewType}): its consumers do not follow the table`,
-      ),
-    );
-  }
-  return out;
-}
 
 export const dynamodbExportTable = defineStep<DynamodbExportTableParams>({
   type: "dynamodb.export-table",
@@ -97,6 +66,7 @@ export const dynamodbExportTable = defineStep<DynamodbExportTableParams>({
     manifestKey: "key of manifest-summary.json",
     itemCount: "items exported",
     tableArn: "the exported table",
+    dataPrefix: "key prefix of the export's data files (what dynamodb.import-table reads)",
   },
   accountParams: { single: ["bucketAccount"] },
 
@@ -104,23 +74,25 @@ export const dynamodbExportTable = defineStep<DynamodbExportTableParams>({
     const { params, problems } = planParams<DynamodbExportTableParams>(dynamodbExportTableParams, raw);
     const base = { preconditions: problems, resources: [`s3://${describeValue(params.bucket)}`] };
     if (!known(params.table)) return { ...base, action: "copy", summary: `export ${describeValue(params.table)}` };
-    const table = await describeTable(ctx.aws, ctx.account, params.table);
+    const table = await describeTable(ctx.aws, ctx.account.alias, params.table);
     if (!table) {
       problems.push(failed("TABLE_NOT_FOUND", `table ${params.table} not found in ${ctx.account.alias}`));
       return { ...base, action: "copy", summary: `export ${params.table}` };
     }
-    problems.push(...tableFindings(table));
-    const pitr = await pitrEnabled(ctx.aws, ctx.account, params.table);
+    problems.push(...sourceFindings(table));
+    const sizeGb = (table.TableSizeBytes ?? 0) / GB;
+    const pitrPrice = known(params.pitrPricePerGbMonth) ? params.pitrPricePerGbMonth : 0.2;
+    const pitrMonthly = sizeGb * pitrPrice;
+    const pitr = await pitrEnabled(ctx.aws, ctx.account.alias, params.table);
     if (!pitr && params.enablePitr !== true) {
       problems.push(
         failed(
           "DYNAMODB_PITR_OFF",
           `point-in-time recovery is off for ${params.table}: ExportTableToPointInTime needs it`,
-          "set enablePitr: true (it is billed per GB-month of the table while it stays on), or enable it yourself",
+          `set enablePitr: true (billed while it stays on: about $${pitrMonthly.toFixed(2)} a month for this table at $${pitrPrice}/GB-month), or enable it yourself`,
         ),
       );
     }
-    const sizeGb = (table.TableSizeBytes ?? 0) / GB;
     return {
       ...base,
       resources: [table.TableArn ?? tableArn(ctx.account, params.table), ...base.resources],
@@ -129,7 +101,8 @@ export const dynamodbExportTable = defineStep<DynamodbExportTableParams>({
       estimate: {
         sizeGb,
         durationSeconds: Math.max(300, Math.round(sizeGb * 120)),
-        note: "exports take minutes even for small tables",
+        costUsd: sizeGb * (known(params.exportPricePerGb) ? params.exportPricePerGb : 0.1),
+        note: `exports take minutes even for small tables${pitr ? "" : `; PITR adds ~$${pitrMonthly.toFixed(2)}/month while on`}`,
       },
       observations: { pitr, itemCount: table.ItemCount ?? 0 },
     };
@@ -138,13 +111,13 @@ export const dynamodbExportTable = defineStep<DynamodbExportTableParams>({
   async run(ctx, params) {
     const owner = ctx.accounts[params.bucketAccount];
     if (!owner) throw new HikkoshiError("UNKNOWN_ACCOUNT", `no account ${params.bucketAccount}`);
-    const prefix = params.prefix ?? `hikkoshi/${ctx.runbookName}/${ctx.name("", 200)}`;
+    const prefix = (params.prefix ?? `hikkoshi/${ctx.runbookName}/${ctx.name("", 200)}`).replace(/\/+$/, "");
     // A failed export is not retried under the same ClientToken (DynamoDB would return it again): each
     // failure moves the token on.
     const attempt = Number(ctx.progress?.exportAttempt ?? 0);
     let exportArn = savedString(ctx, "exportArn");
     if (!exportArn) {
-      if (!(await pitrEnabled(ctx.aws, ctx.account, params.table))) {
+      if (!(await pitrEnabled(ctx.aws, ctx.account.alias, params.table))) {
         if (!params.enablePitr) {
           throw new HikkoshiError("DYNAMODB_PITR_OFF", `point-in-time recovery is off for ${params.table}`, {
             hint: "set enablePitr: true, or enable it yourself, then resume",
@@ -168,7 +141,7 @@ export const dynamodbExportTable = defineStep<DynamodbExportTableParams>({
           TableArn: tableArn(ctx.account, params.table),
           S3Bucket: params.bucket,
           S3BucketOwner: owner.id,
-          S3Prefix: prefix,
+          ...(prefix ? { S3Prefix: prefix } : {}),
           ExportFormat: params.format,
           ClientToken: ctx.token(`export-${attempt}`),
           ...(params.kmsKeyId ? { S3SseAlgorithm: "KMS" as const, S3SseKmsKeyId: params.kmsKeyId } : {}),
@@ -204,6 +177,7 @@ export const dynamodbExportTable = defineStep<DynamodbExportTableParams>({
       manifestKey: done.ExportManifest ?? "",
       itemCount: done.ItemCount ?? 0,
       tableArn: tableArn(ctx.account, params.table),
+      dataPrefix: `${prefix ? `${prefix}/` : ""}AWSDynamoDB/${arn.slice(arn.lastIndexOf("/") + 1)}/data/`,
     };
   },
 });

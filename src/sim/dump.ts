@@ -1,5 +1,6 @@
 import { type DynamoDump, dynamoDump } from "./dynamodb/dump.js";
 import { type Ec2RegionDump, ec2RegionDump } from "./ec2/dump.js";
+import { type ElastiCacheDump, elasticacheDump } from "./elasticache/dump.js";
 import { aliasesOf } from "./kms/keys.js";
 import { snapshotStatus } from "./rds/model.js";
 import { type S3Dump, s3Dump } from "./s3/dump.js";
@@ -19,6 +20,8 @@ export interface WorldDump {
   s3control: { jobs: S3ControlJobDump[] };
   /** DynamoDB tables and exports; absent when the world has none. */
   dynamodb?: DynamoDump;
+  /** ElastiCache resources, snapshots (status, tags) and their exports; absent when the world has none. */
+  elasticache?: ElastiCacheDump;
 }
 
 export interface RegionDump {
@@ -159,5 +162,12 @@ export function buildWorldDump(world: World, now: number): WorldDump {
     accounts[account.id] = { name: account.name, roles: [...account.roles.keys()].sort(), regions };
   }
   const dynamodb = dynamoDump(world, now);
-  return { accounts, s3: s3Dump(world), s3control: s3ControlDump(world), ...(dynamodb ? { dynamodb } : {}) };
+  const elasticache = elasticacheDump(world, now);
+  return {
+    accounts,
+    s3: s3Dump(world),
+    s3control: s3ControlDump(world),
+    ...(dynamodb ? { dynamodb } : {}),
+    ...(elasticache ? { elasticache } : {}),
+  };
 }

@@ -1,5 +1,6 @@
 import { populateTables } from "./dynamodb/populate.js";
 import { populateEc2 } from "./ec2/populate.js";
+import { populateElastiCache } from "./elasticache/populate.js";
 import { userKeyId } from "./iam/seed.js";
 import { userPrincipal } from "./identity.js";
 import { upperIdFrom } from "./ids.js";
@@ -59,6 +60,8 @@ export function populateWorld(seed: Seed, now: number): PopulateOutcome {
       const tableKey = (ref: string | undefined, where: string) =>
         keyArnOf(at, (ref ?? "aws/dynamodb") as KeyRefSeed, where, problem);
       populateTables(world, at, regionSeed.dynamoTables, tableKey, problem);
+      const cacheKey = (alias: string, where: string) => keyArnOf(at, alias as KeyRefSeed, where, problem);
+      populateElastiCache({ world, account: accountId, region, now }, regionSeed.elasticache, cacheKey, problem);
       for (const t of regionSeed.snsTopics) {
         const policy = typeof t.policy === "string" || t.policy === undefined ? t.policy : JSON.stringify(t.policy);
         addTopic(world.sns, {

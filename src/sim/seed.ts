@@ -3,6 +3,7 @@ import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { TableSeed } from "./dynamodb/seed.js";
 import { DenyActions, EbsSnapshotSeed, ImageSeed, VolumeSeed } from "./ec2/seed.js";
+import { ElastiCacheSeed } from "./elasticache/seed.js";
 import { FaultRuleSchema } from "./faults.js";
 import { PoliciesSeed, UserSeed } from "./iam/seed.js";
 import { BucketSeed, ListOrderSeed, SquatterSeed } from "./s3/seed.js";
@@ -71,6 +72,8 @@ const RegionSeed = z.strictObject({
   snsTopics: z.array(TopicSeed).default([]),
   /** DynamoDB tables of this account and region (dynamodb/seed.ts). */
   dynamoTables: z.array(TableSeed).default([]),
+  /** ElastiCache replication groups, clusters, serverless caches and snapshots (elasticache/seed.ts). */
+  elasticache: ElastiCacheSeed.default(ElastiCacheSeed.parse({})),
 });
 
 const RoleSeed = z.strictObject({
@@ -161,6 +164,14 @@ export const SeedSchema = z.strictObject({
   dynamodbExportSecondsPerGb: z.number().nonnegative().default(120),
   /** Virtual seconds every DynamoDB export takes at least (AWS: a few minutes even for a tiny table). */
   dynamodbExportMinSeconds: z.number().nonnegative().default(300),
+  /** Virtual seconds an ElastiCache snapshot (CreateSnapshot, CopySnapshot, serverless) takes per GB of data. */
+  elasticacheSnapshotSecondsPerGb: z.number().nonnegative().default(30),
+  /** Virtual seconds every ElastiCache snapshot takes at least. */
+  elasticacheSnapshotMinSeconds: z.number().nonnegative().default(60),
+  /** Virtual seconds an export of an ElastiCache snapshot to S3 takes per GB (its .rdb objects appear after). */
+  elasticacheExportSecondsPerGb: z.number().nonnegative().default(30),
+  /** Virtual seconds every ElastiCache export to S3 takes at least. */
+  elasticacheExportMinSeconds: z.number().nonnegative().default(60),
   /** Batch Operations tasks a job runs per virtual second once Active. */
   s3BatchTasksPerSecond: z.number().positive().default(50),
   /** Virtual seconds a job spends Preparing (reading its manifest) before it runs. */

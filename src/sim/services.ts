@@ -1,5 +1,6 @@
 import { dynamodbActions } from "./dynamodb/handlers.js";
 import { ec2Actions } from "./ec2/handlers.js";
+import { elasticacheActions } from "./elasticache/handlers.js";
 import { iamActions } from "./iam/handlers.js";
 import { kmsActions } from "./kms/handlers.js";
 import { createEc2QueryProtocol } from "./protocol/ec2query.js";
@@ -30,6 +31,11 @@ export function buildServices(): Service[] {
         errorNamespace: "com.amazonaws.dynamodb.v20120810",
       }),
       dynamodbActions,
+    ),
+    defineService(
+      "elasticache",
+      createQueryProtocol({ xmlns: "http://elasticache.amazonaws.com/doc/2015-02-02/" }),
+      elasticacheActions,
     ),
     defineService("sns", createQueryProtocol({ xmlns: "http://sns.amazonaws.com/doc/2010-03-31/" }), snsActions),
   ];

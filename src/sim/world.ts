@@ -1,5 +1,6 @@
 import { type DynamoState, emptyDynamoState } from "./dynamodb/model.js";
 import { type Ec2RegionState, emptyEc2RegionState } from "./ec2/model.js";
+import { type ElastiCacheState, emptyElastiCacheState } from "./elasticache/model.js";
 import type { IamDenial, IamUser } from "./iam/model.js";
 import type { PolicyDocument } from "./iam/policy.js";
 import { emptyS3State, type S3State } from "./s3/model.js";
@@ -157,6 +158,8 @@ export interface World {
   sns: SnsState;
   /** DynamoDB tables (per account and region, by ARN) and their exports. */
   dynamodb: DynamoState;
+  /** ElastiCache replication groups, clusters, serverless caches and snapshots (per account and region). */
+  elasticache: ElastiCacheState;
   /** The most recent requests refused by identity-policy enforcement (iam/enforce.ts). */
   iamDenials: IamDenial[];
   /**
@@ -178,6 +181,7 @@ export function emptyWorld(seed: Seed): World {
     s3control: emptyS3ControlState(),
     sns: emptySnsState(),
     dynamodb: emptyDynamoState(),
+    elasticache: emptyElastiCacheState(),
     iamDenials: [],
     iamAllowed: new Set(),
   };

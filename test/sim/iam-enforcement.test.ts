@@ -18,6 +18,7 @@ import type { AuthScheme, EndpointV2 } from "@smithy/types";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dynamodbActions } from "../../src/sim/dynamodb/handlers.js";
 import { ec2Actions } from "../../src/sim/ec2/handlers.js";
+import { elasticacheActions } from "../../src/sim/elasticache/handlers.js";
 import { entryFor } from "../../src/sim/iam/authorization.js";
 import { iamActions } from "../../src/sim/iam/handlers.js";
 import type { SeedObject, SimulatorHandle } from "../../src/sim/index.js";
@@ -395,6 +396,7 @@ describe("IAM identity policies (enforceIamPolicies)", () => {
       s3control: Object.keys(controlActions),
       sns: Object.keys(snsActions),
       dynamodb: Object.keys(dynamodbActions),
+      elasticache: Object.keys(elasticacheActions),
     };
     const missing = Object.entries(implemented).flatMap(([service, actions]) =>
       actions.filter((a) => entryFor(service, a) === undefined).map((a) => `${service}:${a}`),

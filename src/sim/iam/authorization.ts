@@ -453,6 +453,73 @@ const dynamodb: Record<string, Entry> = {
   ListExports: star("dynamodb:ListExports"),
 };
 
+// ---- ElastiCache: arn:aws:elasticache:<region>:<account>:{replicationgroup,cluster,snapshot,serverlesscache,
+// serverlesscachesnapshot}:<name> (Service Authorization Reference, "Actions defined by Amazon ElastiCache") --
+
+const cacheArnOf = (r: AuthzRequest, type: string, name: string | undefined) =>
+  name && `arn:aws:elasticache:${r.region}:${r.account}:${type}:${name}`;
+/** Tags in a creating request also need elasticache:AddTagsToResource on the new resource. */
+const cacheTagging = (r: AuthzRequest, i: QueryInput, type: string, name: string | undefined) =>
+  i.structs("Tags").length > 0 && on("elasticache:AddTagsToResource", cacheArnOf(r, type, name));
+const onCacheName = (action: string, type: string, param: string): Entry =>
+  query((r, i) => checks(on(action, cacheArnOf(r, type, i.str(param)))));
+const onCacheResource = (action: string): Entry => query((_, i) => checks(on(action, i.str("ResourceName"))));
+
+const elasticache: Record<string, Entry> = {
+  DescribeReplicationGroups: star("elasticache:DescribeReplicationGroups"),
+  DescribeCacheClusters: star("elasticache:DescribeCacheClusters"),
+  DescribeServerlessCaches: star("elasticache:DescribeServerlessCaches"),
+  DescribeSnapshots: star("elasticache:DescribeSnapshots"),
+  DescribeServerlessCacheSnapshots: star("elasticache:DescribeServerlessCacheSnapshots"),
+  // CreateSnapshot → on the replication group or cluster AND the new snapshot.
+  CreateSnapshot: query((r, i) => {
+    const name = i.str("SnapshotName");
+    return checks(
+      on("elasticache:CreateSnapshot", cacheArnOf(r, "replicationgroup", i.str("ReplicationGroupId")?.toLowerCase())),
+      on("elasticache:CreateSnapshot", cacheArnOf(r, "cluster", i.str("CacheClusterId")?.toLowerCase())),
+      on("elasticache:CreateSnapshot", cacheArnOf(r, "snapshot", name)),
+      cacheTagging(r, i, "snapshot", name),
+    );
+  }),
+  // CopySnapshot → on the source and the target snapshot; an export (TargetBucket) also needs
+  // s3:GetBucketLocation on the bucket and s3:ListAllMyBuckets (ElastiCache User Guide, "ElastiCache API
+  // permissions: Actions, resources, and conditions reference").
+  CopySnapshot: query((r, i) => {
+    const target = i.str("TargetSnapshotName");
+    const bucket = i.str("TargetBucket");
+    return checks(
+      on("elasticache:CopySnapshot", cacheArnOf(r, "snapshot", i.str("SourceSnapshotName"))),
+      on("elasticache:CopySnapshot", cacheArnOf(r, "snapshot", target)),
+      !!bucket && on("s3:GetBucketLocation", s3BucketArn(bucket)),
+      !!bucket && on("s3:ListAllMyBuckets", "*"),
+      cacheTagging(r, i, "snapshot", target),
+    );
+  }),
+  DeleteSnapshot: onCacheName("elasticache:DeleteSnapshot", "snapshot", "SnapshotName"),
+  // CreateServerlessCacheSnapshot → on the serverless cache and the new serverless cache snapshot.
+  CreateServerlessCacheSnapshot: query((r, i) => {
+    const name = i.str("ServerlessCacheSnapshotName");
+    return checks(
+      on("elasticache:CreateServerlessCacheSnapshot", cacheArnOf(r, "serverlesscache", i.str("ServerlessCacheName"))),
+      on("elasticache:CreateServerlessCacheSnapshot", cacheArnOf(r, "serverlesscachesnapshot", name)),
+      cacheTagging(r, i, "serverlesscachesnapshot", name),
+    );
+  }),
+  ExportServerlessCacheSnapshot: onCacheName(
+    "elasticache:ExportServerlessCacheSnapshot",
+    "serverlesscachesnapshot",
+    "ServerlessCacheSnapshotName",
+  ),
+  DeleteServerlessCacheSnapshot: onCacheName(
+    "elasticache:DeleteServerlessCacheSnapshot",
+    "serverlesscachesnapshot",
+    "ServerlessCacheSnapshotName",
+  ),
+  AddTagsToResource: onCacheResource("elasticache:AddTagsToResource"),
+  RemoveTagsFromResource: onCacheResource("elasticache:RemoveTagsFromResource"),
+  ListTagsForResource: onCacheResource("elasticache:ListTagsForResource"),
+};
+
 /** The table: service → API action → what it needs. */
 export const AUTHORIZATION: Record<string, Record<string, Entry>> = {
   sts,
@@ -464,6 +531,7 @@ export const AUTHORIZATION: Record<string, Record<string, Entry>> = {
   s3control,
   sns,
   dynamodb,
+  elasticache,
 };
 
 export function entryFor(service: string, action: string): Entry | undefined {

@@ -84,6 +84,22 @@ export function allowed(bucket: Bucket, principal: Principal, action: string, ke
   return statements.some((s) => s.Effect === "Allow" && applies(s));
 }
 
+/**
+ * May an AWS service principal (e.g. `ap-northeast-1.elasticache-snapshot.amazonaws.com`) do `action` on the
+ * bucket (or one of its keys)? Only the bucket policy can say so: an Allow whose Principal.Service names
+ * it (or `*`), and no Deny. Statements with a Condition are left out, as in `allowed`.
+ */
+export function serviceAllowed(bucket: Bucket, service: string, action: string, key?: string): boolean {
+  const resource = key === undefined ? `arn:aws:s3:::${bucket.name}` : `arn:aws:s3:::${bucket.name}/${key}`;
+  const statements = statementsOf(bucket.configs.get("policy")).filter((s) => s.Condition === undefined);
+  const names = (s: Statement) =>
+    s.Principal === "*" || list((s.Principal as { Service?: unknown } | undefined)?.Service).includes(service);
+  const applies = (s: Statement) =>
+    names(s) && list(s.Action).some((a) => actionMatches(a, action)) && resourceMatches(s, resource);
+  if (statements.some((s) => s.Effect === "Deny" && applies(s))) return false;
+  return statements.some((s) => s.Effect === "Allow" && applies(s));
+}
+
 export function authorize(bucket: Bucket, principal: Principal, action: string, key?: string): S3Outcome<Bucket> {
   return allowed(bucket, principal, action, key) ? { ok: true, value: bucket } : accessDenied();
 }

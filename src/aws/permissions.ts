@@ -11,6 +11,7 @@ const IAM_PREFIX: Record<ServiceName, string> = {
   s3control: "s3",
   sns: "sns",
   dynamodb: "dynamodb",
+  elasticache: "elasticache",
 };
 
 /** API operations whose IAM action has another name. */

@@ -17,6 +17,7 @@ type S3 = typeof import("@aws-sdk/client-s3");
 type S3Control = typeof import("@aws-sdk/client-s3-control");
 type Sns = typeof import("@aws-sdk/client-sns");
 type DynamoDb = typeof import("@aws-sdk/client-dynamodb");
+type ElastiCache = typeof import("@aws-sdk/client-elasticache");
 type Sts = typeof import("@aws-sdk/client-sts");
 
 const require = createRequire(import.meta.url);
@@ -46,3 +47,5 @@ export const sts = onFirstUse<Sts>("@aws-sdk/client-sts");
 
 /** The dynamodb.* step types (issue 16). */
 export const dynamodb = onFirstUse<DynamoDb>("@aws-sdk/client-dynamodb");
+/** The elasticache.* step types (issue 16). */
+export const elasticache = onFirstUse<ElastiCache>("@aws-sdk/client-elasticache");

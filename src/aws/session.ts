@@ -5,6 +5,7 @@
  */
 import { userInfo } from "node:os";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { ElastiCacheClient } from "@aws-sdk/client-elasticache";
 import type { EC2Client } from "@aws-sdk/client-ec2";
 import type { IAMClient } from "@aws-sdk/client-iam";
 import type { KMSClient } from "@aws-sdk/client-kms";
@@ -17,7 +18,7 @@ import type { AuthScheme, AwsCredentialIdentityProvider, EndpointV2 } from "@smi
 import { HikkoshiError } from "../core/errors.js";
 import type { AccountSpec } from "../runbook/types.js";
 import { type AccountCredentials, renewingCredentials } from "./credentials.js";
-import { credentialProviders, dynamodb, ec2, iam, kms, rds, s3, s3control, sns, sts } from "./sdk.js";
+import { credentialProviders, dynamodb, ec2, elasticache, iam, kms, rds, s3, s3control, sns, sts } from "./sdk.js";
 import { TimedHttpHandler, type TimeoutSettings, timeoutsFromEnv } from "./timeouts.js";
 import type { ServiceName } from "./types.js";
 
@@ -33,6 +34,7 @@ export interface ServiceClients {
   /** `run --notify sns:<topic>`: the operator's messages, through the account that owns the topic. */
   sns: SNSClient;
   dynamodb: DynamoDBClient;
+  elasticache: ElastiCacheClient;
 }
 
 export interface CallerIdentity {
@@ -75,6 +77,7 @@ const ENDPOINT_ENV_SUFFIX: Record<ServiceName, string> = {
   s3control: "S3_CONTROL",
   sns: "SNS",
   dynamodb: "DYNAMODB",
+  elasticache: "ELASTICACHE",
 };
 
 export type EndpointSource = "account" | "session" | "environment";
@@ -165,6 +168,7 @@ const CONSTRUCTORS: { [S in ServiceName]: () => new (config: any) => ServiceClie
   s3control: () => s3control.S3ControlClient,
   sns: () => sns.SNSClient,
   dynamodb: () => dynamodb.DynamoDBClient,
+  elasticache: () => elasticache.ElastiCacheClient,
 };
 
 export function clientConfig(

@@ -1,3 +1,4 @@
+import { aclGrants } from "./acl.js";
 import { bucketFor, canonicalId, type S3Handler } from "./common.js";
 import { type Bucket, type ConfigName, S3_XMLNS } from "./model.js";
 import { parseXml, record, type S3Outcome, s3Fail, text, xmlReply } from "./xml.js";
@@ -223,11 +224,18 @@ const GetBucketPolicy: S3Handler = (ctx, req) => {
   return { ok: true, value: { headers: { "content-type": "application/json" }, body: policy } };
 };
 
+/** The owner's FULL_CONTROL and the grants of the seeded `acl` document (s3/acl.ts), as S3 lists them. */
 const GetBucketAcl: S3Handler = (ctx, req) => {
   const bucket = bucketFor(ctx, req, "s3:GetBucketAcl");
   if (!bucket.ok) return bucket;
   const id = canonicalId(bucket.value.owner);
-  const body = `<?xml version="1.0" encoding="UTF-8"?>\n<AccessControlPolicy xmlns="${S3_XMLNS}"><Owner><ID>${id}</ID></Owner><AccessControlList><Grant><Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="CanonicalUser"><ID>${id}</ID></Grantee><Permission>FULL_CONTROL</Permission></Grant></AccessControlList></AccessControlPolicy>`;
+  const grants = aclGrants(bucket.value)
+    .map(
+      (g) =>
+        `<Grant><Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="CanonicalUser"><ID>${g.id}</ID></Grantee><Permission>${g.permission}</Permission></Grant>`,
+    )
+    .join("");
+  const body = `<?xml version="1.0" encoding="UTF-8"?>\n<AccessControlPolicy xmlns="${S3_XMLNS}"><Owner><ID>${id}</ID></Owner><AccessControlList>${grants}</AccessControlList></AccessControlPolicy>`;
   return { ok: true, value: { headers: { "content-type": "application/xml" }, body } };
 };
 

@@ -8,7 +8,7 @@ import { ok } from "../outcome.js";
 import { field, type JsonInput } from "../protocol/json.js";
 import type { Handler } from "../protocol/types.js";
 import { type AttributeValue, hashOf, type Item, itemSize, keyOf, keyTypeOf, segmentOf } from "./items.js";
-import { findTable, usableTable, validation } from "./tables.js";
+import { usableTable, validation } from "./tables.js";
 
 const PAGE_BYTES = 1024 * 1024;
 const MAX_SEGMENTS = 1_000_000;

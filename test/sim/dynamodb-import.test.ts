@@ -254,6 +254,29 @@ describe("DynamoDB ImportTable", () => {
     expect((await scanAll(STAGING, "events")).map((i) => i.id?.S).sort()).toEqual(["a", "c"]);
   });
 
+  it("a line that is not DynamoDB JSON fails the import but keeps the table with what was imported", async () => {
+    const put = (Key: string, Body: string) =>
+      s3Client(sim, STAGING).send(new PutObjectCommand({ Bucket: "staging-landing", Key, Body }));
+    await put("mixed/a.json", `${JSON.stringify({ Item: { id: { S: "a" }, n: { N: "1" } } })}\n`);
+    await put("mixed/b.json", `${JSON.stringify({ id: { S: "b" }, n: { N: "1" } })}\n`);
+    const out = await importOf({
+      S3BucketSource: { S3Bucket: "staging-landing", S3KeyPrefix: "mixed/" },
+      InputCompressionType: "NONE",
+    });
+    sim.advance(6 * MINUTE);
+    const done = await ddb(STAGING).send(
+      new DescribeImportCommand({ ImportArn: out.ImportTableDescription?.ImportArn }),
+    );
+    expect(done.ImportTableDescription).toMatchObject({
+      ImportStatus: "FAILED",
+      ErrorCount: 1,
+      ProcessedItemCount: 2,
+      ImportedItemCount: 1,
+    });
+    const table = await ddb(STAGING).send(new DescribeTableCommand({ TableName: "events" }));
+    expect(table.Table).toMatchObject({ TableStatus: "ACTIVE", ItemCount: 1 });
+  });
+
   it("validates the table as CreateTable does and refuses what is not simulated", async () => {
     const undefinedKey = await errorOf(
       importOf({

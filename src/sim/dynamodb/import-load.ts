@@ -1,10 +1,13 @@
 /**
  * What an import does once its virtual end time has passed (settleImports, run before every call and every
  * dump): read every object under the bucket + S3KeyPrefix (latest versions; empty objects skipped), gunzip
- * them for GZIP, and load each `{"Item":{…}}` DynamoDB-JSON line into the new table. A line that does not
- * parse, has no Item, or lacks a key attribute (or has it with another type) is skipped and counted in
- * ErrorCount, as AWS does; a later line with the same key replaces an earlier one. An object that does not
- * gunzip counts as one error. A bucket gone by then fails the import, and the table is deleted.
+ * them for GZIP, and load each `{"Item":{…}}` DynamoDB-JSON line into the new table. An item without a key
+ * attribute (or with it of another type) is skipped and counted in ErrorCount; a later line with the same key
+ * replaces an earlier one, not an error (DynamoDB Developer Guide, "Import format quotas and validation").
+ * A malformed object (a line that is not `{"Item":{…}}` JSON, or GZIP that does not gunzip) counts one error,
+ * the rest of that object is skipped, and the import ends FAILED with the table kept, holding what was
+ * imported (what AWS did in moto's AWS-verified test_some_successfull_files_and_some_with_unknown_data).
+ * A bucket gone by then fails the import, and the table is deleted.
  */
 import { gunzipSync } from "node:zlib";
 import type { World } from "../world.js";
@@ -43,6 +46,7 @@ function load(world: World, imp: TableImport, table: Table): void {
   let errors = 0;
   let processed = 0;
   let bytes = 0;
+  let malformed = false;
   for (const object of sourceObjects(world, imp.params)) {
     bytes += object.size;
     let text: string;
@@ -51,6 +55,7 @@ function load(world: World, imp: TableImport, table: Table): void {
       text = (imp.params.compression === "GZIP" ? gunzipSync(raw) : raw).toString("utf8");
     } catch {
       errors += 1;
+      malformed = true;
       continue;
     }
     for (const line of text.split("\n")) {
@@ -58,13 +63,16 @@ function load(world: World, imp: TableImport, table: Table): void {
       processed += 1;
       let item: unknown;
       try {
-        item = (JSON.parse(line) as { Item?: unknown }).Item;
+        item = (JSON.parse(line) as { Item?: unknown } | null)?.Item;
       } catch {
         item = undefined;
       }
-      const fits =
-        isItem(item) && [keys.hash, keys.range].every((k) => k === undefined || keyTypeOf(item[k.name]) === k.type);
-      if (!fits || !isItem(item)) {
+      if (!isItem(item)) {
+        errors += 1;
+        malformed = true;
+        break;
+      }
+      if (![keys.hash, keys.range].every((k) => k === undefined || keyTypeOf(item[k.name]) === k.type)) {
         errors += 1;
         continue;
       }
@@ -81,6 +89,11 @@ function load(world: World, imp: TableImport, table: Table): void {
   imp.processedItemCount = processed;
   imp.importedItemCount = items.length;
   imp.processedSizeBytes = bytes;
+  if (malformed)
+    imp.failure = {
+      code: "InvalidInputFormat",
+      message: "Some of the source data could not be parsed as DynamoDB JSON: see ErrorCount",
+    };
 }
 
 /** Imports whose virtual end has passed load their items (once), or fail and take their table away. */
@@ -104,6 +117,6 @@ export function settleImports(world: World, now: number): void {
     }
     load(world, imp, table);
     delete table.importArn;
-    imp.status = "COMPLETED";
+    imp.status = imp.failure ? "FAILED" : "COMPLETED";
   }
 }

@@ -305,3 +305,53 @@ describe("DynamoDB ImportTable", () => {
     expect(missing.name).toBe("ImportNotFoundException");
   });
 });
+
+describe("DynamoDB ImportTable under identity policies", () => {
+  const importer = `arn:aws:dynamodb:${REGION}:${STAGING}:table/copy`;
+  let enforced: SimulatorHandle;
+  beforeAll(async () => {
+    enforced = await startTestSim({
+      enforceIamPolicies: true,
+      accounts: {
+        [STAGING]: {
+          users: [
+            {
+              name: "importer",
+              policies: [
+                {
+                  Version: "2012-10-17",
+                  Statement: [
+                    { Effect: "Allow", Action: ["dynamodb:ImportTable", "s3:ListBucket"], Resource: "*" },
+                    { Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::staging-landing/in/*" },
+                  ],
+                },
+              ],
+            },
+          ],
+          regions: { [REGION]: { buckets: [{ name: "staging-landing" }] } },
+        },
+      },
+    });
+  });
+  afterAll(() => enforced.close());
+
+  it("needs dynamodb:ImportTable on the new table plus s3:ListBucket and s3:GetObject on the source", async () => {
+    const client = new DynamoDBClient({
+      endpoint: enforced.url,
+      region: REGION,
+      credentials: { accessKeyId: `AKSIM${STAGING}-importer`, secretAccessKey: "x" },
+      maxAttempts: 1,
+    });
+    const input = (prefix: string) =>
+      new ImportTableCommand({
+        S3BucketSource: { S3Bucket: "staging-landing", S3KeyPrefix: prefix },
+        InputFormat: "DYNAMODB_JSON",
+        TableCreationParameters: { ...creation("copy") },
+      });
+    const denied = await errorOf(client.send(input("elsewhere/")));
+    expect(denied.name).toBe("AccessDeniedException");
+    expect(denied.message).toContain("s3:GetObject on resource: arn:aws:s3:::staging-landing/elsewhere/*");
+    const started = await client.send(input("in/"));
+    expect(started.ImportTableDescription?.TableArn).toBe(importer);
+  });
+});

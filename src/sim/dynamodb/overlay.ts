@@ -19,6 +19,8 @@ export class TableItems {
   private live: number;
   /** Summed on first use (a generated table is summed once), then kept up to date by writes. */
   private size: number | undefined;
+  /** The dump's digest, kept until the next write (an imported table of a million items is hashed once). */
+  private cachedDigest: string | undefined;
 
   constructor(
     readonly source: ItemSource,
@@ -95,6 +97,7 @@ export class TableItems {
   }
 
   private setAt(position: number, item: Item | null): void {
+    this.cachedDigest = undefined;
     const base = this.source.count;
     if (position >= base) this.added[position - base] = item;
     else this.changed.set(position, item);
@@ -110,12 +113,14 @@ export class TableItems {
    * else its items, then the overlay's changes in position order. Same scenario, same writes: same digest.
    */
   digest(): string {
+    if (this.cachedDigest !== undefined) return this.cachedDigest;
     const h = createHash("sha256");
     if (this.sourceId !== undefined) h.update(this.sourceId);
     else for (let i = 0; i < this.source.count; i++) h.update(`${JSON.stringify(this.source.at(i))}\n`);
     for (const position of [...this.changed.keys()].sort((a, b) => a - b))
       h.update(`${position}=${JSON.stringify(this.changed.get(position))}\n`);
     for (const [i, item] of this.added.entries()) h.update(`+${i}=${JSON.stringify(item)}\n`);
-    return h.digest("hex").slice(0, 32);
+    this.cachedDigest = h.digest("hex").slice(0, 32);
+    return this.cachedDigest;
   }
 }

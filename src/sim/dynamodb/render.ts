@@ -72,7 +72,7 @@ export function tableDescription(table: Table): Record<string, unknown> {
       ? {
           GlobalSecondaryIndexes: table.gsis.map((g) => ({
             ...index(g),
-            IndexStatus: tableStatus(table) === "ACTIVE" ? "ACTIVE" : tableStatus(table),
+            IndexStatus: tableStatus(table),
             ProvisionedThroughput: throughput(table),
           })),
         }

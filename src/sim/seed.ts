@@ -172,6 +172,12 @@ export const SeedSchema = z.strictObject({
   elasticacheExportSecondsPerGb: z.number().nonnegative().default(30),
   /** Virtual seconds every ElastiCache export to S3 takes at least. */
   elasticacheExportMinSeconds: z.number().nonnegative().default(60),
+  /** Virtual seconds a DynamoDB import takes per GB of source objects. */
+  dynamodbImportSecondsPerGb: z.number().nonnegative().default(300),
+  /** Virtual seconds every DynamoDB import takes at least (AWS: minutes even for a tiny import). */
+  dynamodbImportMinSeconds: z.number().nonnegative().default(300),
+  /** Virtual seconds a deleted DynamoDB table stays visible as DELETING. */
+  dynamodbDeleteSeconds: z.number().nonnegative().default(10),
   /** Batch Operations tasks a job runs per virtual second once Active. */
   s3BatchTasksPerSecond: z.number().positive().default(50),
   /** Virtual seconds a job spends Preparing (reading its manifest) before it runs. */

@@ -1,4 +1,6 @@
 import { settleExports } from "./dynamodb/files.js";
+import { settleImports } from "./dynamodb/import-load.js";
+import { settleDeletions } from "./dynamodb/updates.js";
 import { settleElastiCache } from "./elasticache/files.js";
 import { settleNames } from "./s3/names.js";
 import { settleJobs } from "./s3control/run.js";
@@ -13,6 +15,8 @@ export function settleWorld(world: World, now: number): void {
   settleJobs(world, now);
   settleExports(world, now);
   settleElastiCache(world, now);
+  settleImports(world, now);
+  settleDeletions(world, now);
   for (const account of world.accounts.values()) {
     for (const region of account.regions.values()) {
       for (const key of region.keys.values()) {

@@ -53,8 +53,9 @@ function writeFiles(world: World, e: TableExport): void {
   const count = table?.items.count ?? 0;
   const files = Math.max(1, Math.ceil(count / ITEMS_PER_FILE));
   const lines: string[][] = Array.from({ length: files }, () => []);
-  for (let i = 0; table && i < count; i++) {
+  for (let i = 0; table && i < table.items.positions; i++) {
     const item = table.items.at(i);
+    if (!item) continue;
     lines[segmentOf(hashOf(item, table.keySchema), files)]?.push(JSON.stringify({ Item: item }));
   }
   const manifestLines = lines.map((group, n) => {

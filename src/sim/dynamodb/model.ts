@@ -1,9 +1,11 @@
 /**
- * DynamoDB tables and their exports to S3. Tables live per account and region, keyed by ARN; their items
- * come from an ItemSource (a seeded list or a generator). An export is data plus its timeline: nothing runs
- * on timers, `settleExports` writes its files into the bucket once its virtual end time has passed.
+ * DynamoDB tables, their exports to S3 and imports from it. Tables live per account and region, keyed by ARN;
+ * their items come from an ItemSource (a seeded list, a generator, an import) under a write overlay
+ * (overlay.ts). Exports and imports are data plus their timeline: nothing runs on timers, `settleExports`
+ * writes an export's files and `settleImports` loads an import's items once the virtual end time has passed;
+ * `settleDeletions` removes a DELETING table once its deletion time is over.
  */
-import { type ItemSource, itemSize } from "./items.js";
+import type { TableItems } from "./overlay.js";
 import type { IndexSeedData, KeySchemaSeedData } from "./seed.js";
 
 export interface Table {
@@ -21,15 +23,70 @@ export interface Table {
   pitrSince: number;
   ttlAttribute?: string;
   streamViewType?: string;
+  /** When the current stream was enabled (its label). */
+  streamSince: number;
   gsis: IndexSeedData[];
   lsis: IndexSeedData[];
   sseType: "AWS_OWNED" | "KMS";
   kmsKeyArn?: string;
   replicas: string[];
-  items: ItemSource;
+  items: TableItems;
   createdAt: number;
-  /** Computed on first use (a generated table is summed once). */
-  sizeBytes?: number;
+  deletionProtection: boolean;
+  tags: Map<string, string>;
+  /** Set by DeleteTable: DELETING until dynamodbDeleteSeconds later, then gone. */
+  deletingSince?: number;
+  /** The import creating this table: CREATING until it settles. */
+  importArn?: string;
+}
+
+export type TableStatus = "CREATING" | "ACTIVE" | "DELETING";
+
+export function tableStatus(table: Table): TableStatus {
+  if (table.importArn !== undefined) return "CREATING";
+  return table.deletingSince !== undefined ? "DELETING" : "ACTIVE";
+}
+
+/** A table DeleteTable removed (or a failed import took away), kept for the world dump. */
+export interface DeletedTable {
+  arn: string;
+  id: string;
+  deletedAt: number;
+  itemCount: number;
+  digest: string;
+}
+
+export type ImportStatus = "IN_PROGRESS" | "COMPLETED" | "FAILED";
+
+export interface ImportParams {
+  bucket: string;
+  bucketOwner?: string;
+  keyPrefix?: string;
+  format: "DYNAMODB_JSON";
+  compression: "GZIP" | "NONE";
+  /** TableCreationParameters as sent (answered back as is). */
+  creation: Record<string, unknown>;
+}
+
+export interface TableImport {
+  arn: string;
+  id: string;
+  account: string;
+  region: string;
+  tableArn: string;
+  tableId: string;
+  params: ImportParams;
+  clientToken: string;
+  startedAt: number;
+  endsAt: number;
+  status: ImportStatus;
+  /** The objects' total size at the start (it sets the duration). */
+  sizeBytes: number;
+  failure?: { code: string; message: string };
+  errorCount: number;
+  processedItemCount: number;
+  importedItemCount: number;
+  processedSizeBytes: number;
 }
 
 export type ExportStatus = "IN_PROGRESS" | "COMPLETED" | "FAILED";
@@ -71,11 +128,23 @@ export interface DynamoState {
   exports: Map<string, TableExport>;
   /** `<account>\n<region>\n<ClientToken>` → export ARN (idempotency window of 8 hours). */
   tokens: Map<string, string>;
+  imports: Map<string, TableImport>;
+  /** `<account>\n<region>\n<ClientToken>` → import ARN (idempotency window of 8 hours). */
+  importTokens: Map<string, string>;
+  deleted: DeletedTable[];
   counter: number;
 }
 
 export function emptyDynamoState(): DynamoState {
-  return { tables: new Map(), exports: new Map(), tokens: new Map(), counter: 0 };
+  return {
+    tables: new Map(),
+    exports: new Map(),
+    tokens: new Map(),
+    imports: new Map(),
+    importTokens: new Map(),
+    deleted: [],
+    counter: 0,
+  };
 }
 
 export function tableArn(region: string, account: string, name: string): string {
@@ -83,10 +152,5 @@ export function tableArn(region: string, account: string, name: string): string 
 }
 
 export function tableSize(table: Table): number {
-  if (table.sizeBytes === undefined) {
-    let size = 0;
-    for (let i = 0; i < table.items.count; i++) size += itemSize(table.items.at(i));
-    table.sizeBytes = size;
-  }
-  return table.sizeBytes;
+  return table.items.totalSize();
 }

@@ -3,6 +3,7 @@ import type { World } from "../world.js";
 import { GeneratedSource } from "./generated.js";
 import { type Item, itemFromPlain, keyId, keyTypeOf, ListSource } from "./items.js";
 import { tableArn } from "./model.js";
+import { TableItems } from "./overlay.js";
 import type { KeySchemaSeedData, TableSeedData } from "./seed.js";
 
 const DAY = 86_400_000;
@@ -42,13 +43,22 @@ export function populateTables(
       pitrSince: at.now - 35 * DAY,
       ...(t.ttlAttribute !== undefined ? { ttlAttribute: t.ttlAttribute } : {}),
       ...(t.streamViewType !== undefined ? { streamViewType: t.streamViewType } : {}),
+      streamSince: at.now - 90 * DAY,
       gsis: t.gsis,
       lsis: t.lsis,
       sseType: t.sseType,
       ...(t.sseType === "KMS" ? { kmsKeyArn: kmsKeyArn(t.kmsKey, where) } : {}),
       replicas: t.replicas.filter((r) => r !== at.region),
-      items: t.generated ? new GeneratedSource(t.generated, t.keySchema) : new ListSource(items, t.keySchema),
+      items: t.generated
+        ? new TableItems(
+            new GeneratedSource(t.generated, t.keySchema),
+            t.keySchema,
+            `generated:${JSON.stringify([t.generated, t.keySchema])}`,
+          )
+        : new TableItems(new ListSource(items, t.keySchema), t.keySchema),
       createdAt: at.now - 90 * DAY,
+      deletionProtection: t.deletionProtection,
+      tags: new Map(Object.entries(t.tags)),
     });
   }
 }

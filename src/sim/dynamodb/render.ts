@@ -1,7 +1,7 @@
 /** Wire shapes of DescribeTable (TableDescription) and DescribeExport (ExportDescription). */
 import { digest } from "../ids.js";
 import type { ExportStatus, Table, TableExport } from "./model.js";
-import { tableSize } from "./model.js";
+import { tableSize, tableStatus } from "./model.js";
 import type { IndexSeedData, KeySchemaSeedData } from "./seed.js";
 
 /** awsJson timestamps are epoch seconds. */
@@ -49,12 +49,12 @@ export function tableDescription(table: Table): Record<string, unknown> {
     IndexSizeBytes: size,
     ItemCount: count,
   });
-  const streamLabel = new Date(table.createdAt).toISOString().replace(/Z$/, "");
+  const streamLabel = new Date(table.streamSince).toISOString().replace(/Z$/, "");
   return {
     TableName: table.name,
     TableArn: table.arn,
     TableId: table.id,
-    TableStatus: "ACTIVE",
+    TableStatus: tableStatus(table),
     CreationDateTime: seconds(table.createdAt),
     KeySchema: keySchema(table.keySchema),
     AttributeDefinitions: attributeDefinitions(table),
@@ -67,12 +67,12 @@ export function tableDescription(table: Table): Record<string, unknown> {
     },
     TableSizeBytes: size,
     ItemCount: count,
-    DeletionProtectionEnabled: false,
+    DeletionProtectionEnabled: table.deletionProtection,
     ...(table.gsis.length > 0
       ? {
           GlobalSecondaryIndexes: table.gsis.map((g) => ({
             ...index(g),
-            IndexStatus: "ACTIVE",
+            IndexStatus: tableStatus(table),
             ProvisionedThroughput: throughput(table),
           })),
         }

@@ -1,13 +1,14 @@
 /**
  * Scan, with parallel segments: TotalSegments cuts the partition-key hash space into equal ranges, so a
  * scan of every segment returns each item exactly once, and items sharing a hash key share a segment.
- * Within a table (or a segment) items come in their source's order; a page ends at Limit items or 1 MB.
+ * Within a table (or a segment) items come in their source's order (written items keep their position, new
+ * ones come after; overlay.ts); a page ends at Limit items or 1 MB. ConsistentRead is accepted (every read is).
  */
 import { ok } from "../outcome.js";
 import { field, type JsonInput } from "../protocol/json.js";
 import type { Handler } from "../protocol/types.js";
 import { type AttributeValue, hashOf, type Item, itemSize, keyOf, keyTypeOf, segmentOf } from "./items.js";
-import { findTable, validation } from "./tables.js";
+import { usableTable, validation } from "./tables.js";
 
 const PAGE_BYTES = 1024 * 1024;
 const MAX_SEGMENTS = 1_000_000;
@@ -15,8 +16,10 @@ const MAX_SEGMENTS = 1_000_000;
 const NOT_SIMULATED = ["IndexName", "FilterExpression", "ProjectionExpression", "ScanFilter", "AttributesToGet"];
 
 export const Scan: Handler<JsonInput> = (ctx, input) => {
-  const table = findTable(ctx, field.str(input, "TableName"));
+  const table = usableTable(ctx, field.str(input, "TableName"));
   if (!table.ok) return table;
+  if (input.ConsistentRead !== undefined && typeof input.ConsistentRead !== "boolean")
+    return validation("ConsistentRead must be a boolean");
   const unsupported = NOT_SIMULATED.find((name) => input[name] !== undefined);
   if (unsupported) return validation(`${unsupported} is not simulated by hikkoshi-sim's Scan`);
   const select = field.str(input, "Select") ?? "ALL_ATTRIBUTES";
@@ -74,9 +77,9 @@ export const Scan: Handler<JsonInput> = (ctx, input) => {
   let bytes = 0;
   let last: Item | undefined;
   let i = start;
-  for (; i < items.count; i++) {
+  for (; i < items.positions; i++) {
     const item = items.at(i);
-    if (!inSegment(item)) continue;
+    if (!item || !inSegment(item)) continue;
     page.push(item);
     bytes += itemSize(item);
     if ((limit !== undefined && page.length >= limit) || bytes >= PAGE_BYTES) {
@@ -84,7 +87,7 @@ export const Scan: Handler<JsonInput> = (ctx, input) => {
       break;
     }
   }
-  const more = last !== undefined && i < items.count - 1;
+  const more = last !== undefined && i < items.positions - 1;
   return ok({
     ...(select === "COUNT" ? {} : { Items: page }),
     Count: page.length,

@@ -34,6 +34,10 @@ export const TableSeed = z
       .optional(),
     /** Other regions holding a replica: the table is a global table (version 2019.11.21). */
     replicas: z.array(z.string().min(1)).default([]),
+    /** DeleteTable refuses while on (DescribeTable's DeletionProtectionEnabled). */
+    deletionProtection: z.boolean().default(false),
+    /** The table's tags (ListTagsOfResource). */
+    tags: z.record(z.string().min(1).max(128), z.string().max(256)).default({}),
     /**
      * Plain JSON items (strings → S, numbers → N, booleans → BOOL, null → NULL, arrays → L, objects → M;
      * a string under a key attribute of type B is its base64).

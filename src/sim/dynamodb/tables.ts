@@ -2,7 +2,7 @@
 import { fail, type Outcome, ok } from "../outcome.js";
 import { field, type JsonInput } from "../protocol/json.js";
 import type { CallContext, Handler } from "../protocol/types.js";
-import { type Table, tableArn } from "./model.js";
+import { type Table, tableArn, tableStatus } from "./model.js";
 import { seconds, tableDescription } from "./render.js";
 
 type DynamoHandler = Handler<JsonInput>;
@@ -42,6 +42,28 @@ export function findTable(
   return notFound === "TableNotFoundException"
     ? fail(notFound, `Table not found: ${name}`)
     : fail(notFound, `Requested resource not found: Table: ${name} not found`);
+}
+
+/**
+ * A table item operations may use: one being created (by an import) or deleted answers
+ * ResourceNotFoundException, as DynamoDB's data plane does for a table that is not ACTIVE.
+ */
+export function usableTable(ctx: CallContext, ref: string | undefined): Outcome<Table> {
+  const table = findTable(ctx, ref);
+  if (!table.ok || tableStatus(table.value) === "ACTIVE") return table;
+  return fail("ResourceNotFoundException", `Requested resource not found: Table: ${table.value.name} not found`);
+}
+
+/** A table a control-plane change may touch: ResourceInUseException while it is CREATING or DELETING. */
+export function activeTable(ctx: CallContext, ref: string | undefined): Outcome<Table> {
+  const table = findTable(ctx, ref);
+  if (!table.ok) return table;
+  const status = tableStatus(table.value);
+  if (status === "ACTIVE") return table;
+  return fail(
+    "ResourceInUseException",
+    `Attempt to change a resource which is still in use: Table is being ${status === "CREATING" ? "created" : "deleted"}: ${table.value.name}`,
+  );
 }
 
 const DescribeTable: DynamoHandler = (ctx, input) => {

@@ -451,6 +451,32 @@ const dynamodb: Record<string, Entry> = {
   // The export ARN is arn:aws:dynamodb:<region>:<account>:table/<name>/export/<id>.
   DescribeExport: json((_, i) => checks(on("dynamodb:DescribeExport", field.str(i, "ExportArn")))),
   ListExports: star("dynamodb:ListExports"),
+  // ImportTable on the ARN of the table it creates; it reads the source as the caller (DynamoDB Developer Guide,
+  // "Requesting a table import": s3:GetObject and s3:ListBucket on the source; the CloudWatch Logs actions it
+  // also lists are not simulated).
+  ImportTable: json((r, i) => {
+    const creation = i.TableCreationParameters as JsonInput | undefined;
+    const source = i.S3BucketSource as JsonInput | undefined;
+    const bucket = source && field.str(source, "S3Bucket");
+    const prefix = (source && field.str(source, "S3KeyPrefix")) ?? "";
+    return checks(
+      on("dynamodb:ImportTable", creation && dynamoTable(r, field.str(creation, "TableName"))),
+      on("s3:ListBucket", bucket && s3BucketArn(bucket)),
+      on("s3:GetObject", bucket && s3ObjectArn(bucket, `${prefix}*`)),
+    );
+  }),
+  // The import ARN is arn:aws:dynamodb:<region>:<account>:table/<name>/import/<id>.
+  DescribeImport: json((_, i) => checks(on("dynamodb:DescribeImport", field.str(i, "ImportArn")))),
+  ListImports: star("dynamodb:ListImports"),
+  DeleteTable: onTable("dynamodb:DeleteTable"),
+  UpdateTimeToLive: onTable("dynamodb:UpdateTimeToLive"),
+  UpdateTable: onTable("dynamodb:UpdateTable"),
+  TagResource: json((_, i) => checks(on("dynamodb:TagResource", field.str(i, "ResourceArn")))),
+  UntagResource: json((_, i) => checks(on("dynamodb:UntagResource", field.str(i, "ResourceArn")))),
+  ListTagsOfResource: json((_, i) => checks(on("dynamodb:ListTagsOfResource", field.str(i, "ResourceArn")))),
+  PutItem: onTable("dynamodb:PutItem"),
+  GetItem: onTable("dynamodb:GetItem"),
+  DeleteItem: onTable("dynamodb:DeleteItem"),
 };
 
 // ---- ElastiCache: arn:aws:elasticache:<region>:<account>:{replicationgroup,cluster,snapshot,serverlesscache,

@@ -5,8 +5,8 @@
  */
 import { userInfo } from "node:os";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import type { ElastiCacheClient } from "@aws-sdk/client-elasticache";
 import type { EC2Client } from "@aws-sdk/client-ec2";
+import type { ElastiCacheClient } from "@aws-sdk/client-elasticache";
 import type { IAMClient } from "@aws-sdk/client-iam";
 import type { KMSClient } from "@aws-sdk/client-kms";
 import type { RDSClient } from "@aws-sdk/client-rds";

@@ -1,7 +1,17 @@
 import type { CommandIO, MetadataBearer } from "@smithy/types";
 
 /** The services hikkoshi talks to. Keys of the client factory and of the simulator's routing. */
-export type ServiceName = "sts" | "iam" | "kms" | "rds" | "ec2" | "s3" | "s3control" | "sns" | "dynamodb" | "elasticache";
+export type ServiceName =
+  | "sts"
+  | "iam"
+  | "kms"
+  | "rds"
+  | "ec2"
+  | "s3"
+  | "s3control"
+  | "sns"
+  | "dynamodb"
+  | "elasticache";
 
 /**
  * Any AWS SDK v3 command instance (e.g. `new DescribeDBSnapshotsCommand({...})`); `O` is inferred from

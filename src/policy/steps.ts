@@ -584,6 +584,90 @@ const DYNAMODB: Record<string, Permissions> = {
   ],
 };
 
+// ---- ElastiCache ----------------------------------------------------------------------------------
+
+const CACHE_READS = [
+  "elasticache:DescribeReplicationGroups",
+  "elasticache:DescribeCacheClusters",
+  "elasticache:DescribeServerlessCaches",
+  "elasticache:DescribeSnapshots",
+  "elasticache:DescribeServerlessCacheSnapshots",
+];
+
+function cacheArn(v: TaskView, type: string, name: string): string {
+  const spec = v.spec();
+  return `arn:aws:elasticache:${spec.region}:${spec.id}:${type}:${name}`;
+}
+
+/** This run's snapshots (`hk-*`) of the kind a task names (serverless or node-based). */
+function runSnapshots(v: TaskView, serverless: boolean): string {
+  return cacheArn(v, serverless ? "serverlesscachesnapshot" : "snapshot", "hk-*");
+}
+
+function isServerless(v: TaskView): boolean {
+  if (v.param("serverlessCache") !== undefined) return true;
+  const kind = v.param("kind");
+  if (kind === "serverless") return true;
+  // From a create-snapshot output: serverless when that task snapshots a serverless cache.
+  const r = v.ref(kind);
+  return r !== undefined && r.task.with.serverlessCache !== undefined;
+}
+
+const ELASTICACHE: Record<string, Permissions> = {
+  "elasticache.create-snapshot": (v) => {
+    const serverless = isServerless(v);
+    const snapshots = runSnapshots(v, serverless);
+    const group = v.known("replicationGroup");
+    const cluster = v.known("cacheCluster");
+    const source = serverless
+      ? cacheArn(v, "serverlesscache", v.known("serverlessCache") ?? "*")
+      : group !== undefined
+        ? cacheArn(v, "replicationgroup", group.toLowerCase())
+        : cacheArn(v, "cluster", (cluster ?? "*").toLowerCase());
+    const out = [
+      need(v.alias, CACHE_READS, ["*"]),
+      need(v.alias, ["elasticache:ListTagsForResource", "elasticache:AddTagsToResource"], [snapshots]),
+    ];
+    if (serverless) out.push(need(v.alias, ["elasticache:CreateServerlessCacheSnapshot"], [source, snapshots]));
+    else if (v.param("fromAutomated") === true)
+      out.push(need(v.alias, ["elasticache:CopySnapshot"], [cacheArn(v, "snapshot", "automatic.*"), snapshots]));
+    else out.push(need(v.alias, ["elasticache:CreateSnapshot"], [source, snapshots]));
+    return out;
+  },
+  "elasticache.export-snapshot": (v) => {
+    const serverless = isServerless(v);
+    const bucket = v.bucket(v.param("bucket"));
+    const a = arns(v.spec());
+    return [
+      need(v.alias, CACHE_READS, ["*"]),
+      serverless
+        ? need(v.alias, ["elasticache:ExportServerlessCacheSnapshot"], [runSnapshots(v, true)])
+        : need(v.alias, ["elasticache:CopySnapshot"], [runSnapshots(v, false)]),
+      // The plan's bucket checks and the wait's listing; CopySnapshot to S3 also asks for these two.
+      need(
+        v.alias,
+        ["s3:ListBucket", "s3:GetBucketLocation", "s3:GetBucketPolicy", "s3:GetBucketAcl"],
+        [a.bucket(bucket)],
+      ),
+      need(v.alias, ["s3:ListAllMyBuckets"], ["*"]),
+    ];
+  },
+  "elasticache.delete-snapshot": (v) => {
+    const serverless = isServerless(v);
+    return [
+      need(v.alias, CACHE_READS, ["*"]),
+      need(
+        v.alias,
+        [
+          "elasticache:ListTagsForResource",
+          serverless ? "elasticache:DeleteServerlessCacheSnapshot" : "elasticache:DeleteSnapshot",
+        ],
+        [runSnapshots(v, serverless)],
+      ),
+    ];
+  },
+};
+
 const NOTHING: Record<string, Permissions> = { manual: () => [], noop: () => [], sleep: () => [] };
 
 export const PERMISSIONS: Readonly<Record<string, Permissions>> = {
@@ -593,5 +677,6 @@ export const PERMISSIONS: Readonly<Record<string, Permissions>> = {
   ...S3,
   ...CLEANUP,
   ...DYNAMODB,
+  ...ELASTICACHE,
   ...NOTHING,
 };

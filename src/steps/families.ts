@@ -3,10 +3,21 @@
  * sections. A recipe names the family of everything it expands to (an Aurora move's primitives are
  * rds.* steps, but the resource is a cluster).
  */
-export type Family = "RDS" | "Aurora" | "EBS" | "AMI" | "S3" | "DynamoDB" | "KMS" | "cleanup" | "other";
+export type Family = "RDS" | "Aurora" | "EBS" | "AMI" | "S3" | "DynamoDB" | "ElastiCache" | "KMS" | "cleanup" | "other";
 
 /** The order families are listed in. */
-export const FAMILIES: readonly Family[] = ["RDS", "Aurora", "EBS", "AMI", "S3", "DynamoDB", "KMS", "cleanup", "other"];
+export const FAMILIES: readonly Family[] = [
+  "RDS",
+  "Aurora",
+  "EBS",
+  "AMI",
+  "S3",
+  "DynamoDB",
+  "ElastiCache",
+  "KMS",
+  "cleanup",
+  "other",
+];
 
 const BY_TYPE: Record<string, Family> = {
   "rds.move-cluster-snapshot": "Aurora",
@@ -22,6 +33,7 @@ const BY_PREFIX: Array<[string, Family]> = [
   ["ec2.", "EBS"],
   ["s3.", "S3"],
   ["dynamodb.", "DynamoDB"],
+  ["elasticache.", "ElastiCache"],
   ["kms.", "KMS"],
 ];
 

@@ -19,6 +19,10 @@ import { ec2MoveImage } from "./ec2/move-image.js";
 import { ec2MoveSnapshot } from "./ec2/move-snapshot.js";
 import { ec2ShareImage } from "./ec2/share-image.js";
 import { ec2ShareSnapshot } from "./ec2/share-snapshot.js";
+import { elasticacheCreateSnapshot } from "./elasticache/create-snapshot.js";
+import { elasticacheDeleteSnapshot } from "./elasticache/delete-snapshot.js";
+import { elasticacheExportSnapshot } from "./elasticache/export-snapshot.js";
+import { elasticacheMoveSnapshot } from "./elasticache/move-snapshot.js";
 import { kmsCreateKey } from "./kms/create-key.js";
 import { rdsCopySnapshot } from "./rds/copy-snapshot.js";
 import { rdsCreateSnapshot } from "./rds/create-snapshot.js";
@@ -76,6 +80,10 @@ export const builtinSteps: AnyStepDefinition[] = [
   dynamodbVerify,
   dynamodbDeleteTable,
   dynamodbMoveTable,
+  elasticacheCreateSnapshot,
+  elasticacheExportSnapshot,
+  elasticacheDeleteSnapshot,
+  elasticacheMoveSnapshot,
   cleanup,
   manual,
   noop,

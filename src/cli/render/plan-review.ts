@@ -42,6 +42,7 @@ const NOUNS: Record<Family, [string, string]> = {
   AMI: ["image", "images"],
   S3: ["bucket", "buckets"],
   DynamoDB: ["table", "tables"],
+  ElastiCache: ["cache", "caches"],
   KMS: ["key", "keys"],
   cleanup: ["cleanup step", "cleanup steps"],
   other: ["other step", "other steps"],

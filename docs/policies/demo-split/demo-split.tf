@@ -3,6 +3,33 @@
 # Account source (111111111111): attach to the role or user hikkoshi acts as there.
 data "aws_iam_policy_document" "hikkoshi_demo_split_source" {
   statement {
+    sid       = "HikkoshiDynamodb1"
+    effect    = "Allow"
+    actions   = [
+      "dynamodb:DeleteTable",
+      "dynamodb:DescribeContinuousBackups",
+      "dynamodb:DescribeTable",
+      "dynamodb:DescribeTimeToLive",
+      "dynamodb:ExportTableToPointInTime",
+      "dynamodb:ListTagsOfResource",
+      "dynamodb:Scan",
+      "dynamodb:UpdateContinuousBackups",
+    ]
+    resources = [
+      "arn:aws:dynamodb:ap-northeast-1:111111111111:table/staging-carts",
+      "arn:aws:dynamodb:ap-northeast-1:111111111111:table/staging-sessions",
+    ]
+  }
+  statement {
+    sid       = "HikkoshiDynamodb2"
+    effect    = "Allow"
+    actions   = ["dynamodb:DescribeExport"]
+    resources = [
+      "arn:aws:dynamodb:ap-northeast-1:111111111111:table/staging-carts/export/*",
+      "arn:aws:dynamodb:ap-northeast-1:111111111111:table/staging-sessions/export/*",
+    ]
+  }
+  statement {
     sid       = "HikkoshiEc21"
     effect    = "Allow"
     actions   = [
@@ -53,6 +80,11 @@ data "aws_iam_policy_document" "hikkoshi_demo_split_source" {
       "ec2:DescribeSnapshotAttribute",
       "ec2:DescribeSnapshots",
       "ec2:DescribeVolumes",
+      "elasticache:DescribeCacheClusters",
+      "elasticache:DescribeReplicationGroups",
+      "elasticache:DescribeServerlessCacheSnapshots",
+      "elasticache:DescribeServerlessCaches",
+      "elasticache:DescribeSnapshots",
       "kms:CreateKey",
       "kms:ListAliases",
       "kms:ListKeys",
@@ -67,6 +99,26 @@ data "aws_iam_policy_document" "hikkoshi_demo_split_source" {
       "s3:ListAllMyBuckets",
     ]
     resources = ["*"]
+  }
+  statement {
+    sid       = "HikkoshiElasticache1"
+    effect    = "Allow"
+    actions   = [
+      "elasticache:AddTagsToResource",
+      "elasticache:CopySnapshot",
+      "elasticache:DeleteSnapshot",
+      "elasticache:ListTagsForResource",
+    ]
+    resources = ["arn:aws:elasticache:ap-northeast-1:111111111111:snapshot:hk-*"]
+  }
+  statement {
+    sid       = "HikkoshiElasticache2"
+    effect    = "Allow"
+    actions   = ["elasticache:CreateSnapshot"]
+    resources = [
+      "arn:aws:elasticache:ap-northeast-1:111111111111:replicationgroup:staging-valkey",
+      "arn:aws:elasticache:ap-northeast-1:111111111111:snapshot:hk-*",
+    ]
   }
   statement {
     sid       = "HikkoshiKms1"
@@ -157,6 +209,7 @@ data "aws_iam_policy_document" "hikkoshi_demo_split_source" {
       "s3:GetObjectVersionTagging",
     ]
     resources = [
+      "arn:aws:s3:::example-prod-cache-exports/*",
       "arn:aws:s3:::example-staging-api-assets/*",
       "arn:aws:s3:::example-staging-api-backups/*",
       "arn:aws:s3:::example-staging-api-config/*",
@@ -190,6 +243,16 @@ data "aws_iam_policy_document" "hikkoshi_demo_split_source" {
   }
   statement {
     sid       = "HikkoshiS32"
+    effect    = "Allow"
+    actions   = [
+      "s3:AbortMultipartUpload",
+      "s3:PutObject",
+      "s3:PutObjectAcl",
+    ]
+    resources = ["arn:aws:s3:::staging-ddb-exports/*"]
+  }
+  statement {
+    sid       = "HikkoshiS33"
     effect    = "Allow"
     actions   = [
       "s3:DeleteBucket",
@@ -246,35 +309,62 @@ data "aws_iam_policy_document" "hikkoshi_demo_split_source" {
       "arn:aws:s3:::example-staging-web-uploads",
     ]
   }
+  statement {
+    sid       = "HikkoshiS34"
+    effect    = "Allow"
+    actions   = [
+      "s3:DeleteBucketPolicy",
+      "s3:GetBucketAcl",
+      "s3:GetBucketLocation",
+      "s3:GetBucketObjectLockConfiguration",
+      "s3:GetBucketPolicy",
+      "s3:GetBucketTagging",
+      "s3:GetEncryptionConfiguration",
+      "s3:ListBucket",
+      "s3:ListBucketMultipartUploads",
+      "s3:ListBucketVersions",
+      "s3:PutBucketPolicy",
+    ]
+    resources = ["arn:aws:s3:::example-prod-cache-exports"]
+  }
 }
 
 # Account target (222222222222): attach to the role or user hikkoshi acts as there.
 data "aws_iam_policy_document" "hikkoshi_demo_split_target" {
   statement {
-    sid       = "HikkoshiEc21"
+    sid       = "HikkoshiDynamodb1"
     effect    = "Allow"
     actions   = [
-      "ec2:CopyImage",
-      "ec2:CreateTags",
+      "dynamodb:DescribeContinuousBackups",
+      "dynamodb:DescribeTable",
+      "dynamodb:DescribeTimeToLive",
+      "dynamodb:ImportTable",
+      "dynamodb:ListTagsOfResource",
+      "dynamodb:Scan",
+      "dynamodb:TagResource",
+      "dynamodb:UpdateContinuousBackups",
+      "dynamodb:UpdateTable",
+      "dynamodb:UpdateTimeToLive",
     ]
     resources = [
-      "arn:aws:ec2:ap-northeast-1::image/*",
-      "arn:aws:ec2:ap-northeast-1::snapshot/*",
+      "arn:aws:dynamodb:ap-northeast-1:222222222222:table/staging-carts",
+      "arn:aws:dynamodb:ap-northeast-1:222222222222:table/staging-sessions",
     ]
   }
   statement {
-    sid       = "HikkoshiEc22"
+    sid       = "HikkoshiDynamodb2"
     effect    = "Allow"
-    actions   = [
-      "ec2:CopySnapshot",
-      "ec2:CreateTags",
+    actions   = ["dynamodb:DescribeImport"]
+    resources = [
+      "arn:aws:dynamodb:ap-northeast-1:222222222222:table/staging-carts/import/*",
+      "arn:aws:dynamodb:ap-northeast-1:222222222222:table/staging-sessions/import/*",
     ]
-    resources = ["arn:aws:ec2:ap-northeast-1::snapshot/*"]
   }
   statement {
     sid       = "HikkoshiAnyResource"
     effect    = "Allow"
     actions   = [
+      "dynamodb:ListImports",
       "ec2:DescribeImageAttribute",
       "ec2:DescribeImages",
       "ec2:DescribeSnapshotAttribute",
@@ -295,6 +385,27 @@ data "aws_iam_policy_document" "hikkoshi_demo_split_target" {
       "s3:ListAllMyBuckets",
     ]
     resources = ["*"]
+  }
+  statement {
+    sid       = "HikkoshiEc21"
+    effect    = "Allow"
+    actions   = [
+      "ec2:CopyImage",
+      "ec2:CreateTags",
+    ]
+    resources = [
+      "arn:aws:ec2:ap-northeast-1::image/*",
+      "arn:aws:ec2:ap-northeast-1::snapshot/*",
+    ]
+  }
+  statement {
+    sid       = "HikkoshiEc22"
+    effect    = "Allow"
+    actions   = [
+      "ec2:CopySnapshot",
+      "ec2:CreateTags",
+    ]
+    resources = ["arn:aws:ec2:ap-northeast-1::snapshot/*"]
   }
   statement {
     sid       = "HikkoshiIam1"
@@ -342,6 +453,19 @@ data "aws_iam_policy_document" "hikkoshi_demo_split_target" {
       "kms:ListResourceTags",
     ]
     resources = ["arn:aws:kms:ap-northeast-1:222222222222:key/*"]
+  }
+  statement {
+    sid       = "HikkoshiLogs1"
+    effect    = "Allow"
+    actions   = [
+      "logs:CreateLogGroup",
+      "logs:CreateLogStream",
+      "logs:DescribeLogGroups",
+      "logs:DescribeLogStreams",
+      "logs:PutLogEvents",
+      "logs:PutRetentionPolicy",
+    ]
+    resources = ["arn:aws:logs:ap-northeast-1:222222222222:log-group:/aws-dynamodb/*"]
   }
   statement {
     sid       = "HikkoshiRds1"
@@ -422,6 +546,7 @@ data "aws_iam_policy_document" "hikkoshi_demo_split_target" {
       "arn:aws:s3:::example-staging-web-static/*",
       "arn:aws:s3:::example-staging-web-thumbnails/*",
       "arn:aws:s3:::example-staging-web-uploads/*",
+      "arn:aws:s3:::staging-cache-seed/*",
     ]
   }
   statement {
@@ -640,6 +765,52 @@ data "aws_iam_policy_document" "hikkoshi_demo_split_target" {
       "s3:ListBucketVersions",
     ]
     resources = ["arn:aws:s3:::hikkoshi-manifests-222222222222"]
+  }
+  statement {
+    sid       = "HikkoshiS39"
+    effect    = "Allow"
+    actions   = [
+      "s3:GetBucketLocation",
+      "s3:GetBucketObjectLockConfiguration",
+      "s3:ListBucket",
+    ]
+    resources = ["arn:aws:s3:::example-prod-cache-exports"]
+  }
+  statement {
+    sid       = "HikkoshiS310"
+    effect    = "Allow"
+    actions   = [
+      "s3:GetBucketLocation",
+      "s3:GetBucketObjectLockConfiguration",
+      "s3:GetEncryptionConfiguration",
+      "s3:ListBucket",
+      "s3:ListBucketMultipartUploads",
+      "s3:ListBucketVersions",
+    ]
+    resources = ["arn:aws:s3:::staging-cache-seed"]
+  }
+  statement {
+    sid       = "HikkoshiS311"
+    effect    = "Allow"
+    actions   = [
+      "s3:GetObject",
+      "s3:ListBucket",
+    ]
+    resources = [
+      "arn:aws:s3:::staging-ddb-exports",
+      "arn:aws:s3:::staging-ddb-exports/*",
+    ]
+  }
+  statement {
+    sid       = "HikkoshiS312"
+    effect    = "Allow"
+    actions   = [
+      "s3:GetObject",
+      "s3:GetObjectTagging",
+      "s3:GetObjectVersion",
+      "s3:GetObjectVersionTagging",
+    ]
+    resources = ["arn:aws:s3:::example-prod-cache-exports/*"]
   }
   statement {
     sid       = "HikkoshiConditional1"

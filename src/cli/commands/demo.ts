@@ -117,7 +117,29 @@ function worldSummary(dump: WorldDump): string {
         );
       }
       for (const k of pending) lines.push(`    key ${k.aliases.join(", ") || k.id} pending deletion (cancellable)`);
+      lines.push(...dataSummary(dump, id, region));
     }
   }
   return lines.join("\n");
+}
+
+/** DynamoDB tables (and the ones deleted) and ElastiCache snapshots of one account and region. */
+function dataSummary(dump: WorldDump, account: string, region: string): string[] {
+  const lines: string[] = [];
+  const mine = (arn: string) => arn.split(":")[4] === account && arn.split(":")[3] === region;
+  const name = (arn: string) => arn.slice(arn.indexOf(":table/") + 7);
+  for (const t of dump.dynamodb?.tables.filter((x) => mine(x.arn)) ?? []) {
+    lines.push(
+      `    table ${name(t.arn).padEnd(38)} ${t.status.toLowerCase().padEnd(10)} ${t.itemCount} items, ${t.billingMode}${t.pitr ? ", PITR on" : ""}`,
+    );
+  }
+  for (const t of dump.dynamodb?.deletedTables.filter((x) => mine(x.arn)) ?? []) {
+    lines.push(`    table ${name(t.arn).padEnd(38)} deleted    (${t.itemCount} items, verified in the target first)`);
+  }
+  const cache = dump.elasticache?.regions[`${account}:${region}`];
+  for (const s of cache?.snapshots ?? []) {
+    if (s.source !== "manual") continue;
+    lines.push(`    cache snapshot ${s.name.padEnd(29)} ${s.status.padEnd(10)} of ${s.of}`);
+  }
+  return lines;
 }

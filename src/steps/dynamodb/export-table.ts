@@ -67,6 +67,7 @@ export const dynamodbExportTable = defineStep<DynamodbExportTableParams>({
     itemCount: "items exported",
     tableArn: "the exported table",
     dataPrefix: "key prefix of the export's data files (what dynamodb.import-table reads)",
+    sourcePitr: "whether PITR was on before this task (false when enablePitr turned it on)",
   },
   accountParams: { single: ["bucketAccount"] },
 
@@ -115,6 +116,8 @@ export const dynamodbExportTable = defineStep<DynamodbExportTableParams>({
     // A failed export is not retried under the same ClientToken (DynamoDB would return it again): each
     // failure moves the token on.
     const attempt = Number(ctx.progress?.exportAttempt ?? 0);
+    // Whether this task turned PITR on (kept across attempts): the import re-applies the source's own setting.
+    let enabledByUs = ctx.progress?.pitrEnabledByUs === true;
     let exportArn = savedString(ctx, "exportArn");
     if (!exportArn) {
       if (!(await pitrEnabled(ctx.aws, ctx.account.alias, params.table))) {
@@ -124,6 +127,8 @@ export const dynamodbExportTable = defineStep<DynamodbExportTableParams>({
             resource: params.table,
           });
         }
+        enabledByUs = true;
+        ctx.saveProgress({ exportAttempt: attempt, pitrEnabledByUs: true });
         await ctx.aws.mutate(
           ctx.account.alias,
           "dynamodb",
@@ -150,7 +155,7 @@ export const dynamodbExportTable = defineStep<DynamodbExportTableParams>({
       );
       exportArn = out.ExportDescription?.ExportArn;
       if (!exportArn) throw new HikkoshiError("AWS_UNEXPECTED", "ExportTableToPointInTime returned no export ARN");
-      ctx.saveProgress({ exportArn, exportAttempt: attempt });
+      ctx.saveProgress({ exportArn, exportAttempt: attempt, pitrEnabledByUs: enabledByUs });
     }
     const arn = exportArn;
     const done = await ctx.wait<ExportDescription>({
@@ -161,7 +166,7 @@ export const dynamodbExportTable = defineStep<DynamodbExportTableParams>({
           await ctx.aws.read(ctx.account.alias, "dynamodb", new dynamodb.DescribeExportCommand({ ExportArn: arn }))
         ).ExportDescription;
         if (d?.ExportStatus === "FAILED") {
-          ctx.saveProgress({ exportAttempt: attempt + 1 });
+          ctx.saveProgress({ exportAttempt: attempt + 1, pitrEnabledByUs: enabledByUs });
           throw new HikkoshiError("DYNAMODB_EXPORT_FAILED", `export of ${params.table} failed: ${d.FailureCode}`, {
             hint: "check that the bucket's policy lets this account write, and its owner is the one named; then resume (a new export starts)",
             resource: arn,
@@ -177,6 +182,7 @@ export const dynamodbExportTable = defineStep<DynamodbExportTableParams>({
       manifestKey: done.ExportManifest ?? "",
       itemCount: done.ItemCount ?? 0,
       tableArn: tableArn(ctx.account, params.table),
+      sourcePitr: !enabledByUs,
       dataPrefix: `${prefix ? `${prefix}/` : ""}AWSDynamoDB/${arn.slice(arn.lastIndexOf("/") + 1)}/data/`,
     };
   },

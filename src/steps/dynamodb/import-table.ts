@@ -39,6 +39,12 @@ export const dynamodbImportTableParams = z.strictObject({
     .min(1)
     .optional()
     .describe("KMS key of the step's account that encrypts the new table (default: the AWS owned key)."),
+  pitr: z
+    .boolean()
+    .optional()
+    .describe(
+      "PITR of the new table (default: the source's; the move passes what the source had before its export turned it on).",
+    ),
   applySettings: z
     .boolean()
     .default(true)
@@ -276,7 +282,8 @@ export const dynamodbImportTable = defineStep<DynamodbImportTableParams>({
       );
     }
     const newArn = done.TableArn ?? tableArn(ctx.account, name);
-    if (params.applySettings) await applySettings(ctx, name, newArn, captured.settings);
+    const settings = { ...captured.settings, ...(params.pitr !== undefined ? { pitr: params.pitr } : {}) };
+    if (params.applySettings) await applySettings(ctx, name, newArn, settings);
     else await applySettings(ctx, name, newArn, { pitr: false, deletionProtection: false, tags: {} });
     return {
       table: name,

@@ -74,6 +74,7 @@ export const dynamodbMoveTable = defineRecipe({
           sourceTable: w.table,
           bucket: w.bucket,
           dataPrefix: selfRef("export", "dataPrefix"),
+          pitr: selfRef("export", "sourcePitr"),
           ...(w.targetTable !== undefined ? { table: w.targetTable } : {}),
           ...(w.kmsKeyId !== undefined ? { kmsKeyId: w.kmsKeyId } : {}),
         },

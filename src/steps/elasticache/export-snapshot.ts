@@ -166,12 +166,15 @@ export const elasticacheExportSnapshot = defineStep<ElasticacheExportSnapshotPar
     // Look first: files already there (a resume) or an export in flight are waited for; a request is sent
     // only when no file exists and the snapshot is idle.
     const before = await exportedKeys(ctx.aws, ctx.account, params.bucket, prefix);
-    if (before.length === 0 && snap.status === "available") {
+    const ask = async () => {
       progress.requested = true;
       progress.exportAttempt = attempt;
       ctx.saveProgress(progress);
       await requestExport(ctx, params, kind, name);
-    }
+    };
+    if (before.length === 0 && snap.status === "available") await ask();
+    // A snapshot still being created cannot be exported yet (nobody can have asked): ask once it is available.
+    let awaitingSnapshot = before.length === 0 && snap.status === "creating";
     let availableSince: number | undefined;
     const keys = await ctx.wait<string[]>({
       what: `export of ${params.snapshot} to s3://${params.bucket}`,
@@ -181,6 +184,11 @@ export const elasticacheExportSnapshot = defineStep<ElasticacheExportSnapshotPar
         const found = await exportedKeys(ctx.aws, ctx.account, params.bucket, prefix);
         if (found.length >= snap.shards) return { done: true, value: found };
         const now = await describeSnapshot(ctx.aws, ctx.account, params.snapshot, kind);
+        if (awaitingSnapshot && now?.status === "available" && found.length === 0) {
+          awaitingSnapshot = false;
+          await ask();
+          return { done: false, message: "export requested" };
+        }
         if (now?.status === "available") {
           availableSince ??= ctx.clock.now();
           if (ctx.clock.now() - availableSince > SETTLE_GRACE_MS) {

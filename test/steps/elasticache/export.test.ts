@@ -5,6 +5,7 @@
  * with the export in flight or done and the checkpoint kept or lost, makes no second request; a serverless
  * snapshot exports with ExportServerlessCacheSnapshot.
  */
+import { CreateSnapshotCommand } from "@aws-sdk/client-elasticache";
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { afterEach, describe, expect, it } from "vitest";
 import { elasticacheExportSnapshot } from "../../../src/steps/elasticache/export-snapshot.js";
@@ -194,6 +195,40 @@ describe("elasticache.export-snapshot", () => {
     await h.run(elasticacheExportSnapshot, "source", params, "cache.export[carts]");
     expect(countOf(sim, "elasticache:ExportServerlessCacheSnapshot")).toBe(1);
     expect(countOf(sim, "elasticache:CopySnapshot")).toBe(0);
+  });
+
+  it("a serverless export in flight is waited for on resume, checkpoint kept or lost", async () => {
+    const { sim, h } = await startCacheWorld();
+    const task = "cache.export[carts]";
+    const params = elasticacheExportSnapshot.params.parse({
+      snapshot: "carts-base",
+      kind: "serverless",
+      bucket: ACL_BUCKET,
+    });
+    await expect(
+      elasticacheExportSnapshot.run(
+        {
+          ...h.runContext("source", task),
+          wait: async () => {
+            throw new Error("crash while waiting");
+          },
+        },
+        params,
+      ),
+    ).rejects.toThrow("crash while waiting");
+    h.progress.delete(task);
+    const out = await h.run(elasticacheExportSnapshot, "source", params, task);
+    expect(out.keys).toEqual(["carts-base-0001.rdb"]);
+    expect(countOf(sim, "elasticache:ExportServerlessCacheSnapshot")).toBe(1);
+  });
+
+  it("a snapshot still being created is exported once it is available", async () => {
+    const { sim, h, cache } = await startCacheWorld();
+    await cache.send(new CreateSnapshotCommand({ ReplicationGroupId: "legacy", SnapshotName: "fresh" }));
+    const out = await h.run(elasticacheExportSnapshot, "source", { snapshot: "fresh", bucket: POLICY_BUCKET }, TASK);
+    expect(out.keys).toEqual([`${h.runContext("source", TASK).name("x0")}-0001.rdb`]);
+    expect(countOf(sim, "elasticache:CopySnapshot")).toBe(1);
+    expect(sim.stats().errors).toEqual({});
   });
 
   it("a missing snapshot is named, and nothing is asked", async () => {

@@ -205,6 +205,9 @@ describe("elasticache.delete-snapshot", () => {
     const out = await h.run(elasticacheDeleteSnapshot, "source", { snapshot }, "cache.delete[sessions]");
     expect(out).toEqual({ deleted: snapshot });
     expect(countOf(sim, "elasticache:DeleteSnapshot")).toBe(1);
+    // A resume while it is still `deleting`: no second call (AWS would refuse it).
+    await h.run(elasticacheDeleteSnapshot, "source", { snapshot }, "cache.delete[sessions]");
+    expect(countOf(sim, "elasticache:DeleteSnapshot")).toBe(1);
     sim.advance(60_000);
     await expect(cache.send(new DescribeSnapshotsCommand({ SnapshotName: snapshot }))).rejects.toMatchObject({
       name: "SnapshotNotFoundFault",

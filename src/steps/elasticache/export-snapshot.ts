@@ -48,7 +48,12 @@ export type ElasticacheExportSnapshotParams = z.infer<typeof elasticacheExportSn
 /** After the snapshot is available again, how long files may still be on their way (virtual ms). */
 const SETTLE_GRACE_MS = 5 * 60_000;
 
+/**
+ * The export's own files: `<prefix>NNNN.rdb` exactly. Another export whose name starts with this one's
+ * (`carts-base-eu-0001.rdb` under the prefix `carts-base-`) is listed too, and must not count.
+ */
 async function exportedKeys(aws: AwsReader, account: AccountRef, bucket: string, prefix: string): Promise<string[]> {
+  const own = new RegExp(`^${prefix.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\d{4}\\.rdb$`);
   const keys: string[] = [];
   let token: string | undefined;
   do {
@@ -62,7 +67,7 @@ async function exportedKeys(aws: AwsReader, account: AccountRef, bucket: string,
         ...(token ? { ContinuationToken: token } : {}),
       }),
     );
-    for (const o of out.Contents ?? []) if (o.Key && /-\d{4}\.rdb$/.test(o.Key)) keys.push(o.Key);
+    for (const o of out.Contents ?? []) if (o.Key && own.test(o.Key)) keys.push(o.Key);
     token = out.NextContinuationToken;
   } while (token);
   return keys.sort();
@@ -110,6 +115,8 @@ export const elasticacheExportSnapshot = defineStep<ElasticacheExportSnapshotPar
           `bucket ${params.bucket} is in ${presence.region}, the cache in ${ctx.account.region}: ElastiCache exports only within the region`,
         ),
       );
+      // Its policy and ACL answer only in its own region (PermanentRedirect from here): nothing more to see.
+      return { ...base, summary };
     }
     const missing = await exportGrantMissing(ctx.aws, ctx.account, params.bucket);
     if (missing) {
@@ -159,12 +166,15 @@ export const elasticacheExportSnapshot = defineStep<ElasticacheExportSnapshotPar
     // Look first: files already there (a resume) or an export in flight are waited for; a request is sent
     // only when no file exists and the snapshot is idle.
     const before = await exportedKeys(ctx.aws, ctx.account, params.bucket, prefix);
-    if (before.length === 0 && snap.status === "available") {
+    const ask = async () => {
       progress.requested = true;
       progress.exportAttempt = attempt;
       ctx.saveProgress(progress);
       await requestExport(ctx, params, kind, name);
-    }
+    };
+    if (before.length === 0 && snap.status === "available") await ask();
+    // A snapshot still being created cannot be exported yet (nobody can have asked): ask once it is available.
+    let awaitingSnapshot = before.length === 0 && snap.status === "creating";
     let availableSince: number | undefined;
     const keys = await ctx.wait<string[]>({
       what: `export of ${params.snapshot} to s3://${params.bucket}`,
@@ -174,6 +184,11 @@ export const elasticacheExportSnapshot = defineStep<ElasticacheExportSnapshotPar
         const found = await exportedKeys(ctx.aws, ctx.account, params.bucket, prefix);
         if (found.length >= snap.shards) return { done: true, value: found };
         const now = await describeSnapshot(ctx.aws, ctx.account, params.snapshot, kind);
+        if (awaitingSnapshot && now?.status === "available" && found.length === 0) {
+          awaitingSnapshot = false;
+          await ask();
+          return { done: false, message: "export requested" };
+        }
         if (now?.status === "available") {
           availableSince ??= ctx.clock.now();
           if (ctx.clock.now() - availableSince > SETTLE_GRACE_MS) {

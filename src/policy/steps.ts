@@ -517,6 +517,8 @@ const DYNAMODB: Record<string, Permissions> = {
       ),
       ...(v.param("enablePitr") === true ? [need(v.alias, ["dynamodb:UpdateContinuousBackups"], [table])] : []),
       need(v.alias, ["dynamodb:DescribeExport"], [`${table}/export/*`]),
+      // ListExports has no resource-level permission; a resume looks for its own export with it.
+      need(v.alias, ["dynamodb:ListExports"], ["*"]),
       // The export writes with the caller's identity (the bucket's policy must admit it too).
       need(v.alias, ["s3:PutObject", "s3:AbortMultipartUpload", "s3:PutObjectAcl"], [arns(spec).objects(bucket)]),
     ];

@@ -1,15 +1,17 @@
 /**
  * dynamodb.export-table: ExportTableToPointInTime of a table into a bucket of the target account
  * (`S3BucketOwner`), waited with DescribeExport. Idempotent by construction: the ClientToken is this
- * run's and task's (DynamoDB returns the same export for the same token and parameters), the export ARN
- * is checkpointed right after the call and a resume waits for it. PITR is never enabled silently: the plan
- * blocks when it is off, unless `enablePitr: true`, which enables it (journaled) before exporting.
+ * run's and task's (DynamoDB returns the same export for the same token and parameters), the intent is
+ * checkpointed before the call and the export ARN right after it; a resume waits for a saved export, and
+ * after an intent without ARN looks for the export carrying our token (ListExports) before asking again.
+ * PITR is never enabled silently: the plan blocks when it is off, unless `enablePitr: true`, which enables
+ * it (journaled) before exporting.
  */
 import type { ExportDescription } from "@aws-sdk/client-dynamodb";
 import { z } from "zod";
 import { dynamodb } from "../../aws/sdk.js";
 import { HikkoshiError } from "../../core/errors.js";
-import { defineStep, type PlanResult } from "../define.js";
+import { type AwsReader, defineStep, type PlanResult } from "../define.js";
 import { describeValue, failed, known, planParams } from "../shared/plan.js";
 import { savedString } from "../shared/progress.js";
 import { describeTable, pitrEnabled, sourceFindings, tableArn } from "./tables.js";
@@ -54,6 +56,26 @@ export const dynamodbExportTableParams = z.strictObject({
 export type DynamodbExportTableParams = z.infer<typeof dynamodbExportTableParams>;
 
 const GB = 1e9;
+
+/** The export of `table` made with our ClientToken `token`, if DynamoDB has one. */
+async function ourExport(aws: AwsReader, alias: string, table: string, token: string): Promise<string | undefined> {
+  let next: string | undefined;
+  do {
+    const page = await aws.read(
+      alias,
+      "dynamodb",
+      new dynamodb.ListExportsCommand({ TableArn: table, ...(next ? { NextToken: next } : {}) }),
+    );
+    for (const s of page.ExportSummaries ?? []) {
+      if (!s.ExportArn) continue;
+      const d = (await aws.read(alias, "dynamodb", new dynamodb.DescribeExportCommand({ ExportArn: s.ExportArn })))
+        .ExportDescription;
+      if (d?.ClientToken === token) return d.ExportArn;
+    }
+    next = page.NextToken;
+  } while (next);
+  return undefined;
+}
 
 export const dynamodbExportTable = defineStep<DynamodbExportTableParams>({
   type: "dynamodb.export-table",
@@ -139,22 +161,32 @@ export const dynamodbExportTable = defineStep<DynamodbExportTableParams>({
           params.table,
         );
       }
-      const out = await ctx.aws.mutate(
-        ctx.account.alias,
-        "dynamodb",
-        new dynamodb.ExportTableToPointInTimeCommand({
-          TableArn: tableArn(ctx.account, params.table),
-          S3Bucket: params.bucket,
-          S3BucketOwner: owner.id,
-          ...(prefix ? { S3Prefix: prefix } : {}),
-          ExportFormat: params.format,
-          ClientToken: ctx.token(`export-${attempt}`),
-          ...(params.kmsKeyId ? { S3SseAlgorithm: "KMS" as const, S3SseKmsKeyId: params.kmsKeyId } : {}),
-        }),
-        params.table,
-      );
-      exportArn = out.ExportDescription?.ExportArn;
-      if (!exportArn) throw new HikkoshiError("AWS_UNEXPECTED", "ExportTableToPointInTime returned no export ARN");
+      const token = ctx.token(`export-${attempt}`);
+      // A request of this attempt may have reached DynamoDB before a crash lost its answer: look for it
+      // first (the ClientToken's idempotency lasts 8 hours only; a resume may come later, and a request
+      // sent again is one more call than needed).
+      if (ctx.progress?.exportRequested === attempt) {
+        exportArn = await ourExport(ctx.aws, ctx.account.alias, tableArn(ctx.account, params.table), token);
+      }
+      if (!exportArn) {
+        ctx.saveProgress({ exportRequested: attempt, exportAttempt: attempt, pitrEnabledByUs: enabledByUs });
+        const out = await ctx.aws.mutate(
+          ctx.account.alias,
+          "dynamodb",
+          new dynamodb.ExportTableToPointInTimeCommand({
+            TableArn: tableArn(ctx.account, params.table),
+            S3Bucket: params.bucket,
+            S3BucketOwner: owner.id,
+            ...(prefix ? { S3Prefix: prefix } : {}),
+            ExportFormat: params.format,
+            ClientToken: token,
+            ...(params.kmsKeyId ? { S3SseAlgorithm: "KMS" as const, S3SseKmsKeyId: params.kmsKeyId } : {}),
+          }),
+          params.table,
+        );
+        exportArn = out.ExportDescription?.ExportArn;
+        if (!exportArn) throw new HikkoshiError("AWS_UNEXPECTED", "ExportTableToPointInTime returned no export ARN");
+      }
       ctx.saveProgress({ exportArn, exportAttempt: attempt, pitrEnabledByUs: enabledByUs });
     }
     const arn = exportArn;

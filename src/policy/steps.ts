@@ -361,9 +361,10 @@ function copy(v: TaskView): Need[] {
   const dest = v.bucket(v.param("destinationBucket"));
   const owner = v.aliasParam("sourceAccount");
   const out: Need[] = [
-    // The copies read the source with this account's credentials (the grant-read statement admits it).
+    // The copies read the source with this account's credentials (the grant-read statement admits it); the
+    // plan looks at the source bucket itself (its Object Lock) as its owner, `sourceAccount` when given.
     need(v.alias, READ_VERSIONS, [arns(v.spec(owner)).objects(source)]),
-    need(v.alias, BUCKET_READS, [arns(v.spec(owner)).bucket(source)]),
+    need(owner, BUCKET_READS, [arns(v.spec(owner)).bucket(source)]),
     need(
       v.alias,
       [

@@ -323,6 +323,26 @@ describe("DynamoDB ImportTable under identity policies", () => {
                   Statement: [
                     { Effect: "Allow", Action: ["dynamodb:ImportTable", "s3:ListBucket"], Resource: "*" },
                     { Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::staging-landing/in/*" },
+                    {
+                      Effect: "Allow",
+                      Action: "logs:*",
+                      Resource: `arn:aws:logs:${REGION}:${STAGING}:log-group:/aws-dynamodb/*`,
+                    },
+                  ],
+                },
+              ],
+            },
+            {
+              name: "quiet",
+              policies: [
+                {
+                  Version: "2012-10-17",
+                  Statement: [
+                    {
+                      Effect: "Allow",
+                      Action: ["dynamodb:ImportTable", "s3:ListBucket", "s3:GetObject"],
+                      Resource: "*",
+                    },
                   ],
                 },
               ],
@@ -335,7 +355,7 @@ describe("DynamoDB ImportTable under identity policies", () => {
   });
   afterAll(() => enforced.close());
 
-  it("needs dynamodb:ImportTable on the new table plus s3:ListBucket and s3:GetObject on the source", async () => {
+  it("needs dynamodb:ImportTable on the new table, s3:ListBucket and s3:GetObject on the source, and its log group", async () => {
     const client = new DynamoDBClient({
       endpoint: enforced.url,
       region: REGION,
@@ -351,6 +371,14 @@ describe("DynamoDB ImportTable under identity policies", () => {
     const denied = await errorOf(client.send(input("elsewhere/")));
     expect(denied.name).toBe("AccessDeniedException");
     expect(denied.message).toContain("s3:GetObject on resource: arn:aws:s3:::staging-landing/elsewhere/*");
+    const noLogs = new DynamoDBClient({
+      endpoint: enforced.url,
+      region: REGION,
+      credentials: { accessKeyId: `AKSIM${STAGING}-quiet`, secretAccessKey: "x" },
+      maxAttempts: 1,
+    });
+    const unlogged = await errorOf(noLogs.send(input("in/")));
+    expect(unlogged.message).toContain("logs:CreateLogGroup on resource: arn:aws:logs:");
     const started = await client.send(input("in/"));
     expect(started.ImportTableDescription?.TableArn).toBe(importer);
   });

@@ -30,6 +30,36 @@ data "aws_iam_policy_document" "hikkoshi_demo_split_source" {
     ]
   }
   statement {
+    sid       = "HikkoshiAnyResource"
+    effect    = "Allow"
+    actions   = [
+      "dynamodb:ListExports",
+      "ec2:DescribeImageAttribute",
+      "ec2:DescribeImages",
+      "ec2:DescribeSnapshotAttribute",
+      "ec2:DescribeSnapshots",
+      "ec2:DescribeVolumes",
+      "elasticache:DescribeCacheClusters",
+      "elasticache:DescribeReplicationGroups",
+      "elasticache:DescribeServerlessCacheSnapshots",
+      "elasticache:DescribeServerlessCaches",
+      "elasticache:DescribeSnapshots",
+      "kms:CreateKey",
+      "kms:ListAliases",
+      "kms:ListKeys",
+      "kms:TagResource",
+      "rds:DescribeDBClusterSnapshotAttributes",
+      "rds:DescribeDBClusterSnapshots",
+      "rds:DescribeDBClusters",
+      "rds:DescribeDBInstances",
+      "rds:DescribeDBSnapshotAttributes",
+      "rds:DescribeDBSnapshots",
+      "rds:ListTagsForResource",
+      "s3:ListAllMyBuckets",
+    ]
+    resources = ["*"]
+  }
+  statement {
     sid       = "HikkoshiEc21"
     effect    = "Allow"
     actions   = [
@@ -70,35 +100,6 @@ data "aws_iam_policy_document" "hikkoshi_demo_split_source" {
       "ec2:ModifyImageAttribute",
     ]
     resources = ["arn:aws:ec2:ap-northeast-1::image/*"]
-  }
-  statement {
-    sid       = "HikkoshiAnyResource"
-    effect    = "Allow"
-    actions   = [
-      "ec2:DescribeImageAttribute",
-      "ec2:DescribeImages",
-      "ec2:DescribeSnapshotAttribute",
-      "ec2:DescribeSnapshots",
-      "ec2:DescribeVolumes",
-      "elasticache:DescribeCacheClusters",
-      "elasticache:DescribeReplicationGroups",
-      "elasticache:DescribeServerlessCacheSnapshots",
-      "elasticache:DescribeServerlessCaches",
-      "elasticache:DescribeSnapshots",
-      "kms:CreateKey",
-      "kms:ListAliases",
-      "kms:ListKeys",
-      "kms:TagResource",
-      "rds:DescribeDBClusterSnapshotAttributes",
-      "rds:DescribeDBClusterSnapshots",
-      "rds:DescribeDBClusters",
-      "rds:DescribeDBInstances",
-      "rds:DescribeDBSnapshotAttributes",
-      "rds:DescribeDBSnapshots",
-      "rds:ListTagsForResource",
-      "s3:ListAllMyBuckets",
-    ]
-    resources = ["*"]
   }
   statement {
     sid       = "HikkoshiElasticache1"
@@ -772,16 +773,6 @@ data "aws_iam_policy_document" "hikkoshi_demo_split_target" {
     actions   = [
       "s3:GetBucketLocation",
       "s3:GetBucketObjectLockConfiguration",
-      "s3:ListBucket",
-    ]
-    resources = ["arn:aws:s3:::example-prod-cache-exports"]
-  }
-  statement {
-    sid       = "HikkoshiS310"
-    effect    = "Allow"
-    actions   = [
-      "s3:GetBucketLocation",
-      "s3:GetBucketObjectLockConfiguration",
       "s3:GetEncryptionConfiguration",
       "s3:ListBucket",
       "s3:ListBucketMultipartUploads",
@@ -790,7 +781,7 @@ data "aws_iam_policy_document" "hikkoshi_demo_split_target" {
     resources = ["arn:aws:s3:::staging-cache-seed"]
   }
   statement {
-    sid       = "HikkoshiS311"
+    sid       = "HikkoshiS310"
     effect    = "Allow"
     actions   = [
       "s3:GetObject",
@@ -802,7 +793,7 @@ data "aws_iam_policy_document" "hikkoshi_demo_split_target" {
     ]
   }
   statement {
-    sid       = "HikkoshiS312"
+    sid       = "HikkoshiS311"
     effect    = "Allow"
     actions   = [
       "s3:GetObject",

@@ -427,6 +427,15 @@ const dynamoTable = (r: AuthzRequest, ref: string | undefined) =>
 const onTable = (action: string): Entry =>
   json((r, i) => checks(on(action, dynamoTable(r, field.str(i, "TableName")))));
 
+const IMPORT_LOGS = [
+  "logs:CreateLogGroup",
+  "logs:CreateLogStream",
+  "logs:DescribeLogGroups",
+  "logs:DescribeLogStreams",
+  "logs:PutLogEvents",
+  "logs:PutRetentionPolicy",
+];
+
 const dynamodb: Record<string, Entry> = {
   DescribeTable: onTable("dynamodb:DescribeTable"),
   DescribeTimeToLive: onTable("dynamodb:DescribeTimeToLive"),
@@ -451,9 +460,10 @@ const dynamodb: Record<string, Entry> = {
   // The export ARN is arn:aws:dynamodb:<region>:<account>:table/<name>/export/<id>.
   DescribeExport: json((_, i) => checks(on("dynamodb:DescribeExport", field.str(i, "ExportArn")))),
   ListExports: star("dynamodb:ListExports"),
-  // ImportTable on the ARN of the table it creates; it reads the source as the caller (DynamoDB Developer Guide,
-  // "Requesting a table import": s3:GetObject and s3:ListBucket on the source; the CloudWatch Logs actions it
-  // also lists are not simulated).
+  // ImportTable on the ARN of the table it creates; it reads the source as the caller and logs the lines it
+  // could not import in CloudWatch Logs, also as the caller (DynamoDB Developer Guide, "Requesting a table
+  // import": s3:GetObject and s3:ListBucket on the source; logs:CreateLogGroup, CreateLogStream,
+  // DescribeLogGroups, DescribeLogStreams, PutLogEvents, PutRetentionPolicy on its log group).
   ImportTable: json((r, i) => {
     const creation = i.TableCreationParameters as JsonInput | undefined;
     const source = i.S3BucketSource as JsonInput | undefined;
@@ -463,6 +473,9 @@ const dynamodb: Record<string, Entry> = {
       on("dynamodb:ImportTable", creation && dynamoTable(r, field.str(creation, "TableName"))),
       on("s3:ListBucket", bucket && s3BucketArn(bucket)),
       on("s3:GetObject", bucket && s3ObjectArn(bucket, `${prefix}*`)),
+      ...IMPORT_LOGS.map((action) =>
+        on(action, `arn:aws:logs:${r.region}:${r.account}:log-group:/aws-dynamodb/imports:*`),
+      ),
     );
   }),
   // The import ARN is arn:aws:dynamodb:<region>:<account>:table/<name>/import/<id>.

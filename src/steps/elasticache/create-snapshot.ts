@@ -16,6 +16,7 @@ import { savedString } from "../shared/progress.js";
 import { cacheFindings, cacheSummary } from "./findings.js";
 import {
   type CacheSnapshotView,
+  cacheName,
   describeCache,
   describeSnapshot,
   latestAutomated,
@@ -126,7 +127,7 @@ export const elasticacheCreateSnapshot = defineStep<ElasticacheCreateSnapshotPar
 
   async run(ctx, params) {
     const kind = kindOf(params);
-    const name = savedString(ctx, "snapshotName") ?? ctx.name();
+    const name = savedString(ctx, "snapshotName") ?? cacheName(ctx, "snapshot");
     const existing = await describeSnapshot(ctx.aws, ctx.account, name, kind);
     if (existing) {
       const tags = await resourceTags(ctx.aws, ctx.account.alias, existing.arn);

@@ -15,7 +15,7 @@ import { defineStep, type PlanResult } from "../define.js";
 import { bucketArn, bucketPresence } from "../s3/basics.js";
 import { describeValue, failed, known, planParams } from "../shared/plan.js";
 import { exportGrantMissing, grantStatement } from "./bucket-grant.js";
-import { type CacheSnapshotView, describeSnapshot, type SnapshotKind } from "./read.js";
+import { type CacheSnapshotView, cacheName, describeSnapshot, type SnapshotKind } from "./read.js";
 
 export const elasticacheExportSnapshotParams = z.strictObject({
   snapshot: z.string().min(1).describe("Snapshot to export (the snapshotName output of elasticache.create-snapshot)."),
@@ -151,7 +151,7 @@ export const elasticacheExportSnapshot = defineStep<ElasticacheExportSnapshotPar
     const progress: JsonObject = { ...(ctx.progress ?? {}) };
     const attempt = Number(progress.exportAttempt ?? 0);
     // A serverless export names its files after the snapshot; a node-based one after the export's name.
-    const name = kind === "serverless" ? params.snapshot : ctx.name(`x${attempt}`);
+    const name = kind === "serverless" ? params.snapshot : cacheName(ctx, `export-${attempt}`);
     const prefix = `${name}-`;
     const snap = await describeSnapshot(ctx.aws, ctx.account, params.snapshot, kind);
     if (!snap) {

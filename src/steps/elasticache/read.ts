@@ -236,3 +236,13 @@ export async function describeCache(
     authToken: false,
   };
 }
+
+/**
+ * A name of this run and task for a snapshot or an export: `hk-<run>-<16 hex>`. The run id stays a token
+ * (the cleanup step finds this run's files by it), and every such name of a run has the same length, so
+ * none is the beginning of another: the key prefix `<name>-` selects one export's files only.
+ */
+export function cacheName(ctx: { tags(): Record<string, string>; token(suffix?: string): string }, suffix: string) {
+  const run = ctx.tags()["hikkoshi:run"] ?? "run";
+  return `hk-${run}-${ctx.token(suffix).slice(3, 19)}`;
+}

@@ -5,10 +5,12 @@
  * with the export in flight or done and the checkpoint kept or lost, makes no second request; a serverless
  * snapshot exports with ExportServerlessCacheSnapshot.
  */
+
 import { CreateSnapshotCommand } from "@aws-sdk/client-elasticache";
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { afterEach, describe, expect, it } from "vitest";
 import { elasticacheExportSnapshot } from "../../../src/steps/elasticache/export-snapshot.js";
+import { cacheName } from "../../../src/steps/elasticache/read.js";
 import {
   ACL_BUCKET,
   blocking,
@@ -38,7 +40,7 @@ describe("elasticache.export-snapshot", () => {
     expect(plan.summary).toContain("2 .rdb files");
     expect(sim.stats().mutating).toBe(0);
 
-    const name = h.runContext("source", TASK).name("x0");
+    const name = cacheName(h.runContext("source", TASK), "export-0");
     const out = await h.run(elasticacheExportSnapshot, "source", params, TASK);
     const keys = [`${name}-0001.rdb`, `${name}-0002.rdb`];
     expect(out).toMatchObject({
@@ -174,8 +176,8 @@ describe("elasticache.export-snapshot", () => {
     h.progress.delete(TASK);
     const out = await h.run(elasticacheExportSnapshot, "source", params, TASK);
     expect(out.keys).toEqual([
-      `${h.runContext("source", TASK).name("x0")}-0001.rdb`,
-      `${h.runContext("source", TASK).name("x0")}-0002.rdb`,
+      `${cacheName(h.runContext("source", TASK), "export-0")}-0001.rdb`,
+      `${cacheName(h.runContext("source", TASK), "export-0")}-0002.rdb`,
     ]);
     expect(countOf(sim, "elasticache:CopySnapshot")).toBe(1);
     expect(sim.stats().errors).toEqual({});
@@ -226,7 +228,7 @@ describe("elasticache.export-snapshot", () => {
     const { sim, h, cache } = await startCacheWorld();
     await cache.send(new CreateSnapshotCommand({ ReplicationGroupId: "legacy", SnapshotName: "fresh" }));
     const out = await h.run(elasticacheExportSnapshot, "source", { snapshot: "fresh", bucket: POLICY_BUCKET }, TASK);
-    expect(out.keys).toEqual([`${h.runContext("source", TASK).name("x0")}-0001.rdb`]);
+    expect(out.keys).toEqual([`${cacheName(h.runContext("source", TASK), "export-0")}-0001.rdb`]);
     expect(countOf(sim, "elasticache:CopySnapshot")).toBe(1);
     expect(sim.stats().errors).toEqual({});
   });

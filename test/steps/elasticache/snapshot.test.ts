@@ -6,6 +6,7 @@
  * missing cache, fromAutomated without automated snapshots and an engine that cannot load the snapshot, and
  * changes nothing. Delete: only this run's snapshot, and a snapshot already gone is done without a call.
  */
+
 import {
   CreateSnapshotCommand,
   DescribeServerlessCacheSnapshotsCommand,
@@ -16,6 +17,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { taskTags } from "../../../src/engine/names.js";
 import { elasticacheCreateSnapshot } from "../../../src/steps/elasticache/create-snapshot.js";
 import { elasticacheDeleteSnapshot } from "../../../src/steps/elasticache/delete-snapshot.js";
+import { cacheName } from "../../../src/steps/elasticache/read.js";
 import { blocking, countOf, PROD, REGION, startCacheWorld, stopCacheWorld } from "./world.js";
 
 afterEach(stopCacheWorld);
@@ -25,7 +27,7 @@ const TASK = "cache.snapshot[sessions]";
 describe("elasticache.create-snapshot", () => {
   it("snapshots a 2-shard group once; a resume, checkpoint kept or lost, adopts it without a second call", async () => {
     const { sim, h, cache } = await startCacheWorld();
-    const name = h.runContext("source", TASK).name();
+    const name = cacheName(h.runContext("source", TASK), "snapshot");
     const out = await h.run(elasticacheCreateSnapshot, "source", { replicationGroup: "sessions" }, TASK);
     expect(out).toMatchObject({
       snapshotName: name,
@@ -73,13 +75,13 @@ describe("elasticache.create-snapshot", () => {
     ).rejects.toThrow("crash while waiting");
     h.progress.delete(TASK);
     const out = await h.run(elasticacheCreateSnapshot, "source", { replicationGroup: "sessions" }, TASK);
-    expect(out).toMatchObject({ snapshotName: ctx.name(), shards: 2 });
+    expect(out).toMatchObject({ snapshotName: cacheName(ctx, "snapshot"), shards: 2 });
     expect(countOf(sim, "elasticache:CreateSnapshot")).toBe(1);
   });
 
   it("refuses a snapshot of the task's name that is not ours, and creates nothing", async () => {
     const { sim, h, cache } = await startCacheWorld();
-    const name = h.runContext("source", TASK).name();
+    const name = cacheName(h.runContext("source", TASK), "snapshot");
     await cache.send(new CreateSnapshotCommand({ ReplicationGroupId: "sessions", SnapshotName: name }));
     await expect(
       h.run(elasticacheCreateSnapshot, "source", { replicationGroup: "sessions" }, TASK),
@@ -89,7 +91,7 @@ describe("elasticache.create-snapshot", () => {
     expect(h.progress.get(TASK)).toBeUndefined();
 
     // Tags of the same task in another run are not ours either.
-    const other = h.runContext("source", "cache.snapshot[legacy]").name();
+    const other = cacheName(h.runContext("source", "cache.snapshot[legacy]"), "snapshot");
     const foreign = Object.entries(taskTags("otherrun", "cache.snapshot[legacy]", "step-tests")).map(
       ([Key, Value]) => ({ Key, Value }),
     );
@@ -118,7 +120,11 @@ describe("elasticache.create-snapshot", () => {
       { replicationGroup: "sessions", fromAutomated: true },
       task,
     );
-    expect(out).toMatchObject({ snapshotName: h.runContext("source", task).name(), shards: 2, engine: "valkey" });
+    expect(out).toMatchObject({
+      snapshotName: cacheName(h.runContext("source", task), "snapshot"),
+      shards: 2,
+      engine: "valkey",
+    });
     expect(h.progress.get(task)).toMatchObject({ automatedSource: newest.SnapshotName });
     expect(countOf(sim, "elasticache:CopySnapshot")).toBe(1);
     expect(countOf(sim, "elasticache:CreateSnapshot")).toBe(0);
@@ -136,7 +142,7 @@ describe("elasticache.create-snapshot", () => {
   it("snapshots a serverless cache and a standalone cluster", async () => {
     const { sim, h, cache } = await startCacheWorld();
     const out = await h.run(elasticacheCreateSnapshot, "source", { serverlessCache: "carts" }, "cache.snapshot[carts]");
-    const name = h.runContext("source", "cache.snapshot[carts]").name();
+    const name = cacheName(h.runContext("source", "cache.snapshot[carts]"), "snapshot");
     expect(out).toMatchObject({
       snapshotName: name,
       snapshotArn: `arn:aws:elasticache:${REGION}:${PROD}:serverlesscachesnapshot:${name}`,

@@ -1,5 +1,5 @@
 /**
- * The proof of `hikkoshi policy`: the whole night (`runbooks/demo-split.yaml`, 517 tasks) runs on the
+ * The proof of `hikkoshi policy`: the whole night (`runbooks/demo-split.yaml`, 534 tasks) runs on the
  * simulator with identity-policy enforcement on and only the generated policies attached — the source's
  * caller, the target's role, the Batch Operations role — and every statement of them is needed: some call
  * of the run is allowed by that statement alone, so without it that call is refused (the simulator's

@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 /// <reference lib="dom.iterable" />
 /**
- * The morning report of the whole night (`demo --full`: 517 tasks, 29 buckets, databases, volumes, an AMI),
+ * The morning report of the whole night (`demo --full`: 534 tasks, 29 buckets, databases, volumes, an AMI, two tables, a cache),
  * loaded in a real browser — Debian's Chromium through puppeteer-core — with every request that would leave
  * the page refused and counted. The rendered DOM must show what the run store says: a row per bucket with
  * both verifies passed, every deletion under its tier, the key scheduled with its date, the approvals, and
@@ -46,7 +46,7 @@ beforeAll(async () => {
 describe("hikkoshi report of demo --full", () => {
   it("the report's data says what the night did", () => {
     expect(report.run.state).toBe("succeeded");
-    expect(report.run.counts.total).toBe(517);
+    expect(report.run.counts.total).toBe(534);
     expect(report.buckets).toHaveLength(29);
     for (const b of report.buckets) {
       expect(
@@ -56,11 +56,12 @@ describe("hikkoshi report of demo --full", () => {
       expect(b.copies, b.bucket).toHaveLength(2);
       expect(b.versions, b.bucket).toBeGreaterThan(0);
     }
-    // Tiers come from the plan the run started from: each source bucket is emptied and deleted (2 × 29);
+    // Tiers come from the plan the run started from: each source bucket is emptied and deleted (2 × 29), each
+    // source table deleted once verified (2);
     // the cleanup schedules the share key's deletion (reversible); the rest are this run's intermediates.
     const tiers = (t: string) => report.deletions.filter((d) => d.tier === t).map((d) => d.task);
-    expect(tiers("source")).toHaveLength(58);
-    expect(tiers("source").every((t) => /^bucket\.(empty|delete)-source\[/.test(t))).toBe(true);
+    expect(tiers("source")).toHaveLength(60);
+    expect(tiers("source").every((t) => /^(bucket\.(empty|delete)|table\.delete)-source\[/.test(t))).toBe(true);
     expect(tiers("unknown")).toEqual([]);
     expect(tiers("intermediate").length).toBeGreaterThan(0);
     expect(report.keysScheduled).toHaveLength(1);
@@ -68,7 +69,7 @@ describe("hikkoshi report of demo --full", () => {
     expect(report.people.some((p) => p.kind === "approval")).toBe(true);
     expect(report.people.some((p) => p.kind === "confirmation")).toBe(true);
     expect(report.resources.map((r) => r.family).sort()).toEqual(
-      expect.arrayContaining(["AMI", "Aurora", "EBS", "RDS"]),
+      expect.arrayContaining(["AMI", "Aurora", "EBS", "RDS", "DynamoDB", "ElastiCache"]),
     );
     // Waits are on the timeline: snapshots and copies becoming available, the bucket names.
     const waits = report.timeline.rows

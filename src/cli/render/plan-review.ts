@@ -169,7 +169,7 @@ export function renderPlanReview(plan: Plan, o: ReviewOptions): string[] {
   const cost = plan.tasks.reduce((sum, t) => sum + (t.estimate?.costUsd ?? 0), 0);
   const path = criticalPathSeconds(plan.tasks);
   lines.push(
-    `Time: ~${formatDuration(path * 1000)} on the critical path · cost ~$${cost.toFixed(2)} (S3 requests and jobs, DynamoDB exports, imports and scans; list prices are parameters)`,
+    `Time: ~${formatDuration(path * 1000)} on the critical path · cost ~$${cost.toFixed(2)} (S3 and DynamoDB at list prices, which are parameters)`,
   );
 
   const blocking = plan.tasks.flatMap((t) =>

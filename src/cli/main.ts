@@ -196,6 +196,11 @@ export function buildProgram(io: CliIO, setCode: (code: number) => void): Comman
     .option("--out-dir <dir>", "write one JSON file per document and a .tf file there")
     .option("--format <json|terraform>", "stdout format without --out-dir (default json)")
     .option("--param <k=v>", "override a param (repeatable)", collect)
+    .option(
+      "--notify <target>",
+      "the run's --notify targets: sns:<topic ARN> adds sns:Publish on it for the topic's account (repeatable)",
+      collect,
+    )
     .addHelpText("after", "\nExample:\n  hikkoshi policy runbooks/demo-split.yaml --out-dir policies/")
     .action(
       run((file: string, _o: unknown, cmd: Command) =>

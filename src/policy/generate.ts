@@ -97,8 +97,10 @@ function merge(needs: Need[]): Statement[] {
   ];
 }
 
-export function generatePolicies(runbook: Runbook): GeneratedPolicies {
+/** `extra`: needs that come from outside the runbook (the run's `--notify` topics). */
+export function generatePolicies(runbook: Runbook, extra: readonly Need[] = []): GeneratedPolicies {
   const perAccount = new Map<string, Need[]>();
+  for (const n of extra) perAccount.set(n.account, [...(perAccount.get(n.account) ?? []), n]);
   const keyPolicies: GeneratedPolicies["keyPolicies"] = {};
   let batchRole: GeneratedPolicies["batchRole"];
   const batchSources = new Set<string>();

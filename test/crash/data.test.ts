@@ -78,13 +78,15 @@ const POINTS: Point[] = [
     { at: `wait:poll@${T("import", t)}:1` },
     // The settings an import does not carry, re-applied to the copy.
     call("after", T("import", t), "dynamodb:TagResource"),
-    call("after", T("import", t), "dynamodb:UpdateContinuousBackups"),
     // The one-way door: the source deleted, its answer lost; the deletion checkpointed.
     call("after", T("delete-source", t), "dynamodb:DeleteTable"),
     { at: `progress:saved@${T("delete-source", t)}:1` },
   ]),
   // PITR enabled on the source that had it off, before its export.
   call("after", T("export", "staging-carts"), "dynamodb:UpdateContinuousBackups"),
+  // The settings of the copy of the table that had PITR on (the other's copy keeps it off, as its source
+  // had it before its export turned it on), TTL and stream.
+  call("after", T("import", "staging-sessions"), "dynamodb:UpdateContinuousBackups"),
   call("after", T("import", "staging-sessions"), "dynamodb:UpdateTimeToLive"),
   call("after", T("import", "staging-sessions"), "dynamodb:UpdateTable"),
   // The cache: the snapshot asked (name checkpointed first), inside its wait.
@@ -287,13 +289,13 @@ describe("DynamoDB and ElastiCache moves: crash and resume (CLI and simulator as
       expect.stringMatching(/^arn:aws:s3:::staging-cache-seed\/hk-.*-0001\.rdb$/),
       expect.stringMatching(/^arn:aws:s3:::staging-cache-seed\/hk-.*-0002\.rdb$/),
     ]);
-    // One call of each creating kind per table (PITR enabled on the one that had it off), the copy's
-    // settings, the deletes; the cache's snapshot, export, two file copies, grant and revoke, cleanups.
+    // One call of each creating kind per table (PITR enabled on the source that had it off, and on the copy
+    // of the one that had it on), the copy's settings, the deletes; the cache's snapshot, export, two file copies, grant and revoke, cleanups.
     expect(baseline.calls).toMatchObject({
       "dynamodb:ExportTableToPointInTime": 2,
       "dynamodb:ImportTable": 2,
       "dynamodb:DeleteTable": 2,
-      "dynamodb:UpdateContinuousBackups": 3,
+      "dynamodb:UpdateContinuousBackups": 2,
       "elasticache:CreateSnapshot": 1,
       "elasticache:CopySnapshot": 1,
       "elasticache:DeleteSnapshot": 1,

@@ -82,7 +82,7 @@ describe("hikkoshi report of demo --full", () => {
     const md = await cli("report", "--format", "md");
     expect(md.code, md.err).toBe(0);
     for (const b of report.buckets) expect(md.out).toContain(`| ${b.bucket} |`);
-    expect(md.out.match(/^\| loses source data or a name \|/gm)).toHaveLength(58);
+    expect(md.out.match(/^\| loses source data or a name \|/gm)).toHaveLength(60);
     expect(md.out).toContain("## Keys scheduled for deletion");
   });
 
@@ -158,7 +158,7 @@ describe("hikkoshi report of demo --full", () => {
       expect(dom.buckets.every((b) => b.verify === "passed")).toBe(true);
       expect(dom.engines).toBe(58);
       expect(dom.deletions).toEqual(report.deletions.map((d) => ({ task: d.task, tier: d.tier })));
-      expect(dom.deletions.filter((d) => d.tier === "source")).toHaveLength(58);
+      expect(dom.deletions.filter((d) => d.tier === "source")).toHaveLength(60);
       expect(dom.sourceRowsVisible).toBe(true);
       expect(dom.keys).toHaveLength(1);
       expect(dom.keys[0]).toContain(report.keysScheduled[0]!.deletionDate);

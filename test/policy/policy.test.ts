@@ -113,4 +113,34 @@ describe("hikkoshi policy", () => {
     expect(await main(["node", "hikkoshi", "policy", "runbooks/demo-split.yaml", "--format", "yaml"], io)).toBe(2);
     expect(out.join("\n")).toContain("expected json or terraform");
   });
+
+  it("--notify sns:<topic> adds sns:Publish on that topic for its account; a webhook or a foreign topic adds nothing or is refused", async () => {
+    const out: string[] = [];
+    const io = {
+      out: (t: string) => out.push(t),
+      err: (t: string) => out.push(t),
+      isTTY: false,
+      canPrompt: false,
+      cwd: REPO,
+      env: { PATH: process.env.PATH ?? "" },
+    };
+    const topic = "arn:aws:sns:ap-northeast-1:222222222222:migration-night";
+    const args = ["node", "hikkoshi", "policy", "runbooks/demo-split.yaml", "--notify", `sns:${topic}`];
+    expect(await main([...args, "--notify", "https://hooks.example.com/x"], io)).toBe(0);
+    const g = JSON.parse(out.join("\n")) as ReturnType<typeof generatePolicies>;
+    expect(allowed(g.accounts.target!.policy.Statement, "sns:Publish", topic)).toBe(true);
+    expect(allowed(g.accounts.source!.policy.Statement, "sns:Publish", topic)).toBe(false);
+    expect(JSON.stringify(demo())).not.toContain("sns:Publish");
+    out.length = 0;
+    const foreign = [
+      "node",
+      "hikkoshi",
+      "policy",
+      "runbooks/demo-split.yaml",
+      "--notify",
+      "sns:arn:aws:sns:ap-northeast-1:999999999999:x",
+    ];
+    expect(await main(foreign, io)).toBe(2);
+    expect(out.join("\n")).toContain("not one of the runbook's accounts");
+  });
 });

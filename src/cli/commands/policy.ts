@@ -9,12 +9,14 @@ import { generatePolicies, policyFiles, terraform } from "../../policy/generate.
 import { readRunbook } from "../app.js";
 import { EXIT } from "../exit-codes.js";
 import type { CliIO } from "../io.js";
+import { parseNotifyTargets } from "../notify/receivers.js";
 import type { GlobalOptions } from "../state-file.js";
 
 export interface PolicyOptions extends GlobalOptions {
   outDir?: string;
   format?: string;
   param?: string[];
+  notify?: string[];
 }
 
 export function policyCommand(io: CliIO, file: string, opts: PolicyOptions): number {
@@ -25,7 +27,11 @@ export function policyCommand(io: CliIO, file: string, opts: PolicyOptions): num
     });
   }
   const runbook = readRunbook(io, file, opts.param);
-  const g = generatePolicies(runbook);
+  // `run --notify sns:<topic>` publishes as the topic's account: the same values add that permission.
+  const publish = parseNotifyTargets(opts.notify ?? [], runbook).flatMap((r) =>
+    r.kind === "sns" ? [{ account: r.alias, actions: ["sns:Publish"], resources: [r.topicArn] }] : [],
+  );
+  const g = generatePolicies(runbook, publish);
   if (!opts.outDir) {
     io.out(format === "terraform" ? terraform(g).trimEnd() : JSON.stringify(g, null, 2));
     return EXIT.OK;

@@ -208,10 +208,13 @@ export function buildReport(input: ReportInput): Report {
     },
     timeline: { start, end: Math.max(end, start + 1), rows: [...rows.values()] },
     buckets: [...byResource]
-      .filter(([, ts]) => ts.some((t) => t.type === "s3.copy" || t.type === "s3.manifest"))
+      // A bucket moved (not the .rdb files a cache move carries through S3 steps).
+      .filter(
+        ([, ts]) => familyOfTask(ts[0]!) === "S3" && ts.some((t) => t.type === "s3.copy" || t.type === "s3.manifest"),
+      )
       .map(([resource, ts]) => bucketRow(resource, ts)),
     resources: [...byResource]
-      .filter(([, ts]) => ts.some((t) => /^(rds|ec2)\./.test(t.type)))
+      .filter(([, ts]) => ts.some((t) => /^(rds|ec2|dynamodb|elasticache)\./.test(t.type)))
       .map(([resource, ts]) => resourceRow(resource, familyOfTask(ts[0]!), ts)),
     deletions: deletions(tasks, planById, resourceOf),
     keysScheduled: tasks.flatMap((t) =>
@@ -326,18 +329,26 @@ function bucketRow(resource: string, ts: TaskRecord[]): BucketRow {
 
 function resourceRow(resource: string, family: Family, ts: TaskRecord[]): ResourceRow {
   const created = ts.find((t) => /create-snapshot$/.test(t.type) && t.outputs)?.outputs;
-  // The result is what the last copy made (in the target account, under its key).
-  const copies = ts.filter((t) => /copy-(snapshot|image)$/.test(t.type) && t.outputs);
+  // The result is what the last copy made (in the target account, under its key); a table's is its import,
+  // a cache's the .rdb files its export put in the target's bucket.
+  const copies = ts.filter((t) => /copy-(snapshot|image)$|^dynamodb\.import-table$/.test(t.type) && t.outputs);
   const last = copies[copies.length - 1]?.outputs;
+  const exported = ts.find((t) => t.type === "elasticache.export-snapshot" && t.outputs)?.outputs;
+  const files = Array.isArray(exported?.destinationArns) ? exported.destinationArns.length : undefined;
+  const bytes = num(created?.sizeBytes);
   const started = ts.map((t) => t.startedAt).filter((x): x is number => x !== undefined);
   const finished = ts.map((t) => t.finishedAt).filter((x): x is number => x !== undefined);
   return {
     resource,
     family,
     item: ts[0]?.itemKey ?? resource,
-    sourceSnapshot: str(created?.snapshotId),
-    result: str(last?.snapshotId) ?? str(last?.imageId),
-    sizeGb: num(created?.sizeGb) ?? num(last?.sizeGb),
+    sourceSnapshot: str(created?.snapshotId) ?? str(created?.snapshotName),
+    result:
+      str(last?.snapshotId) ??
+      str(last?.imageId) ??
+      str(last?.tableArn) ??
+      (files !== undefined ? `${files} .rdb file(s) in the target's bucket` : undefined),
+    sizeGb: num(created?.sizeGb) ?? num(last?.sizeGb) ?? (bytes !== undefined ? bytes / 1e9 : undefined),
     tasks: ts.length,
     succeeded: ts.filter((t) => t.status === "succeeded" || t.status === "skipped").length,
     failed: ts.filter((t) => t.status === "failed").length,
@@ -361,6 +372,7 @@ function deletions(
     const deleted = o
       ? (str(o.deleted) ??
         str(o.deregistered) ??
+        (str(o.tableArn) && t.type === "dynamodb.delete-table" ? `table ${str(o.table)}` : undefined) ??
         (str(o.bucket)
           ? `bucket ${str(o.bucket)}${num(o.deletedVersions) !== undefined ? ` (${fmtInt(num(o.deletedVersions))} versions, ${fmtInt(num(o.deletedMarkers))} markers)` : ""}`
           : undefined))

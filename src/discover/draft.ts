@@ -1,14 +1,17 @@
 /**
  * The runbook draft `hikkoshi discover` writes: the shape of runbooks/demo-split.yaml (a freeze, the share
- * and target keys, one recipe step per family over a `forEach` list, cleanup of the share key and of the
- * run's manifests, a restore check), with a comment on every finding. What discovery cannot know (the
- * target account, its buckets) is a `<fill in: …>` placeholder that validation reports until it is filled.
+ * and target keys, one recipe step per family over a `forEach` list — DynamoDB tables through
+ * dynamodb.move-table, ElastiCache caches through elasticache.move-snapshot, one step per kind of cache —,
+ * cleanup of the share key and of the run's manifests, a restore check), with a comment on every finding.
+ * What discovery cannot know (the target account, its buckets, the bucket a cache exports through) is a
+ * `<fill in: …>` placeholder that validation reports until it is filled.
  * Resources left out are listed as comments with the reason, so the draft is also the inventory's record.
  */
 
 import { formatBytes } from "../core/bytes.js";
 import type { AccountSpec } from "../runbook/types.js";
-import type { Bucket, Database, EbsVolume, Finding, Inventory, KeyInfo } from "./inventory.js";
+import { cacheSummary } from "../steps/elasticache/findings.js";
+import type { Bucket, Cache, Database, DynamoTable, EbsVolume, Finding, Inventory, KeyInfo } from "./inventory.js";
 
 export interface DraftOptions {
   name: string;
@@ -47,7 +50,7 @@ function findingText(f: Finding): string {
 }
 
 /** Findings the item's own line already says (its key is AWS managed: the recipe re-encrypts it). */
-const SAID_ON_THE_LINE = new Set(["AWS_MANAGED_KEY", "UNENCRYPTED"]);
+const SAID_ON_THE_LINE = new Set(["AWS_MANAGED_KEY", "UNENCRYPTED", "DYNAMODB_AWS_OWNED_KEY", "DYNAMODB_PITR_OFF"]);
 
 /** One list item with what it is on its line (aligned at `width`), findings above; left-out items commented out. */
 function item(id: string, what: string, findings: Finding[], included: boolean, width: number): string[] {
@@ -103,6 +106,35 @@ function bucketWhat(b: Bucket): string {
     .join(", ");
 }
 
+function tableWhat(t: DynamoTable): string {
+  return [
+    count(t.itemCount, "item"),
+    formatBytes(t.sizeBytes),
+    t.billingMode === "PROVISIONED" ? "provisioned" : "on demand",
+    t.pitr ? "PITR on" : "PITR off (the move turns it on for the export)",
+    t.stream ? `stream ${t.stream}` : "",
+    t.ttlAttribute ? `TTL on ${t.ttlAttribute}` : "",
+    t.gsis.length > 0 ? `GSIs ${t.gsis.join(", ")}` : "",
+    t.lsis.length > 0 ? `LSIs ${t.lsis.join(", ")}` : "",
+    t.replicas.length > 0 ? `replicas in ${t.replicas.join(", ")}` : "",
+    t.encryption === "KMS" ? `key ${keyName(t.key)}` : "AWS owned key (so is the copy's)",
+  ]
+    .filter(Boolean)
+    .join(", ");
+}
+
+function cacheWhat(c: Cache): string {
+  const summary = cacheSummary(c);
+  return [
+    summary.slice(c.id.length + 2, -1),
+    c.atRestEncryption ? "encrypted at rest" : "",
+    c.transitEncryption ? "in transit" : "",
+    c.authToken ? "AUTH" : "",
+  ]
+    .filter(Boolean)
+    .join(", ");
+}
+
 function accountBlock(alias: string, spec: DraftOptions["source"] & { id?: string; region?: string }): string[] {
   const lines = [`  ${alias}:`];
   lines.push(`    id: ${spec.id ? JSON.stringify(spec.id) : fill(`the ${alias} account's 12-digit id`)}`);
@@ -122,12 +154,21 @@ export function writeDraft(inv: Inventory, o: DraftOptions): string {
   const volumes = inv.volumes;
   const images = inv.images;
   const buckets = inv.buckets;
+  const tables = inv.dynamodbTables;
+  const cacheKinds = [
+    { kind: "replication-group", list: "replicationGroups", id: "cache", field: "replicationGroup" },
+    { kind: "cluster", list: "cacheClusters", id: "cache-cluster", field: "cacheCluster" },
+    { kind: "serverless", list: "serverlessCaches", id: "serverless-cache", field: "serverlessCache" },
+  ].map((k) => ({ ...k, caches: inv.caches.filter((c) => c.kind === k.kind) }));
+  const movingCacheKinds = cacheKinds.filter((k) => k.caches.some((c) => c.included));
   const moving = {
     db: dbs.some((d) => d.included),
     aurora: clusters.some((d) => d.included),
     volume: volumes.some((v) => v.included),
     ami: images.some((i) => i.included),
     bucket: buckets.some((b) => b.included),
+    table: tables.some((t) => t.included),
+    cache: movingCacheKinds.length > 0,
   };
   const snapshots = moving.db || moving.aurora || moving.volume || moving.ami;
   const needsBatchRole = buckets.some(
@@ -152,7 +193,7 @@ export function writeDraft(inv: Inventory, o: DraftOptions): string {
   out.push(
     "version: 1",
     `name: ${o.name}`,
-    `description: ${JSON.stringify(`Move ${[moving.db || moving.aurora ? "databases" : "", moving.volume ? "EBS volumes" : "", moving.ami ? "AMIs" : "", moving.bucket ? "S3 buckets (names kept)" : ""].filter(Boolean).join(", ") || "nothing yet"} from ${inv.account.id} to the target account (drafted by hikkoshi discover).`)}`,
+    `description: ${JSON.stringify(`Move ${[moving.db || moving.aurora ? "databases" : "", moving.volume ? "EBS volumes" : "", moving.ami ? "AMIs" : "", moving.bucket ? "S3 buckets (names kept)" : "", moving.table ? "DynamoDB tables" : "", moving.cache ? "ElastiCache data (as .rdb files)" : ""].filter(Boolean).join(", ") || "nothing yet"} from ${inv.account.id} to the target account (drafted by hikkoshi discover).`)}`,
     "",
     "accounts:",
     ...accountBlock("source", { ...o.source, id: inv.account.id, region: inv.account.region }),
@@ -210,11 +251,40 @@ export function writeDraft(inv: Inventory, o: DraftOptions): string {
     buckets.map((b) => item(b.name, bucketWhat(b), b.findings, b.included, width(buckets.map((x) => x.name)))),
     "every bucket found is left out",
   );
-  if (moving.bucket) {
+  list(
+    "tables",
+    tables.map((t) => item(t.name, tableWhat(t), t.findings, t.included, width(tables.map((x) => x.name)))),
+    "every table found is left out",
+  );
+  for (const k of cacheKinds) {
+    list(
+      k.list,
+      k.caches.map((c) => item(c.id, cacheWhat(c), c.findings, c.included, width(k.caches.map((x) => x.id)))),
+      `every ${k.kind === "cluster" ? "standalone cluster" : k.kind === "serverless" ? "serverless cache" : "replication group"} found is left out`,
+    );
+  }
+  if (moving.cache) {
+    const candidates = inv.cacheExportBuckets;
+    out.push(
+      ...comment(
+        "  ",
+        `a bucket of the source account in ${inv.account.region} that ElastiCache may write the snapshots' .rdb files into (its policy allows ${inv.account.region}.elasticache-snapshot.amazonaws.com; the plan gives the statement when it does not). ${candidates.length > 0 ? `Buckets of this account that already allow it: ${candidates.join(", ")}` : "No bucket of this account allows it yet"}`,
+      ),
+      `  cacheExportBucket: ${fill(`a bucket of the source account in ${inv.account.region} that ElastiCache may export into`)}`,
+      ...comment(
+        "  ",
+        "an existing bucket of the target account the .rdb files are copied into (its new cache's snapshot_arns)",
+      ),
+      `  cacheTargetBucket: ${fill("a bucket of the target account for the caches' .rdb files")}`,
+    );
+  }
+  if (moving.bucket || moving.cache) {
     out.push(
       ...comment("  ", "an existing bucket of the target account for manifests, completion reports and verify reports"),
       `  manifestBucket: ${fill("a bucket of the target account for manifests and reports")}`,
     );
+  }
+  if (moving.bucket) {
     if (needsBatchRole) {
       out.push(
         ...comment(
@@ -234,7 +304,7 @@ export function writeDraft(inv: Inventory, o: DraftOptions): string {
     "    with:",
     "      instructions: |",
     "        Stop every writer to what moves (services, jobs, replication into these buckets).",
-    "        Approve once nothing writes to the databases, volumes and buckets below.",
+    "        Approve once nothing writes to what is listed below.",
   ]);
   const keyAlias = `hikkoshi/${o.name}`;
   if (snapshots) {
@@ -302,6 +372,56 @@ export function writeDraft(inv: Inventory, o: DraftOptions): string {
       "      nameWaitTimeout: 72h",
     ]);
   }
+  if (moving.table) {
+    const pitrOff = tables.filter((t) => t.included && !t.pitr).map((t) => t.name);
+    step([
+      "  - id: table",
+      "    type: dynamodb.move-table",
+      "    forEach: ${{ params.tables }}",
+      "    needs: [freeze]",
+      "    description: export (point in time) into the target's bucket → import with keys, indexes and settings → verify every item",
+      "    with:",
+      "      from: source",
+      "      to: target",
+      "      table: ${{ item }}",
+      ...comment(
+        "      ",
+        "an existing bucket of the target account the exports are written to: its policy must let the source account write (s3:PutObject, s3:AbortMultipartUpload); the export files stay in it",
+      ),
+      `      bucket: ${fill("a bucket of the target account for the tables' exports")}`,
+      ...(pitrOff.length > 0
+        ? [
+            ...comment(
+              "      ",
+              `point-in-time recovery is off for ${pitrOff.join(", ")}: an export needs it. enablePitr: true turns it on before the export (journaled; billed while it stays on) and the copy gets the source's own setting; or turn it on yourself and remove this line`,
+            ),
+            "      enablePitr: true",
+          ]
+        : []),
+      ...comment(
+        "      ",
+        "deleteSource: true deletes each source table once its verify passed (confirmed before it acts, irreversible); the draft keeps them",
+      ),
+      "      deleteSource: false",
+    ]);
+  }
+  for (const k of movingCacheKinds) {
+    step([
+      `  - id: ${k.id}`,
+      "    type: elasticache.move-snapshot",
+      `    forEach: \${{ params.${k.list} }}`,
+      "    needs: [freeze]",
+      "    description: snapshot → .rdb files (one per shard) in the export bucket → copied into the target's bucket, to seed its new cache (snapshot_arns)",
+      "    with:",
+      "      from: source",
+      "      to: target",
+      `      ${k.field}: \${{ item }}`,
+      "      exportBucket: ${{ params.cacheExportBucket }}",
+      "      targetBucket: ${{ params.cacheTargetBucket }}",
+      "      manifestBucket: ${{ params.manifestBucket }}",
+      "      cleanup: true                 # this run's snapshot and exported files in source, once the copies are verified",
+    ]);
+  }
   const snapshotSteps = (["db", "aurora", "volume", "ami"] as const).filter((s) => moving[s]);
   if (snapshots) {
     step([
@@ -315,18 +435,24 @@ export function writeDraft(inv: Inventory, o: DraftOptions): string {
       "      keyDeletionWindowDays: 30",
     ]);
   }
-  if (moving.bucket) {
+  const manifestSteps = [...(moving.bucket ? ["bucket"] : []), ...movingCacheKinds.map((k) => k.id)];
+  if (manifestSteps.length > 0) {
     step([
       "  - id: tidy-manifests",
       "    type: cleanup",
       "    account: target",
-      "    needs: [bucket]",
-      "    description: this run's manifests and reports, once every bucket is verified",
+      `    needs: [${manifestSteps.join(", ")}]`,
+      "    description: this run's manifests and reports, once every copy is verified",
       "    with:",
       '      runObjects: ["${{ params.manifestBucket }}"]',
     ]);
   }
-  const everything = [...snapshotSteps, ...(moving.bucket ? ["bucket"] : [])];
+  const everything = [
+    ...snapshotSteps,
+    ...(moving.bucket ? ["bucket"] : []),
+    ...(moving.table ? ["table"] : []),
+    ...movingCacheKinds.map((k) => k.id),
+  ];
   step([
     "  - id: restore-check",
     "    type: manual",
@@ -336,6 +462,9 @@ export function writeDraft(inv: Inventory, o: DraftOptions): string {
     "      instructions: |",
     "        Restore the databases from the copied snapshots and launch from the copied AMIs and volumes",
     "        with Terraform in the target account, point the environment at them and run the smoke tests.",
+    ...(moving.cache
+      ? ["        Create each new cache seeded from its .rdb files in the target's bucket (snapshot_arns)."]
+      : []),
     "        Approve when it works.",
   ]);
   while (out[out.length - 1] === "") out.pop();

@@ -4,13 +4,19 @@
  * command is refused before it is sent), as plan's is. Every resource comes with its findings: why it is
  * left out of the draft, or what the operator must know about moving it.
  */
+import type { TableDescription } from "@aws-sdk/client-dynamodb";
 import type { Image, Snapshot, Volume } from "@aws-sdk/client-ec2";
 import type { KeyMetadata } from "@aws-sdk/client-kms";
 import type { DBCluster, DBInstance } from "@aws-sdk/client-rds";
 import { awsCategory } from "../aws/errors.js";
-import { ec2, kms, rds, s3 } from "../aws/sdk.js";
+import { dynamodb, ec2, elasticache, kms, rds, s3 } from "../aws/sdk.js";
 import { errorMessage } from "../core/errors.js";
 import type { AccountRef, AwsReader, Precondition } from "../steps/define.js";
+import { billingOf, encryptionFinding, lsiFinding } from "../steps/dynamodb/import-table.js";
+import { captureSettings, describeTable, sourceFindings } from "../steps/dynamodb/tables.js";
+import { exportGrantMissing } from "../steps/elasticache/bucket-grant.js";
+import { cacheFindings } from "../steps/elasticache/findings.js";
+import { type CacheView, describeCache, resourceTags } from "../steps/elasticache/read.js";
 import { describeKey, isAwsManaged, namesAwsManagedAlias } from "../steps/kms/keys.js";
 import { bucketTags, regionOfConstraint } from "../steps/s3/basics.js";
 import { readBucketConfig } from "../steps/s3/bucket/config.js";
@@ -85,6 +91,31 @@ export interface Bucket extends Resource {
   complete: boolean;
 }
 
+export interface DynamoTable extends Resource {
+  status: string;
+  itemCount: number;
+  sizeBytes: number;
+  billingMode: "PAY_PER_REQUEST" | "PROVISIONED";
+  /** Point-in-time recovery: an export needs it (the move can turn it on: `enablePitr`). */
+  pitr: boolean;
+  /** The stream's view type, when the table has a stream. */
+  stream?: string;
+  ttlAttribute?: string;
+  deletionProtection: boolean;
+  gsis: string[];
+  lsis: string[];
+  /** Regions of a global table's replicas (this one's included, as DynamoDB lists them). */
+  replicas: string[];
+  /** "AWS owned" (DynamoDB's default) or a KMS key, judged like the others. */
+  encryption: "AWS owned" | "KMS";
+  key?: KeyInfo;
+}
+
+/** A replication group, a standalone cluster (not a member of a group) or a serverless cache. */
+export interface Cache extends Resource, CacheView {
+  key?: KeyInfo;
+}
+
 export interface Inventory {
   account: { alias: string; id: string; arn: string; region: string };
   selection: Selection;
@@ -93,6 +124,13 @@ export interface Inventory {
   volumes: EbsVolume[];
   images: Ami[];
   buckets: Bucket[];
+  dynamodbTables: DynamoTable[];
+  caches: Cache[];
+  /**
+   * Buckets of the account's region whose policy or ACL already lets ElastiCache write an export (read only
+   * when a cache moves): candidates for elasticache.move-snapshot's exportBucket.
+   */
+  cacheExportBuckets: string[];
   /** Every KMS key a resource uses, once. */
   keys: KeyInfo[];
   /** Reads that failed (missing permission, …): the inventory is partial where they say. */
@@ -446,9 +484,154 @@ async function describeBucket(o: DiscoverOptions, row: Bucket, judge: (ref: stri
   row.complete = sample.complete;
 }
 
+async function dynamodbTables(o: DiscoverOptions, judge: (ref: string) => Promise<KeyInfo>) {
+  const { aws, account } = o;
+  const names = await pages<string>(async (ExclusiveStartTableName) => {
+    const out = await aws.read(account.alias, "dynamodb", new dynamodb.ListTablesCommand({ ExclusiveStartTableName }));
+    return {
+      items: out.TableNames ?? [],
+      ...(out.LastEvaluatedTableName ? { next: out.LastEvaluatedTableName } : {}),
+    };
+  });
+  const rows: DynamoTable[] = [];
+  for (const name of names) {
+    o.progress?.(`table ${name}`);
+    const t: TableDescription | undefined = await describeTable(aws, account.alias, name);
+    // Gone between the listing and the describe (a deletion that finished).
+    if (!t) continue;
+    const settings = await captureSettings(aws, account.alias, t);
+    const kmsArn = t.SSEDescription?.Status === "ENABLED" ? t.SSEDescription.KMSMasterKeyArn : undefined;
+    const key = kmsArn ? await judge(kmsArn) : undefined;
+    const findings: Finding[] = [];
+    const status = t.TableStatus ?? "ACTIVE";
+    if (status === "DELETING" || status === "ARCHIVING" || status === "ARCHIVED") {
+      findings.push({
+        level: "excluded",
+        code: "DYNAMODB_TABLE_NOT_ACTIVE",
+        message: `table ${name} is ${status.toLowerCase()}: there is nothing to export`,
+      });
+    }
+    for (const p of [...sourceFindings(t), lsiFinding(t), encryptionFinding(t, undefined)]) {
+      if (p) findings.push(fromPrecondition(p));
+    }
+    if (!settings.pitr) {
+      findings.push({
+        level: "note",
+        code: "DYNAMODB_PITR_OFF",
+        message: `point-in-time recovery is off for ${name}: an export needs it, so the draft sets enablePitr: true (the move turns it on, billed while it stays on; the copy gets the source's own setting)`,
+      });
+    }
+    rows.push({
+      id: name,
+      name,
+      tags: settings.tags,
+      status,
+      itemCount: t.ItemCount ?? 0,
+      sizeBytes: t.TableSizeBytes ?? 0,
+      billingMode: billingOf(t),
+      pitr: settings.pitr,
+      ...(settings.streamViewType ? { stream: settings.streamViewType } : {}),
+      ...(settings.ttlAttribute ? { ttlAttribute: settings.ttlAttribute } : {}),
+      deletionProtection: settings.deletionProtection,
+      gsis: (t.GlobalSecondaryIndexes ?? []).map((g) => g.IndexName ?? ""),
+      lsis: (t.LocalSecondaryIndexes ?? []).map((l) => l.IndexName ?? ""),
+      replicas: (t.Replicas ?? []).map((r) => r.RegionName ?? ""),
+      encryption: kmsArn ? "KMS" : "AWS owned",
+      ...(key ? { key } : {}),
+      findings,
+      included: !findings.some((f) => f.level === "excluded"),
+    });
+  }
+  return rows;
+}
+
+async function caches(o: DiscoverOptions, judge: (ref: string) => Promise<KeyInfo>) {
+  const { aws, account } = o;
+  const groups = await pages<string>(async (Marker) => {
+    const out = await aws.read(
+      account.alias,
+      "elasticache",
+      new elasticache.DescribeReplicationGroupsCommand({ Marker }),
+    );
+    return {
+      items: (out.ReplicationGroups ?? []).map((g) => g.ReplicationGroupId ?? "").filter(Boolean),
+      ...(out.Marker ? { next: out.Marker } : {}),
+    };
+  });
+  const clusters = await pages<string>(async (Marker) => {
+    const out = await aws.read(
+      account.alias,
+      "elasticache",
+      new elasticache.DescribeCacheClustersCommand({ ShowCacheClustersNotInReplicationGroups: true, Marker }),
+    );
+    return {
+      items: (out.CacheClusters ?? [])
+        .filter((c) => !c.ReplicationGroupId)
+        .map((c) => c.CacheClusterId ?? "")
+        .filter(Boolean),
+      ...(out.Marker ? { next: out.Marker } : {}),
+    };
+  });
+  const serverless = await pages<string>(async (NextToken) => {
+    const out = await aws.read(
+      account.alias,
+      "elasticache",
+      new elasticache.DescribeServerlessCachesCommand({ NextToken }),
+    );
+    return {
+      items: (out.ServerlessCaches ?? []).map((c) => c.ServerlessCacheName ?? "").filter(Boolean),
+      ...(out.NextToken ? { next: out.NextToken } : {}),
+    };
+  });
+  const rows: Cache[] = [];
+  const sources = [
+    ...groups.map((replicationGroup) => ({ replicationGroup })),
+    ...clusters.map((cacheCluster) => ({ cacheCluster })),
+    ...serverless.map((serverlessCache) => ({ serverlessCache })),
+  ];
+  for (const source of sources) {
+    // The steps' own reader: the same view (engine, version, shards, nodes, encryption) their plan shows.
+    const view = await describeCache(aws, account, source);
+    if (!view) continue;
+    o.progress?.(`cache ${view.id}`);
+    const tags = view.arn ? await resourceTags(aws, account.alias, view.arn) : {};
+    const key = view.kmsKeyId ? await judge(view.kmsKeyId) : undefined;
+    const findings = cacheFindings(view, {}).map(fromPrecondition);
+    rows.push({
+      ...view,
+      name: view.id,
+      tags,
+      ...(key ? { key } : {}),
+      findings,
+      included: !findings.some((f) => f.level === "excluded"),
+    });
+  }
+  return rows;
+}
+
+/** Buckets of the region ElastiCache may already export into (the export step's own check). */
+async function exportBuckets(o: DiscoverOptions, rows: Bucket[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const b of rows) {
+    if (b.region !== o.account.region) continue;
+    try {
+      if ((await exportGrantMissing(o.aws, o.account, b.name)) === undefined) out.push(b.name);
+    } catch (err) {
+      if (awsCategory(err) !== "access-denied") throw err;
+    }
+  }
+  return out;
+}
+
+/**
+ * Warnings of the plan that discovery only notes: they hold for every such resource and the draft's line
+ * says them anyway (the copy is on the AWS owned key like the source; the target's cache must run the same engine or newer).
+ */
+const NOTED = new Set(["DYNAMODB_AWS_OWNED_KEY", "ELASTICACHE_TARGET_ENGINE"]);
+
 function fromPrecondition(p: Precondition): Finding {
   return {
-    level: p.severity === "error" ? "excluded" : "warning",
+    level: p.severity === "error" ? "excluded" : NOTED.has(p.code) ? "note" : "warning",
     code: p.code,
     message: p.message,
     ...(p.hint ? { hint: p.hint } : {}),
@@ -475,6 +658,8 @@ export async function discover(o: DiscoverOptions): Promise<Inventory> {
   });
   const disks = await guarded("EBS volumes and AMIs", () => ebs(o, keys.judge), { volumes: [], images: [] });
   const s3rows = await guarded("S3 buckets", () => buckets(o, keys.judge, problems), [] as Bucket[]);
+  const tables = await guarded("DynamoDB tables", () => dynamodbTables(o, keys.judge), [] as DynamoTable[]);
+  const cacheRows = await guarded("ElastiCache caches", () => caches(o, keys.judge), [] as Cache[]);
   const keep = <T extends Resource>(rows: T[]) => rows.filter((r) => o.selection.keeps(r));
   // A volume whose snapshots back an AMI that moves goes with the AMI.
   const images = keep(disks.images);
@@ -495,9 +680,16 @@ export async function discover(o: DiscoverOptions): Promise<Inventory> {
   const keptInstances = keep(dbs.instances);
   const keptClusters = keep(dbs.clusters);
   const kept = keep(s3rows);
+  const keptTables = keep(tables);
+  const keptCaches = keep(cacheRows);
+  const cacheExportBuckets = keptCaches.some((c) => c.included)
+    ? await guarded("ElastiCache export buckets", () => exportBuckets(o, s3rows), [] as string[])
+    : [];
   // The keys of what was kept: a bucket's is in its encryption text, judged under its own ref.
   const used = new Set<string>([
-    ...[...keptInstances, ...keptClusters, ...volumes].flatMap((r) => (r.key ? [r.key.ref] : [])),
+    ...[...keptInstances, ...keptClusters, ...volumes, ...keptTables, ...keptCaches].flatMap((r) =>
+      r.key ? [r.key.ref] : [],
+    ),
     ...images.flatMap((i) => i.keys.map((k) => k.ref)),
   ]);
   const allKeys = await keys.all();
@@ -512,6 +704,9 @@ export async function discover(o: DiscoverOptions): Promise<Inventory> {
     volumes,
     images,
     buckets: kept,
+    dynamodbTables: keptTables,
+    caches: keptCaches,
+    cacheExportBuckets,
     keys: keyRefs,
     problems,
   };

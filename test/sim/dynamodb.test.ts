@@ -13,6 +13,7 @@ import {
   ExportTableToPointInTimeCommand,
   type ExportTableToPointInTimeCommandInput,
   ListExportsCommand,
+  ListTablesCommand,
   ScanCommand,
   UpdateContinuousBackupsCommand,
 } from "@aws-sdk/client-dynamodb";
@@ -160,6 +161,18 @@ describe("DynamoDB tables", () => {
     expect(otherAccount.name).toBe("ResourceNotFoundException");
     const noBackups = await errorOf(ddb().send(new DescribeContinuousBackupsCommand({ TableName: "nope" })));
     expect(noBackups.name).toBe("TableNotFoundException");
+  });
+
+  it("lists the caller's tables of the region by name, a page at a time", async () => {
+    const first = await ddb().send(new ListTablesCommand({ Limit: 1 }));
+    expect(first).toMatchObject({ TableNames: ["events"], LastEvaluatedTableName: "events" });
+    const rest = await ddb().send(new ListTablesCommand({ ExclusiveStartTableName: "events" }));
+    expect(rest.TableNames).toEqual(["orders"]);
+    expect(rest.LastEvaluatedTableName).toBeUndefined();
+    expect((await ddb(STAGING).send(new ListTablesCommand({}))).TableNames).toEqual([]);
+    expect(await errorOf(ddb().send(new ListTablesCommand({ Limit: 101 })))).toMatchObject({
+      name: "ValidationException",
+    });
   });
 
   it("converts seeded plain JSON to AttributeValues", async () => {

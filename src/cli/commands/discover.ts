@@ -19,6 +19,7 @@ import { type FamilyTotals, familyTotals } from "../../discover/estimate.js";
 import { discover, type Inventory } from "../../discover/inventory.js";
 import { parseSelection } from "../../discover/select.js";
 import type { AccountSpec } from "../../runbook/types.js";
+import { cacheSummary } from "../../steps/elasticache/findings.js";
 import { EXIT } from "../exit-codes.js";
 import { formatDuration, table } from "../format.js";
 import type { CliIO } from "../io.js";
@@ -272,17 +273,59 @@ export function renderInventory(inv: Inventory, totals: FamilyTotals[]): string[
       why(b.findings),
     ]);
   }
+  for (const t of inv.dynamodbTables) {
+    rows.push([
+      "DynamoDB",
+      t.name,
+      formatBytes(t.sizeBytes),
+      [
+        `${t.itemCount.toLocaleString("en-US")} item${t.itemCount === 1 ? "" : "s"}`,
+        t.pitr ? "PITR on" : "PITR off",
+        t.stream ? `stream ${t.stream}` : "",
+        t.gsis.length > 0 ? `${t.gsis.length} GSI${t.gsis.length === 1 ? "" : "s"}` : "",
+        t.lsis.length > 0 ? `${t.lsis.length} LSI${t.lsis.length === 1 ? "" : "s"}` : "",
+        t.replicas.length > 0 ? `replicas in ${t.replicas.join(", ")}` : "",
+        t.encryption === "KMS" ? (t.key?.manager === "AWS" ? "AWS managed key" : "customer key") : "AWS owned key",
+      ]
+        .filter(Boolean)
+        .join(", "),
+      mark(t.included),
+      why(t.findings),
+    ]);
+  }
+  for (const c of inv.caches) {
+    rows.push([
+      "ElastiCache",
+      c.id,
+      c.sizeBytes !== undefined ? formatBytes(c.sizeBytes) : "—",
+      `${cacheSummary(c).slice(c.id.length + 2, -1)}${c.atRestEncryption ? ", encrypted at rest" : ""}${c.transitEncryption ? ", in transit" : ""}`,
+      mark(c.included),
+      why(c.findings),
+    ]);
+  }
   if (rows.length === 1)
     lines.push("  nothing found that hikkoshi can move (check --filter / --name-like and --region)");
   else lines.push(table(rows));
   lines.push("", "Totals of what the draft moves (heuristics; the plan of the draft gives the real figures):");
-  const t: string[][] = [["FAMILY", "MOVE / FOUND", "SIZE", "OBJECTS", "LONGEST ITEM", "S3 REQUESTS COST"]];
+  const t: string[][] = [["FAMILY", "MOVE / FOUND", "SIZE", "OBJECTS / ITEMS", "LONGEST ITEM", "COST"]];
   for (const f of totals) {
     t.push([
       f.family,
       `${f.included} / ${f.found}`,
-      f.family === "S3" ? `${f.complete ? "" : "≥"}${formatBytes(f.sizeGb * 1e9)}` : `${Math.round(f.sizeGb)} GB`,
-      f.objects !== undefined ? `${f.complete ? "" : "≥"}${f.objects.toLocaleString("en-US")}` : "—",
+      f.family === "S3" || f.family === "DynamoDB"
+        ? `${f.complete === false ? "≥" : ""}${formatBytes(f.sizeGb * 1e9)}`
+        : f.family === "ElastiCache"
+          ? f.sizeGb > 0
+            ? formatBytes(f.sizeGb * 1e9)
+            : "—"
+          : `${Math.round(f.sizeGb)} GB`,
+      f.objects !== undefined
+        ? `${f.complete ? "" : "≥"}${f.objects.toLocaleString("en-US")}`
+        : f.items !== undefined
+          ? `${f.items.toLocaleString("en-US")} item${f.items === 1 ? "" : "s"}`
+          : f.shards !== undefined
+            ? `${f.shards} shard${f.shards === 1 ? "" : "s"}`
+            : "—",
       f.durationSeconds > 0 ? `~${formatDuration(f.durationSeconds * 1000)}` : "—",
       f.costUsd !== undefined ? `~$${f.costUsd.toFixed(2)}` : "—",
     ]);

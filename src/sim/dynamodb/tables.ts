@@ -1,4 +1,7 @@
-/** Table lookups and the table-level actions: DescribeTable, DescribeTimeToLive, the continuous backups pair. */
+/**
+ * Table lookups and the table-level actions: ListTables, DescribeTable, DescribeTimeToLive, the continuous
+ * backups pair.
+ */
 import { fail, type Outcome, ok } from "../outcome.js";
 import { field, type JsonInput } from "../protocol/json.js";
 import type { CallContext, Handler } from "../protocol/types.js";
@@ -71,6 +74,30 @@ const DescribeTable: DynamoHandler = (ctx, input) => {
   return table.ok ? ok({ Table: tableDescription(table.value) }) : table;
 };
 
+/**
+ * The caller's tables in its region, by name (as DynamoDB orders them), every status; `Limit` 1–100 (default
+ * 100) and `ExclusiveStartTableName` / `LastEvaluatedTableName`.
+ */
+const ListTables: DynamoHandler = (ctx, input) => {
+  const limit = field.num(input, "Limit") ?? 100;
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
+    return validation(
+      `1 validation error detected: Value '${limit}' at 'limit' failed to satisfy constraint: Member must have value less than or equal to 100`,
+    );
+  }
+  const after = field.str(input, "ExclusiveStartTableName");
+  const names = [...ctx.world.dynamodb.tables.values()]
+    .filter((t) => t.account === ctx.account && t.region === ctx.region)
+    .map((t) => t.name)
+    .sort()
+    .filter((n) => after === undefined || n > after);
+  const page = names.slice(0, limit);
+  return ok({
+    TableNames: page,
+    ...(names.length > limit ? { LastEvaluatedTableName: page[page.length - 1] } : {}),
+  });
+};
+
 const DescribeTimeToLive: DynamoHandler = (ctx, input) => {
   const table = findTable(ctx, field.str(input, "TableName"));
   if (!table.ok) return table;
@@ -126,6 +153,7 @@ const UpdateContinuousBackups: DynamoHandler = (ctx, input) => {
 };
 
 export const tableActions: Record<string, DynamoHandler> = {
+  ListTables,
   DescribeTable,
   DescribeTimeToLive,
   DescribeContinuousBackups,

@@ -437,6 +437,7 @@ const IMPORT_LOGS = [
 ];
 
 const dynamodb: Record<string, Entry> = {
+  ListTables: star("dynamodb:ListTables"),
   DescribeTable: onTable("dynamodb:DescribeTable"),
   DescribeTimeToLive: onTable("dynamodb:DescribeTimeToLive"),
   DescribeContinuousBackups: onTable("dynamodb:DescribeContinuousBackups"),

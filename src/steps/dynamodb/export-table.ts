@@ -57,6 +57,9 @@ export type DynamodbExportTableParams = z.infer<typeof dynamodbExportTableParams
 
 const GB = 1e9;
 
+/** How long an export of this much data takes, roughly (minutes even for a small table). */
+export const exportSeconds = (sizeGb: number) => Math.max(300, Math.round(sizeGb * 120));
+
 /** The export of `table` made with our ClientToken `token`, if DynamoDB has one. */
 async function ourExport(aws: AwsReader, alias: string, table: string, token: string): Promise<string | undefined> {
   let next: string | undefined;
@@ -123,7 +126,7 @@ export const dynamodbExportTable = defineStep<DynamodbExportTableParams>({
       summary: `export ${params.table} (${table.ItemCount ?? 0} items${pitr ? "" : "; enable PITR first"}) to s3://${describeValue(params.bucket)}`,
       estimate: {
         sizeGb,
-        durationSeconds: Math.max(300, Math.round(sizeGb * 120)),
+        durationSeconds: exportSeconds(sizeGb),
         costUsd: sizeGb * (known(params.exportPricePerGb) ? params.exportPricePerGb : 0.1),
         note: `exports take minutes even for small tables${pitr ? "" : `; PITR adds ~$${pitrMonthly.toFixed(2)}/month while on`}`,
       },

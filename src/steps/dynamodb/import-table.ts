@@ -67,7 +67,11 @@ export type DynamodbImportTableParams = z.infer<typeof dynamodbImportTableParams
 
 const GB = 1e9;
 
-function billingOf(t: TableDescription): "PAY_PER_REQUEST" | "PROVISIONED" {
+/** How long an import of this much data takes, roughly (minutes even for a small table). */
+export const importSeconds = (sizeGb: number) => Math.max(600, Math.round(sizeGb * 300));
+
+/** The billing mode of a table (older descriptions of provisioned tables have no BillingModeSummary). */
+export function billingOf(t: TableDescription): "PAY_PER_REQUEST" | "PROVISIONED" {
   if (t.BillingModeSummary?.BillingMode) return t.BillingModeSummary.BillingMode;
   return (t.ProvisionedThroughput?.ReadCapacityUnits ?? 0) > 0 ? "PROVISIONED" : "PAY_PER_REQUEST";
 }
@@ -102,7 +106,19 @@ export function creationParameters(t: TableDescription, name: string, kmsKeyId: 
   };
 }
 
-function encryptionFinding(t: TableDescription, kmsKeyId: unknown): Precondition | undefined {
+/** ImportTable cannot create local secondary indexes (they exist only from a table's creation): a refusal. */
+export function lsiFinding(t: TableDescription): Precondition | undefined {
+  const lsis = t.LocalSecondaryIndexes ?? [];
+  if (lsis.length === 0) return undefined;
+  return failed(
+    "DYNAMODB_LSI_NOT_IMPORTABLE",
+    `${t.TableName} has local secondary indexes (${lsis.map((i) => i.IndexName).join(", ")}): ImportTable cannot create them, and they can only be created with the table`,
+    "move this table another way (create it with its LSIs in the target, then copy the items), or drop the LSIs from the move",
+  );
+}
+
+/** What the copy's encryption will be when the move names no `kmsKeyId` (undefined: it names one). */
+export function encryptionFinding(t: TableDescription, kmsKeyId: unknown): Precondition | undefined {
   if (kmsKeyId !== undefined) return undefined;
   const sse = t.SSEDescription;
   if (sse?.Status !== "ENABLED") {
@@ -164,15 +180,8 @@ export const dynamodbImportTable = defineStep<DynamodbImportTableParams>({
       problems.push(failed("TABLE_NOT_FOUND", `table ${params.sourceTable} not found in ${params.sourceAccount}`));
       return { ...base, summary };
     }
-    if ((source.LocalSecondaryIndexes ?? []).length > 0) {
-      problems.push(
-        failed(
-          "DYNAMODB_LSI_NOT_IMPORTABLE",
-          `${params.sourceTable} has local secondary indexes (${(source.LocalSecondaryIndexes ?? []).map((i) => i.IndexName).join(", ")}): ImportTable cannot create them, and they can only be created with the table`,
-          "move this table another way (create it with its LSIs in the target, then copy the items), or drop the LSIs from the move",
-        ),
-      );
-    }
+    const lsis = lsiFinding(source);
+    if (lsis) problems.push(lsis);
     const encryption = encryptionFinding(source, raw.kmsKeyId);
     if (encryption) problems.push(encryption);
     let action: PlanResult["action"] = "create";
@@ -200,7 +209,7 @@ export const dynamodbImportTable = defineStep<DynamodbImportTableParams>({
       summary: `import ${describeValue(name)} (${source.ItemCount ?? 0} items, ${(source.GlobalSecondaryIndexes ?? []).length} GSIs, ${billingOf(source)}) from s3://${describeValue(params.bucket)}`,
       estimate: {
         sizeGb,
-        durationSeconds: Math.max(600, Math.round(sizeGb * 300)),
+        durationSeconds: importSeconds(sizeGb),
         costUsd: sizeGb * price,
         note: "imports take minutes even for small tables; the price is per GB of uncompressed data",
       },

@@ -60,6 +60,9 @@ export const elasticacheCreateSnapshotParams = z
   });
 export type ElasticacheCreateSnapshotParams = z.infer<typeof elasticacheCreateSnapshotParams>;
 
+/** How long a snapshot of this much data takes, roughly. */
+export const snapshotSeconds = (gb: number) => Math.max(120, Math.round(gb * 60));
+
 const kindOf = (p: { serverlessCache?: unknown }): SnapshotKind => (p.serverlessCache ? "serverless" : "node-based");
 
 export const elasticacheCreateSnapshot = defineStep<ElasticacheCreateSnapshotParams>({
@@ -118,7 +121,7 @@ export const elasticacheCreateSnapshot = defineStep<ElasticacheCreateSnapshotPar
       summary: `snapshot ${cacheSummary(cache)}${params.fromAutomated === true ? " (copy of the latest automated one)" : ""}`,
       estimate: {
         ...(sizeBytes !== undefined ? { sizeGb: gb } : {}),
-        durationSeconds: Math.max(120, Math.round(gb * 60)),
+        durationSeconds: snapshotSeconds(gb),
         note: "snapshots of busy caches take longer; a replica node is used when there is one",
       },
       observations: { engine: cache.engine, engineVersion: cache.engineVersion, shards: cache.shards },

@@ -46,6 +46,9 @@ export const elasticacheExportSnapshotParams = z.strictObject({
 export type ElasticacheExportSnapshotParams = z.infer<typeof elasticacheExportSnapshotParams>;
 
 /** After the snapshot is available again, how long files may still be on their way (virtual ms). */
+/** How long an export of this much snapshot data takes, roughly. */
+export const exportSeconds = (gb: number) => Math.max(300, Math.round(gb * 60));
+
 const SETTLE_GRACE_MS = 5 * 60_000;
 
 /**
@@ -140,7 +143,7 @@ export const elasticacheExportSnapshot = defineStep<ElasticacheExportSnapshotPar
         : summary,
       estimate: {
         ...(snap ? { sizeGb: gb } : {}),
-        durationSeconds: Math.max(300, Math.round(gb * 60)),
+        durationSeconds: exportSeconds(gb),
         note: "an export takes minutes per GB; the snapshot cannot be deleted meanwhile",
       },
     };

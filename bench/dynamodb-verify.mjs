@@ -41,7 +41,7 @@ async function parent() {
             line(`  ${m}`, `failed: ${r.error}`);
             continue;
           }
-          line(`  ${m}: items/s (per table)`, Math.round(r.items / r.seconds).toLocaleString("en-US"));
+          line(`  ${m}: items/s (per table)`, Math.round(r.entries / r.seconds).toLocaleString("en-US"));
           line(`  ${m}: wall time`, `${r.seconds.toFixed(1)} s`);
           line(`  ${m}: peak RSS`, `${mb(r.peakRss)} MB`);
         }
@@ -98,7 +98,7 @@ async function child(m, endpoint) {
       await scanTable(aws, "source", TABLE, SEGMENTS, () => {
         items++;
       });
-      result = { items };
+      result = { entries: items };
     } else {
       const { dynamodbVerify } = await import("../dist/steps/dynamodb/verify.js");
       const ctx = {
@@ -115,7 +115,7 @@ async function child(m, endpoint) {
         segments: SEGMENTS,
       });
       const out = await dynamodbVerify.run(ctx, params);
-      result = { items: out.itemCount };
+      result = { entries: out.itemCount };
     }
     session.destroy();
   } catch (err) {

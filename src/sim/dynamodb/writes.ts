@@ -3,10 +3,11 @@
  * generated table lazy). Keys are checked as DynamoDB checks them; conditions, update and projection
  * expressions are refused as not simulated rather than ignored. ReturnValues NONE | ALL_OLD.
  */
-import { ok } from "../outcome.js";
+import { type Outcome, ok } from "../outcome.js";
 import { field, type JsonInput } from "../protocol/json.js";
-import type { Handler } from "../protocol/types.js";
+import type { CallContext, Handler } from "../protocol/types.js";
 import { type Item, itemSize, keyOf, keyTypeOf } from "./items.js";
+import type { Table } from "./model.js";
 import type { KeySchemaSeedData } from "./seed.js";
 import { usableTable, validation } from "./tables.js";
 
@@ -61,56 +62,49 @@ function returnValues(input: JsonInput): "NONE" | "ALL_OLD" | { error: string } 
 const objectOf = (value: unknown): Item | undefined =>
   value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Item) : undefined;
 
-const PutItem: DynamoHandler = (ctx, input) => {
-  const item = objectOf(input.Item);
-  if (!item)
+/** What every item action checks first, in DynamoDB's order: the body, the table, the options, the key. */
+function prepare(
+  ctx: CallContext,
+  input: JsonInput,
+  action: string,
+  member: "Item" | "Key",
+): Outcome<{ table: Table; body: Item; back: "NONE" | "ALL_OLD" }> {
+  const body = objectOf(input[member]);
+  if (!body)
     return validation(
-      "1 validation error detected: Value null at 'item' failed to satisfy constraint: Member must not be null",
+      `1 validation error detected: Value null at '${member.toLowerCase()}' failed to satisfy constraint: Member must not be null`,
     );
   const table = usableTable(ctx, field.str(input, "TableName"));
   if (!table.ok) return table;
-  const refused = unsupported(input, "PutItem");
+  const refused = unsupported(input, action);
   if (refused) return validation(refused);
   const back = returnValues(input);
   if (typeof back === "object") return validation(back.error);
-  const problem = itemProblem(item, table.value.keySchema);
+  const keys = table.value.keySchema;
+  const problem = member === "Item" ? itemProblem(body, keys) : keyProblem(body, keys);
   if (problem) return validation(problem);
-  const old = table.value.items.put(item);
-  return ok(back === "ALL_OLD" && old ? { Attributes: old } : {});
+  return ok({ table: table.value, body, back });
+}
+
+const PutItem: DynamoHandler = (ctx, input) => {
+  const r = prepare(ctx, input, "PutItem", "Item");
+  if (!r.ok) return r;
+  const old = r.value.table.items.put(r.value.body);
+  return ok(r.value.back === "ALL_OLD" && old ? { Attributes: old } : {});
 };
 
 const GetItem: DynamoHandler = (ctx, input) => {
-  const key = objectOf(input.Key);
-  if (!key)
-    return validation(
-      "1 validation error detected: Value null at 'key' failed to satisfy constraint: Member must not be null",
-    );
-  const table = usableTable(ctx, field.str(input, "TableName"));
-  if (!table.ok) return table;
-  const refused = unsupported(input, "GetItem");
-  if (refused) return validation(refused);
-  const problem = keyProblem(key, table.value.keySchema);
-  if (problem) return validation(problem);
-  const item = table.value.items.get(keyOf(key, table.value.keySchema));
+  const r = prepare(ctx, input, "GetItem", "Key");
+  if (!r.ok) return r;
+  const item = r.value.table.items.get(keyOf(r.value.body, r.value.table.keySchema));
   return ok(item ? { Item: item } : {});
 };
 
 const DeleteItem: DynamoHandler = (ctx, input) => {
-  const key = objectOf(input.Key);
-  if (!key)
-    return validation(
-      "1 validation error detected: Value null at 'key' failed to satisfy constraint: Member must not be null",
-    );
-  const table = usableTable(ctx, field.str(input, "TableName"));
-  if (!table.ok) return table;
-  const refused = unsupported(input, "DeleteItem");
-  if (refused) return validation(refused);
-  const back = returnValues(input);
-  if (typeof back === "object") return validation(back.error);
-  const problem = keyProblem(key, table.value.keySchema);
-  if (problem) return validation(problem);
-  const old = table.value.items.delete(key);
-  return ok(back === "ALL_OLD" && old ? { Attributes: old } : {});
+  const r = prepare(ctx, input, "DeleteItem", "Key");
+  if (!r.ok) return r;
+  const old = r.value.table.items.delete(r.value.body);
+  return ok(r.value.back === "ALL_OLD" && old ? { Attributes: old } : {});
 };
 
 export const writeActions: Record<string, DynamoHandler> = { PutItem, GetItem, DeleteItem };

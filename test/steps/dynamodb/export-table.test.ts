@@ -5,14 +5,10 @@
  */
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { afterEach, describe, expect, it } from "vitest";
-import { type SimulatorHandle, startSimulator } from "../../../src/sim/index.js";
+import type { SimulatorHandle } from "../../../src/sim/index.js";
 import { dynamodbExportTable } from "../../../src/steps/dynamodb/export-table.js";
-import { createStepHarness, type StepHarness } from "../../helpers/step-context.js";
-
-const REGION = "ap-northeast-1";
-const PROD = "111111111111";
-const STAGING = "222222222222";
-const BUCKET = "staging-ddb-exports";
+import type { StepHarness } from "../../helpers/step-context.js";
+import { BUCKET, startDynamoWorld } from "./world.js";
 
 let sim: SimulatorHandle | undefined;
 let h: StepHarness | undefined;
@@ -23,58 +19,17 @@ afterEach(async () => {
   h = undefined;
 });
 
-/** Production's tables; staging's bucket lets production write its exports. */
+/** Production's orders table (PITR as given); staging's bucket lets production write its exports. */
 async function start(pitr: boolean, extra: object = {}) {
-  sim = await startSimulator({
-    seed: {
-      accounts: {
-        [PROD]: {
-          regions: {
-            [REGION]: {
-              dynamoTables: [
-                {
-                  name: "orders",
-                  keySchema: { hash: { name: "pk", type: "S" } },
-                  pitr,
-                  generated: { count: 1200, seed: "orders" },
-                  ...extra,
-                },
-              ],
-            },
-          },
-        },
-        [STAGING]: {
-          regions: {
-            [REGION]: {
-              buckets: [
-                {
-                  name: BUCKET,
-                  policy: {
-                    Version: "2012-10-17",
-                    Statement: [
-                      {
-                        Effect: "Allow",
-                        Principal: { AWS: `arn:aws:iam::${PROD}:root` },
-                        Action: ["s3:PutObject", "s3:AbortMultipartUpload"],
-                        Resource: `arn:aws:s3:::${BUCKET}/*`,
-                      },
-                    ],
-                  },
-                },
-              ],
-            },
-          },
-        },
-      },
-    } as never,
-  });
-  sim.setSpeed(0);
-  h = await createStepHarness({
-    endpoint: sim.url,
-    accounts: { source: { id: PROD, region: REGION }, target: { id: STAGING, region: REGION } },
-    advance: (ms) => sim!.advance(ms),
-    now: () => sim!.now(),
-  });
+  ({ sim, h } = await startDynamoWorld([
+    {
+      name: "orders",
+      keySchema: { hash: { name: "pk", type: "S" } },
+      pitr,
+      generated: { count: 1200, seed: "orders" },
+      ...extra,
+    },
+  ]));
   return { sim, h };
 }
 

@@ -14,17 +14,13 @@ import {
   ScanCommand,
 } from "@aws-sdk/client-dynamodb";
 import { afterEach, describe, expect, it } from "vitest";
-import { type SimulatorHandle, startSimulator } from "../../../src/sim/index.js";
+import type { SimulatorHandle } from "../../../src/sim/index.js";
 import { dynamodbDeleteTable } from "../../../src/steps/dynamodb/delete-table.js";
 import { dynamodbExportTable } from "../../../src/steps/dynamodb/export-table.js";
 import { dynamodbImportTable } from "../../../src/steps/dynamodb/import-table.js";
 import { dynamodbVerify } from "../../../src/steps/dynamodb/verify.js";
-import { createStepHarness, type StepHarness } from "../../helpers/step-context.js";
-
-const REGION = "ap-northeast-1";
-const PROD = "111111111111";
-const STAGING = "222222222222";
-const BUCKET = "staging-ddb-exports";
+import type { StepHarness } from "../../helpers/step-context.js";
+import { BUCKET, PROD, REGION, startDynamoWorld } from "./world.js";
 
 let sim: SimulatorHandle | undefined;
 let h: StepHarness | undefined;
@@ -47,43 +43,7 @@ const ORDERS = {
 };
 
 async function start(tables: object[] = [ORDERS], stagingTables: object[] = []) {
-  sim = await startSimulator({
-    seed: {
-      accounts: {
-        [PROD]: { regions: { [REGION]: { dynamoTables: tables } } },
-        [STAGING]: {
-          regions: {
-            [REGION]: {
-              dynamoTables: stagingTables,
-              buckets: [
-                {
-                  name: BUCKET,
-                  policy: {
-                    Version: "2012-10-17",
-                    Statement: [
-                      {
-                        Effect: "Allow",
-                        Principal: { AWS: `arn:aws:iam::${PROD}:root` },
-                        Action: ["s3:PutObject", "s3:AbortMultipartUpload"],
-                        Resource: `arn:aws:s3:::${BUCKET}/*`,
-                      },
-                    ],
-                  },
-                },
-              ],
-            },
-          },
-        },
-      },
-    } as never,
-  });
-  sim.setSpeed(0);
-  h = await createStepHarness({
-    endpoint: sim.url,
-    accounts: { source: { id: PROD, region: REGION }, target: { id: STAGING, region: REGION } },
-    advance: (ms) => sim!.advance(ms),
-    now: () => sim!.now(),
-  });
+  ({ sim, h } = await startDynamoWorld(tables, stagingTables));
   return { sim, h };
 }
 

@@ -141,10 +141,11 @@ async function waitFor<T>(input: RunContextInput, options: WaitOptions<T>): Prom
     }
   } catch (err) {
     // Interrupted: stay "waiting" so resume re-attaches with the stored deadline. Otherwise the task
-    // is running again (and about to fail), holding a slot like any running task.
+    // is running again (about to fail, or to be retried after a transient error), holding a slot like any
+    // running task; the deadline stays, so a retried attempt that waits again does not start a new one.
     if (!signal.aborted) {
       await input.acquireSlot();
-      store.leaveWait(runId, task.id);
+      store.leaveWait(runId, task.id, true);
     }
     throw err;
   }

@@ -21,7 +21,11 @@ export interface TransitionOps {
   startTask(runId: string, taskId: string): StartedTask;
   /** Returns the effective deadline: the one stored by an earlier entry, if any, else `deadlineAt`. */
   enterWait(runId: string, taskId: string, wait: { what: string; deadlineAt: number }): number;
-  leaveWait(runId: string, taskId: string): void;
+  /**
+   * The wait is over (its deadline cleared, so a later wait of the task gets its own), or interrupted by an
+   * error (`keepDeadline`: a retried attempt waiting again keeps the deadline of the first).
+   */
+  leaveWait(runId: string, taskId: string, keepDeadline?: boolean): void;
   saveProgress(runId: string, taskId: string, progress: JsonObject): void;
   succeedTask(runId: string, taskId: string, outputs: Record<string, Json>): void;
   failTask(runId: string, taskId: string, error: TaskError): void;
@@ -59,9 +63,10 @@ export function transitionOps(db: Db, now: () => number, append: AppendJournal):
        deadline_at = coalesce(deadline_at, @deadlineAt), updated_at = @now
      ${where} AND ${fromGuard("enterWait")} RETURNING deadline_at`,
   );
-  // The wait is over: clear its deadline so a later wait of the same task gets its own.
-  const leaveWait = db.prepare<Key, { attempts: number }>(
-    `UPDATE tasks SET status = ${toStatus("leaveWait")}, deadline_at = NULL, wait_what = NULL, updated_at = @now
+  // The wait is over: clear its deadline so a later wait of the same task gets its own; an error keeps it.
+  const leaveWait = db.prepare<Key & { keep: number }, { attempts: number }>(
+    `UPDATE tasks SET status = ${toStatus("leaveWait")},
+       deadline_at = CASE WHEN @keep = 1 THEN deadline_at ELSE NULL END, wait_what = NULL, updated_at = @now
      ${where} AND ${fromGuard("leaveWait")} RETURNING attempts`,
   );
   const saveProgress = db.prepare(
@@ -156,9 +161,9 @@ export function transitionOps(db: Db, now: () => number, append: AppendJournal):
       return row.deadline_at;
     }),
 
-    leaveWait: writeTx(db, (runId: string, taskId: string) => {
+    leaveWait: writeTx(db, (runId: string, taskId: string, keepDeadline = false) => {
       const k = key(runId, taskId);
-      orConflict(leaveWait.get(k), k, "leaveWait");
+      orConflict(leaveWait.get({ ...k, keep: keepDeadline ? 1 : 0 }), k, "leaveWait");
       journal(k, "leaveWait");
     }),
 

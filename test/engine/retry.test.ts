@@ -86,6 +86,45 @@ describe("a task's run, retried", () => {
     ]);
   });
 
+  it("a transient error inside a wait keeps its deadline: the retried attempt waits toward the same one", async () => {
+    const { store, bus, abort, clock, ctx } = setup();
+    let attempt = 0;
+    const out = await runWithRetry({
+      run: async (c: RunContext) => {
+        attempt++;
+        let polls = 0;
+        return c.wait({
+          what: "snapshot available",
+          timeoutMs: 3_600_000,
+          intervalMs: 10_000,
+          poll: async () => {
+            polls++;
+            if (attempt === 1 && polls === 2) throw throttled();
+            return { done: attempt > 1 && polls === 2, value: { ok: true } };
+          },
+        });
+      },
+      ctx,
+      store,
+      runId: "r1",
+      bus,
+      clock,
+      signal: abort.signal,
+      policy: policy(),
+      random: () => 0.5,
+    });
+    expect(out).toEqual({ ok: true });
+    const entered = store
+      .listJournal("r1")
+      .filter((e) => e.action === "enterWait")
+      .map((e) => (e.detail as { deadlineAt: number }).deadlineAt);
+    expect(entered).toHaveLength(2);
+    // The second wait began later (a poll interval and a backoff on), yet its deadline is the first one's.
+    expect(entered[1]).toBe(entered[0]);
+    expect(clock.now()).toBeGreaterThan(1_000_000 + 10_000);
+    expect(store.getTask("r1", "snap")?.deadlineAt ?? null).toBeNull();
+  });
+
   it("fails at once on a non-transient error, with no journal row", async () => {
     const { store, bus, abort, clock, ctx } = setup();
     let calls = 0;

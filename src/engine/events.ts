@@ -37,7 +37,15 @@ export type EngineEvent =
   | { type: "task-awaiting-approval"; taskId: string; instructions: string }
   | { type: "task-needs-confirmation"; taskId: string; summary: string }
   | { type: "aws-call"; taskId: string; accountId: string; action: string; resource: string; outcome: string }
-  | { type: "run-finished"; runId: string; state: string; counts: Record<string, number>; durationMs: number };
+  | {
+      type: "run-finished";
+      runId: string;
+      state: string;
+      counts: Record<string, number>;
+      durationMs: number;
+      /** Why a run that is not done stopped, when the engine knows (a parked run: credentials expired). */
+      reason?: { code: string; alias?: string; message: string; hint: string };
+    };
 
 export type EventListener = (event: EngineEvent, at: number) => void;
 

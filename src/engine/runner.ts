@@ -513,7 +513,7 @@ async function drive(
       if (isLockLost(abort.signal.reason)) throw abort.signal.reason;
       if (isCredentialsExpired(abort.signal.reason)) {
         const parked = park({ ...deps, store }, runId, abort.signal.reason);
-        return { ...finish({ ...deps, store }, runId, result, started), parked };
+        return { ...finish({ ...deps, store }, runId, result, started, parked), parked };
       }
       if (result.interrupted || result.quit || !operator.interactive)
         return finish({ ...deps, store }, runId, result, started);
@@ -594,6 +594,7 @@ function finish(
   runId: string,
   result: Awaited<ReturnType<typeof execute>>,
   started: number,
+  reason?: NonNullable<RunOutcome["parked"]>,
 ): RunOutcome {
   const { store, bus, clock } = deps;
   const counts = store.taskCounts(runId);
@@ -612,6 +613,7 @@ function finish(
     state,
     counts: counts as Record<string, number>,
     durationMs: clock.now() - started,
+    ...(reason ? { reason } : {}),
   });
   return {
     runId,

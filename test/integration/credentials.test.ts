@@ -110,6 +110,11 @@ describe("credentials that run out during a run", () => {
     expect(parked.out).toContain(`then: hikkoshi resume ${runId}`);
     expect(parked.out).not.toContain("FAILED");
 
+    // status says why the run stopped and what to do, until a resume drives it again.
+    const human = await ws.cli("status", runId);
+    expect(human.out).toMatch(/INTERRUPTED/);
+    expect(human.out).toContain(`  parked: the credentials of target (${STAGING}`);
+    expect(human.out).toContain(`  next: put fresh credentials in the environment`);
     const status = JSON.parse((await ws.cli("status", runId, "--json")).out) as StatusJson;
     expect(status.run.state).toBe("interrupted");
     expect(status.counts.failed).toBe(0);
@@ -129,6 +134,7 @@ describe("credentials that run out during a run", () => {
     const resumed = await ws.cli("resume", runId, "--yes");
     expect(resumed.code, resumed.all).toBe(0);
     expect(resumed.out).toContain(`Run ${runId} succeeded.`);
+    expect((await ws.cli("status", runId)).out).not.toContain("parked:");
     expectMoved(sim.dump());
   });
 });

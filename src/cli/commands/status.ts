@@ -4,6 +4,7 @@ import {
   type LockHolder,
   type RunState,
   type StepTally,
+  type Store,
   type TaskStatus,
   type TaskView,
 } from "../../state/index.js";
@@ -28,6 +29,27 @@ export function shownState(run: {
   if (!lock) return "interrupted (no process drives it)";
   if (lock.host === hostname() && !isPidAlive(lock.pid)) return `interrupted (pid ${lock.pid} is gone)`;
   return run.state;
+}
+
+/**
+ * Why an interrupted run stopped when it was parked (credentials that expired and could not be renewed):
+ * the last `park` of the run's journal, unless a later drive set it running again.
+ */
+export function parkedReason(
+  store: Pick<Store, "listJournal">,
+  runId: string,
+  state: RunState,
+): { message: string; hint: string } | undefined {
+  if (state !== "interrupted") return undefined;
+  const entries = store.listJournal(runId, { kinds: ["run"] });
+  const last = entries.findLastIndex((e) => e.action === "park");
+  if (last < 0) return undefined;
+  const resumed = entries
+    .slice(last + 1)
+    .some((e) => e.action === "state" && (e.detail as { to?: string } | undefined)?.to === "running");
+  if (resumed) return undefined;
+  const detail = (entries[last]?.detail ?? {}) as { message?: string; hint?: string };
+  return { message: detail.message ?? "parked", hint: detail.hint ?? `hikkoshi resume ${runId}` };
 }
 
 export interface StatusOptions extends GlobalOptions {
@@ -56,6 +78,11 @@ export function statusCommand(io: CliIO, runId: string | undefined, opts: Status
       `  started ${formatTime(run.createdAt)} by ${run.operator}, ${run.finishedAt ? "took" : "last activity after"} ${formatDuration(end - run.createdAt)}`,
     );
     for (const [alias, arn] of Object.entries(run.identities)) io.out(`  ${alias}: ${arn}`);
+    const parked = parkedReason(store, run.id, run.state);
+    if (parked) {
+      io.out(`  parked: ${parked.message} (nothing failed)`);
+      io.out(`  next: ${parked.hint}`);
+    }
     io.out(
       `  tasks: ${Object.entries(counts)
         .filter(([k, v]) => k !== "total" && v > 0)

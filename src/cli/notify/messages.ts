@@ -88,6 +88,8 @@ export interface RunEnd {
   durationMs: number;
   /** Tasks waiting for approval (state waiting_approval): the commands name them. */
   awaitingApproval: readonly string[];
+  /** A parked run: its code and account alias (never AWS's message). */
+  reason?: { code: string; alias?: string };
 }
 
 export function runEndMessage(run: RunRef, end: RunEnd): Message {
@@ -102,7 +104,12 @@ export function runEndMessage(run: RunRef, end: RunEnd): Message {
     subject: subject(run, `run ${end.state.replace("_", " ")}`),
     text: [
       `${head(run)} ${end.state.replace("_", " ")} after ${formatDuration(end.durationMs)}: ${counts || "no tasks"}${total !== undefined ? ` of ${total}` : ""}.`,
-      `Next: ${nextCommand(run.runId, end)}`,
+      ...(end.reason
+        ? [
+            `Parked, nothing failed: ${end.reason.code}${end.reason.alias ? ` (credentials of ${end.reason.alias})` : ""}.`,
+          ]
+        : []),
+      `Next: ${end.reason ? "renew the credentials, then " : ""}${nextCommand(run.runId, end)}`,
     ].join("\n"),
   };
 }

@@ -115,7 +115,12 @@ export function createNotifier(options: NotifierOptions): Notifier {
         : [];
     // An approval asked for by a process that died before it said so is said now (once, as always).
     for (const t of awaiting) notify(t.id, t.n, approvalMessage(run, t.id, ""));
-    const end = { ...e, awaitingApproval: awaiting.map((t) => t.id) };
+    const { reason, ...rest } = e;
+    const end = {
+      ...rest,
+      awaitingApproval: awaiting.map((t) => t.id),
+      ...(reason ? { reason: { code: reason.code, ...(reason.alias ? { alias: reason.alias } : {}) } } : {}),
+    };
     notify("", store.nextRunEndOccurrence(e.runId), runEndMessage(run, end));
   };
 

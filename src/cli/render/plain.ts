@@ -222,7 +222,7 @@ export function plainRenderer(write: (line: string) => void, pacing: PlainPacing
           `run ${e.runId} ${e.state} after ${formatDuration(e.durationMs)}: ${Object.entries(e.counts)
             .filter(([k, v]) => v > 0 && k !== "total")
             .map(([k, v]) => `${v} ${k}`)
-            .join(", ")}`,
+            .join(", ")}${e.reason ? `; parked (${e.reason.code}): ${e.reason.hint}` : ""}`,
         );
         return;
     }

@@ -27,6 +27,21 @@ function makeDirectories(dir: string): void {
   for (const d of missing) mkdirSync(d);
 }
 
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/** `fn()`, again after a short pause while SQLite answers SQLITE_BUSY, for at most `ms`. Synchronous. */
+export function whileBusy<T>(fn: () => T, ms: number): T {
+  const until = Date.now() + ms;
+  for (let wait = 5; ; wait = Math.min(wait * 2, 100)) {
+    try {
+      return fn();
+    } catch (err) {
+      if ((err as { code?: string }).code !== "SQLITE_BUSY" || Date.now() >= until) throw err;
+      Atomics.wait(pause, 0, 0, wait * (0.5 + Math.random()));
+    }
+  }
+}
+
 export function openDatabase(path: string, migrations: readonly Migration[] = MIGRATIONS): Db {
   if (path !== ":memory:") {
     makeDirectories(dirname(path));
@@ -37,7 +52,10 @@ export function openDatabase(path: string, migrations: readonly Migration[] = MI
     // Another process (a second `hikkoshi status`, or a resume racing a dying run) may hold the write
     // lock for a moment; wait for it instead of failing with SQLITE_BUSY.
     db.pragma("busy_timeout = 5000");
-    db.pragma("journal_mode = WAL");
+    // Switching a new file to WAL needs every other connection out of the way, and SQLite answers BUSY at
+    // once there, without the busy handler: two processes opening a fresh state file together (two runs
+    // of one migration started at the same instant) would fail. Try again for as long as busy_timeout.
+    whileBusy(() => db.pragma("journal_mode = WAL"), 5000);
     // With WAL, NORMAL never corrupts the database: a commit is atomic, and only the last transactions
     // before a power loss (not a process crash) may be rolled back. FULL would fsync on every commit,
     // one per task transition. We accept that trade: a lost transition is replayed safely on resume,

@@ -111,27 +111,32 @@ export function criticalPathSeconds(tasks: TaskPlan[]): number {
   return longest;
 }
 
+/** What a family's line counts besides its size, read from its tasks' observations. */
+const COUNTED: Partial<Record<Family, [(o: Record<string, unknown>) => number, string]>> = {
+  S3: [(o) => Number((o.counts as { versions?: number } | undefined)?.versions ?? 0), "versions"],
+  DynamoDB: [(o) => Number(o.itemCount ?? 0), "items"],
+  ElastiCache: [(o) => Number(o.shards ?? 0), "shards"],
+};
+
 function whatMoves(plan: Plan, byId: Map<string, TaskPlan>): string[][] {
   const rows: string[][] = [];
   for (const family of FAMILIES) {
     const groups = plan.resources.filter((r) => r.family === family);
     if (groups.length === 0 || family === "other") continue;
+    const counted = COUNTED[family];
     let gb = 0;
-    let versions = 0;
+    let count = 0;
     for (const g of groups) {
       const tasks = g.tasks.map((id) => byId.get(id)!);
       gb += Math.max(0, ...tasks.map((t) => t.estimate?.sizeGb ?? 0));
-      versions += Math.max(
-        0,
-        ...tasks.map((t) => Number((t.observations.counts as { versions?: number } | undefined)?.versions ?? 0)),
-      );
+      if (counted) count += Math.max(0, ...tasks.map((t) => counted[0](t.observations) || 0));
     }
     const [one, many] = NOUNS[family];
     rows.push([
       `  ${family}`,
       `${groups.length} ${groups.length === 1 ? one : many}`,
       gb > 0 ? formatGb(gb) : "",
-      versions > 0 ? `${versions.toLocaleString("en-US")} versions` : "",
+      counted && count > 0 ? `${count.toLocaleString("en-US")} ${counted[1]}` : "",
     ]);
   }
   return rows;

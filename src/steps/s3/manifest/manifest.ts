@@ -164,6 +164,21 @@ export const s3Manifest = defineStep<S3ManifestParams>({
         preconditions: problems,
       };
     }
+    if (params.prefix !== undefined && !known(params.prefix)) {
+      // The keys come from an earlier task (an ElastiCache export's files): nothing to list yet, and listing
+      // the whole bucket instead would count what this manifest will not hold.
+      return {
+        action: "create",
+        summary: `manifest of s3://${params.bucket}/${describeValue(params.prefix)}: what an earlier step writes there, into ${target}`,
+        resources: [target],
+        preconditions: problems,
+        predictedOutputs: {
+          sourceBucket: params.bucket,
+          prefix,
+          ...(known(params.manifestBucket) ? { manifestBucket: params.manifestBucket } : {}),
+        },
+      };
+    }
     const alias = known(params.sourceAccount) ? params.sourceAccount : ctx.account.alias;
     const limit = known(params.planListLimit) ? params.planListLimit : DEFAULT_PLAN_LIST_LIMIT;
     const { sample, problems: found } = await samplePlan(ctx.aws, alias, params.bucket, {

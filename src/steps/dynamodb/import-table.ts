@@ -184,27 +184,28 @@ export const dynamodbImportTable = defineStep<DynamodbImportTableParams>({
     if (lsis) problems.push(lsis);
     const encryption = encryptionFinding(source, raw.kmsKeyId);
     if (encryption) problems.push(encryption);
-    let action: PlanResult["action"] = "create";
     if (known(name)) {
       const existing = await describeTable(ctx.aws, ctx.account.alias, name);
       if (existing) {
+        // A plan is made for a new run only (resume does not plan): a table even of this task is an
+        // earlier run's, which the run refuses to adopt (it adopts only an import carrying its own token).
         const tags = existing.TableArn ? await tableTags(ctx.aws, ctx.account.alias, existing.TableArn) : {};
-        if (tags["hikkoshi:task"] === ctx.tags()["hikkoshi:task"]) action = "already-done";
-        else
-          problems.push(
-            failed(
-              "TABLE_EXISTS",
-              `table ${name} already exists in ${ctx.account.alias}: ImportTable creates the table`,
-              "name another table with `table`, or remove the existing one if it is garbage",
-            ),
-          );
+        const earlier = tags["hikkoshi:task"] === ctx.tags()["hikkoshi:task"] ? tags["hikkoshi:run"] : undefined;
+        problems.push(
+          failed(
+            "TABLE_EXISTS",
+            `table ${name} already exists in ${ctx.account.alias}${earlier ? ` (imported by run ${earlier} of this task)` : ""}: ImportTable creates the table`,
+            earlier
+              ? `verify it with hikkoshi status ${earlier}; to import again, delete it first, or name another table with \`table\``
+              : "name another table with `table`, or remove the existing one if it is garbage",
+          ),
+        );
       }
     }
     const sizeGb = (source.TableSizeBytes ?? 0) / GB;
     const price = known(params.importPricePerGb) ? params.importPricePerGb : 0.15;
     return {
       ...base,
-      action,
       resources: [tableArn(ctx.account, known(name) ? name : "?"), source.TableArn ?? params.sourceTable],
       summary: `import ${describeValue(name)} (${source.ItemCount ?? 0} items, ${(source.GlobalSecondaryIndexes ?? []).length} GSIs, ${billingOf(source)}) from s3://${describeValue(params.bucket)}`,
       estimate: {

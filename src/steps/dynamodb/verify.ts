@@ -95,7 +95,8 @@ export const dynamodbVerify = defineStep<DynamodbVerifyParams>({
 
   async plan(ctx, raw): Promise<PlanResult> {
     const { params, problems } = planParams<DynamodbVerifyParams>(dynamodbVerifyParams, raw);
-    const base = { action: "copy" as const, preconditions: problems, resources: [] as string[] };
+    // Reads both tables, changes nothing.
+    const base = { action: "noop" as const, preconditions: problems, resources: [] as string[] };
     const summary = `compare ${describeValue(params.sourceTable)} with ${describeValue(params.table)} (every item)`;
     if (!known(params.sourceTable) || !known(params.sourceAccount)) return { ...base, summary };
     const source = await describeTable(ctx.aws, params.sourceAccount, params.sourceTable);

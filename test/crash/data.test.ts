@@ -110,12 +110,18 @@ const POINTS: Point[] = [
 const RUN_NAMED_BUCKETS = new Set(["staging-ddb-exports", SEED_BUCKET, "hikkoshi-manifests-222222222222"]);
 
 /**
- * DynamoDB export and import ids follow the order of the calls: each becomes `<id>`; the digest of a
+ * DynamoDB export and import ids follow the order of the calls: each becomes `<id>`, in ARNs and in the
+ * key prefixes of the export files (an import's `prefix` names them too); the digest of a
  * bucket whose keys carry the run id becomes `<run-specific>` (its key count and bytes stay). Then run ids.
  */
 function normaliseDataWorld(world: WorldDump, runId: string) {
   const relabel = (v: unknown): unknown => {
-    if (typeof v === "string") return v.replace(/\/(export|import)\/\d+-[0-9a-f]+\b/g, "/$1/<id>");
+    if (typeof v === "string") {
+      // In ARNs (`…/export/<id>`) and in key prefixes (`…/AWSDynamoDB/<id>/…`): an export's files sit under its id.
+      return v
+        .replace(/\/(export|import)\/\d+-[0-9a-f]+\b/g, "/$1/<id>")
+        .replace(/\/AWSDynamoDB\/\d{14}-[0-9a-f]{8}\b/g, "/AWSDynamoDB/<id>");
+    }
     if (Array.isArray(v)) return v.map(relabel);
     if (v !== null && typeof v === "object") {
       return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, relabel(x)]));

@@ -582,6 +582,16 @@ const DYNAMODB: Record<string, Permissions> = {
       need(v.alias, ["dynamodb:DescribeTable", "dynamodb:Scan"], [tableResource(v, "table")]),
     ];
   },
+  "dynamodb.restore-pitr": (v) =>
+    v.param("wasOn") === true
+      ? []
+      : [
+          need(
+            v.alias,
+            ["dynamodb:DescribeContinuousBackups", "dynamodb:UpdateContinuousBackups"],
+            [tableResource(v, "table")],
+          ),
+        ],
   "dynamodb.delete-table": (v) => [
     need(v.alias, ["dynamodb:DescribeTable", "dynamodb:DeleteTable"], [tableResource(v, "table")]),
   ],

@@ -9,6 +9,7 @@ import { dynamodbDeleteTable } from "./dynamodb/delete-table.js";
 import { dynamodbExportTable } from "./dynamodb/export-table.js";
 import { dynamodbImportTable } from "./dynamodb/import-table.js";
 import { dynamodbMoveTable } from "./dynamodb/move-table.js";
+import { dynamodbRestorePitr } from "./dynamodb/restore-pitr.js";
 import { dynamodbVerify } from "./dynamodb/verify.js";
 import { ec2CopyImage } from "./ec2/copy-image.js";
 import { ec2CopySnapshot } from "./ec2/copy-snapshot.js";
@@ -79,6 +80,7 @@ export const builtinSteps: AnyStepDefinition[] = [
   dynamodbImportTable,
   dynamodbVerify,
   dynamodbDeleteTable,
+  dynamodbRestorePitr,
   dynamodbMoveTable,
   elasticacheCreateSnapshot,
   elasticacheExportSnapshot,

@@ -1,11 +1,12 @@
 /**
  * dynamodb.move-table (recipe): export the table from `from` into a bucket of `to` (point in time, PITR
  * needed), import it in `to` with the source's keys, indexes, billing and settings, verify every item,
- * and — only with deleteSource: true — delete the source table once the verify passed. The export files
- * stay in the bucket (the bucket's lifecycle or the operator removes them).
+ * and — only with deleteSource: true — delete the source table once the verify passed; a source that stays
+ * gets back the PITR setting it had (enablePitr turned it on for the export). The export files stay in the
+ * bucket (the bucket's lifecycle or the operator removes them).
  */
 import { z } from "zod";
-import { defineRecipe } from "../define.js";
+import { defineRecipe, type ExpandedStep } from "../define.js";
 import { TABLE_NAME } from "./tables.js";
 
 export const dynamodbMoveTableParams = z.strictObject({
@@ -50,7 +51,7 @@ export const dynamodbMoveTable = defineRecipe({
   expand(w, { selfRef }) {
     const from = String(w.from);
     const to = String(w.to);
-    const steps = [
+    const steps: ExpandedStep[] = [
       {
         localId: "export",
         type: "dynamodb.export-table",
@@ -93,6 +94,17 @@ export const dynamodbMoveTable = defineRecipe({
         description: "compare every item",
       },
     ];
+    if (w.deleteSource !== true && w.enablePitr === true) {
+      // The source stays: it ends the night with the PITR it had (off, if the export turned it on).
+      steps.push({
+        localId: "restore-pitr",
+        type: "dynamodb.restore-pitr",
+        account: from,
+        with: { table: w.table, wasOn: selfRef("export", "sourcePitr") },
+        needs: ["verify"],
+        description: `turn PITR off again on ${String(w.table)} if the export turned it on`,
+      });
+    }
     if (w.deleteSource === true) {
       steps.push({
         localId: "delete-source",
@@ -101,7 +113,7 @@ export const dynamodbMoveTable = defineRecipe({
         with: {
           table: w.table,
           verification: { passed: selfRef("verify", "passed"), source: selfRef("verify", "source") },
-        } as never,
+        },
         description: `delete ${String(w.table)} in ${from} (verified)`,
       });
     }

@@ -108,10 +108,12 @@ describe("hikkoshi discover", () => {
     const plan = await ws.cli("plan", "runbooks/split-staging.yaml", "--json");
     expect(plan.code, plan.all).toBe(0);
     const planned = JSON.parse(plan.out);
-    // The demo's 534 tasks less its two delete-source tasks (the draft keeps the source tables): 517 for RDS,
-    // EBS, AMI and S3, 3 per table (export, import, verify) and 9 for the cache (snapshot, export, grant-read,
-    // manifest, copy, verify, revoke-read, cleanup-snapshot, cleanup-files).
-    expect(planned.summary).toMatchObject({ tasks: 517 + 2 * 3 + 9, blocking: 0 });
+    // 517 for RDS, EBS, AMI and S3; 4 per table (export, import, verify, and restore-pitr: the draft keeps the
+    // source tables and sets enablePitr, since one has PITR off); 9 for the cache (snapshot, export,
+    // grant-read, manifest, copy, verify, revoke-read, cleanup-snapshot, cleanup-files).
+    expect(planned.summary).toMatchObject({ tasks: 517 + 2 * 4 + 9, blocking: 0 });
+    const restores = (planned.tasks as Array<{ id: string }>).filter((t) => /\.restore-pitr\[/.test(t.id));
+    expect(restores).toHaveLength(2);
     const planText = JSON.stringify(planned);
     for (const name of ["staging-sessions", "staging-carts", "staging-valkey"]) expect(planText).toContain(name);
     expect(sim.stats().mutating).toBe(0);

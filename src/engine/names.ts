@@ -5,6 +5,7 @@
 import { sha256 } from "../core/hash.js";
 // Validation refuses task ids whose stems collide (runbook/names.ts): one function for both.
 import { nameStem as slug } from "../runbook/names.js";
+import { RUN_TAG, RUNBOOK_TAG, TASK_TAG } from "../steps/shared/ownership.js";
 
 const PLAN_RUN = "run";
 
@@ -30,9 +31,9 @@ function tagValue(text: string): string {
 
 export function taskTags(runId: string | undefined, taskId: string, runbookName: string): Record<string, string> {
   return {
-    "hikkoshi:run": tagValue(runId ?? PLAN_RUN),
-    "hikkoshi:task": tagValue(taskId),
-    "hikkoshi:runbook": tagValue(runbookName),
+    [RUN_TAG]: tagValue(runId ?? PLAN_RUN),
+    [TASK_TAG]: tagValue(taskId),
+    [RUNBOOK_TAG]: tagValue(runbookName),
   };
 }
 

@@ -3,10 +3,9 @@
  * `hikkoshi:run` = this run's id; at plan time (no run yet) it must at least be tagged by hikkoshi for
  * this runbook (the run checks again, strictly). An object prefix must contain the run id as a token.
  */
+import { RUN_TAG, RUNBOOK_TAG } from "../shared/ownership.js";
 import { NOUNS, type TargetKind } from "./params.js";
 
-const RUN_TAG = "hikkoshi:run";
-const RUNBOOK_TAG = "hikkoshi:runbook";
 /** What the engine puts where the run id goes while planning (src/engine/names.ts): no run exists yet. */
 const PLAN_RUN = "run";
 

@@ -14,7 +14,7 @@ import { HikkoshiError } from "../../core/errors.js";
 import type { JsonObject } from "../../core/json.js";
 import type { AwsReader, Precondition, RunContext } from "../define.js";
 import { defineStep, type PlanResult } from "../define.js";
-import { notOurs } from "../shared/ownership.js";
+import { notOurs, RUN_TAG, TASK_TAG } from "../shared/ownership.js";
 import { describeValue, failed, known, planParams, warning } from "../shared/plan.js";
 import { savedString } from "../shared/progress.js";
 import { applySettings } from "./settings.js";
@@ -190,7 +190,7 @@ export const dynamodbImportTable = defineStep<DynamodbImportTableParams>({
         // A plan is made for a new run only (resume does not plan): a table even of this task is an
         // earlier run's, which the run refuses to adopt (it adopts only an import carrying its own token).
         const tags = existing.TableArn ? await tableTags(ctx.aws, ctx.account.alias, existing.TableArn) : {};
-        const earlier = tags["hikkoshi:task"] === ctx.tags()["hikkoshi:task"] ? tags["hikkoshi:run"] : undefined;
+        const earlier = tags[TASK_TAG] === ctx.tags()[TASK_TAG] ? tags[RUN_TAG] : undefined;
         problems.push(
           failed(
             "TABLE_EXISTS",

@@ -8,11 +8,12 @@ import { AwsError } from "../../aws/errors.js";
 import { ec2 } from "../../aws/sdk.js";
 import { HikkoshiError } from "../../core/errors.js";
 import { defineStep, type PlanResult } from "../define.js";
+import { RUN_TAG } from "../shared/ownership.js";
 import { describeValue, known, planParams } from "../shared/plan.js";
 import { dryRunPreflight } from "./dry-run.js";
 import { describeEbsSnapshot, ebsSnapshotObservation, snapshotArn } from "./read.js";
 import { ebsSnapshotIdSchema } from "./schemas.js";
-import { RUN_TAG, refuseUnlessOurs } from "./write.js";
+import { refuseUnlessOurs } from "./write.js";
 
 export const ec2DeleteSnapshotParams = z.strictObject({
   snapshot: ebsSnapshotIdSchema.describe("EBS snapshot of this account that this run created."),

@@ -6,11 +6,12 @@
 import { z } from "zod";
 import { ec2 } from "../../aws/sdk.js";
 import { defineStep, type PlanResult } from "../define.js";
+import { RUN_TAG } from "../shared/ownership.js";
 import { describeValue, known, planParams } from "../shared/plan.js";
 import { dryRunPreflight } from "./dry-run.js";
 import { amiObservation, describeAmi, describeEbsSnapshot, imageArn, snapshotArn } from "./read.js";
 import { amiIdSchema } from "./schemas.js";
-import { RUN_TAG, refuseUnlessOurs } from "./write.js";
+import { refuseUnlessOurs } from "./write.js";
 
 export const ec2DeregisterImageParams = z.strictObject({
   image: amiIdSchema.describe("AMI of this account that this run created."),

@@ -6,7 +6,7 @@ import type { ResourceType, TagSpecification } from "@aws-sdk/client-ec2";
 import { HikkoshiError } from "../../core/errors.js";
 import type { Json, JsonObject } from "../../core/json.js";
 import type { RunContext } from "../define.js";
-import { isOurs, notOurs, tagList } from "../shared/ownership.js";
+import { isOurs, notOurs, RUN_TAG, tagList } from "../shared/ownership.js";
 import { savedString } from "../shared/progress.js";
 import {
   type Ami,
@@ -19,8 +19,6 @@ import {
   imageArn,
   snapshotArn,
 } from "./read.js";
-
-export const RUN_TAG = "hikkoshi:run";
 
 /** Cleanup deletes only what this run created in this account: its run tag must be ours. */
 export function refuseUnlessOurs(

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { elasticache } from "../../aws/sdk.js";
 import { HikkoshiError } from "../../core/errors.js";
 import { defineStep, type PlanResult } from "../define.js";
+import { RUN_TAG } from "../shared/ownership.js";
 import { describeValue, failed, known, planParams } from "../shared/plan.js";
 import { describeSnapshot, resourceTags, type SnapshotKind } from "./read.js";
 
@@ -15,8 +16,6 @@ export const elasticacheDeleteSnapshotParams = z.strictObject({
   kind: z.enum(["node-based", "serverless"]).default("node-based").describe('"node-based" or "serverless".'),
 });
 export type ElasticacheDeleteSnapshotParams = z.infer<typeof elasticacheDeleteSnapshotParams>;
-
-const RUN_TAG = "hikkoshi:run";
 
 export const elasticacheDeleteSnapshot = defineStep<ElasticacheDeleteSnapshotParams>({
   type: "elasticache.delete-snapshot",

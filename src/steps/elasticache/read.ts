@@ -7,7 +7,7 @@ import type { ServerlessCacheSnapshot, Snapshot } from "@aws-sdk/client-elastica
 import { elasticache } from "../../aws/sdk.js";
 import type { AccountRef, AwsReader } from "../define.js";
 import { orUndefined } from "../shared/observe.js";
-import { tagMap } from "../shared/ownership.js";
+import { RUN_TAG, tagMap } from "../shared/ownership.js";
 
 export type SnapshotKind = "node-based" | "serverless";
 
@@ -243,6 +243,6 @@ export async function describeCache(
  * none is the beginning of another: the key prefix `<name>-` selects one export's files only.
  */
 export function cacheName(ctx: { tags(): Record<string, string>; token(suffix?: string): string }, suffix: string) {
-  const run = ctx.tags()["hikkoshi:run"] ?? "run";
+  const run = ctx.tags()[RUN_TAG] ?? "run";
   return `hk-${run}-${ctx.token(suffix).slice(3, 19)}`;
 }

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { rds } from "../../aws/sdk.js";
 import { HikkoshiError } from "../../core/errors.js";
 import { defineStep, type PlanResult } from "../define.js";
+import { RUN_TAG } from "../shared/ownership.js";
 import { describeValue, known, planParams } from "../shared/plan.js";
 import { describeSnapshot, NOUN, snapshotObservation } from "./read.js";
 import { snapshotKindSchema } from "./schemas.js";
@@ -17,7 +18,6 @@ export const rdsDeleteSnapshotParams = z.strictObject({
 });
 export type RdsDeleteSnapshotParams = z.infer<typeof rdsDeleteSnapshotParams>;
 
-const RUN_TAG = "hikkoshi:run";
 const GONE_TIMEOUT_MS = 2 * 60 * 60 * 1000;
 
 export const rdsDeleteSnapshot = defineStep<RdsDeleteSnapshotParams>({

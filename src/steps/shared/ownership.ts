@@ -4,6 +4,11 @@
  */
 import { HikkoshiError } from "../../core/errors.js";
 
+/** The tags every created resource carries (engine/names.ts `taskTags`): the run, the task, the runbook. */
+export const RUN_TAG = "hikkoshi:run";
+export const TASK_TAG = "hikkoshi:task";
+export const RUNBOOK_TAG = "hikkoshi:runbook";
+
 export interface AwsTag {
   Key?: string | undefined;
   Value?: string | undefined;

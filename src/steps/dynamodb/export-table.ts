@@ -14,7 +14,7 @@ import { HikkoshiError } from "../../core/errors.js";
 import { type AwsReader, defineStep, type PlanResult } from "../define.js";
 import { describeValue, failed, known, planParams } from "../shared/plan.js";
 import { savedString } from "../shared/progress.js";
-import { describeTable, pitrEnabled, sourceFindings, tableArn } from "./tables.js";
+import { describeTable, findByClientToken, pitrEnabled, sourceFindings, tableArn } from "./tables.js";
 
 export const dynamodbExportTableParams = z.strictObject({
   table: z.string().min(3).max(255).describe("Table name in the step's account."),
@@ -61,23 +61,21 @@ const GB = 1e9;
 export const exportSeconds = (sizeGb: number) => Math.max(300, Math.round(sizeGb * 120));
 
 /** The export of `table` made with our ClientToken `token`, if DynamoDB has one. */
-async function ourExport(aws: AwsReader, alias: string, table: string, token: string): Promise<string | undefined> {
-  let next: string | undefined;
-  do {
-    const page = await aws.read(
-      alias,
-      "dynamodb",
-      new dynamodb.ListExportsCommand({ TableArn: table, ...(next ? { NextToken: next } : {}) }),
-    );
-    for (const s of page.ExportSummaries ?? []) {
-      if (!s.ExportArn) continue;
-      const d = (await aws.read(alias, "dynamodb", new dynamodb.DescribeExportCommand({ ExportArn: s.ExportArn })))
-        .ExportDescription;
-      if (d?.ClientToken === token) return d.ExportArn;
-    }
-    next = page.NextToken;
-  } while (next);
-  return undefined;
+function ourExport(aws: AwsReader, alias: string, table: string, token: string): Promise<string | undefined> {
+  return findByClientToken(
+    async (next) => {
+      const p = await aws.read(
+        alias,
+        "dynamodb",
+        new dynamodb.ListExportsCommand({ TableArn: table, ...(next ? { NextToken: next } : {}) }),
+      );
+      return { arns: (p.ExportSummaries ?? []).map((s) => s.ExportArn), next: p.NextToken };
+    },
+    async (exportArn) =>
+      (await aws.read(alias, "dynamodb", new dynamodb.DescribeExportCommand({ ExportArn: exportArn })))
+        .ExportDescription?.ClientToken,
+    token,
+  );
 }
 
 export const dynamodbExportTable = defineStep<DynamodbExportTableParams>({

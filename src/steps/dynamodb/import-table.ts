@@ -18,7 +18,15 @@ import { notOurs, RUN_TAG, TASK_TAG } from "../shared/ownership.js";
 import { describeValue, failed, known, planParams, warning } from "../shared/plan.js";
 import { savedString } from "../shared/progress.js";
 import { applySettings } from "./settings.js";
-import { captureSettings, describeTable, TABLE_NAME, type TableSettings, tableArn, tableTags } from "./tables.js";
+import {
+  captureSettings,
+  describeTable,
+  findByClientToken,
+  TABLE_NAME,
+  type TableSettings,
+  tableArn,
+  tableTags,
+} from "./tables.js";
 
 export const dynamodbImportTableParams = z.strictObject({
   sourceAccount: z.string().min(1).describe("Account alias that owns the source table (its settings are read there)."),
@@ -135,24 +143,22 @@ export function encryptionFinding(t: TableDescription, kmsKeyId: unknown): Preco
   );
 }
 
-/** An import of `arn` made with one of our ClientTokens, when the table exists already. */
-async function ourImport(aws: AwsReader, alias: string, arn: string, token: string) {
-  let next: string | undefined;
-  do {
-    const page = await aws.read(
-      alias,
-      "dynamodb",
-      new dynamodb.ListImportsCommand({ TableArn: arn, ...(next ? { NextToken: next } : {}) }),
-    );
-    for (const s of page.ImportSummaryList ?? []) {
-      if (!s.ImportArn) continue;
-      const d = (await aws.read(alias, "dynamodb", new dynamodb.DescribeImportCommand({ ImportArn: s.ImportArn })))
-        .ImportTableDescription;
-      if (d?.ClientToken === token) return d.ImportArn;
-    }
-    next = page.NextToken;
-  } while (next);
-  return undefined;
+/** The import of the table `arn` made with our ClientToken, when the table exists already. */
+function ourImport(aws: AwsReader, alias: string, arn: string, token: string): Promise<string | undefined> {
+  return findByClientToken(
+    async (next) => {
+      const p = await aws.read(
+        alias,
+        "dynamodb",
+        new dynamodb.ListImportsCommand({ TableArn: arn, ...(next ? { NextToken: next } : {}) }),
+      );
+      return { arns: (p.ImportSummaryList ?? []).map((s) => s.ImportArn), next: p.NextToken };
+    },
+    async (importArn) =>
+      (await aws.read(alias, "dynamodb", new dynamodb.DescribeImportCommand({ ImportArn: importArn })))
+        .ImportTableDescription?.ClientToken,
+    token,
+  );
 }
 
 export const dynamodbImportTable = defineStep<DynamodbImportTableParams>({
@@ -320,9 +326,10 @@ async function captureSource(
       resource: params.sourceTable,
     });
   }
-  if ((source.LocalSecondaryIndexes ?? []).length > 0) {
-    throw new HikkoshiError("DYNAMODB_LSI_NOT_IMPORTABLE", `${params.sourceTable} has local secondary indexes`, {
-      hint: "ImportTable cannot create them; see the plan",
+  const lsis = lsiFinding(source);
+  if (lsis) {
+    throw new HikkoshiError(lsis.code, lsis.message, {
+      ...(lsis.hint ? { hint: lsis.hint } : {}),
       resource: params.sourceTable,
     });
   }

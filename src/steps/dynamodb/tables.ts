@@ -2,10 +2,11 @@
  * What every DynamoDB step reads about a table: its description, ARN, the settings an import does not
  * carry (TTL, stream, PITR, deletion protection, tags) and the plan's findings about it.
  */
-import type { TableDescription, Tag } from "@aws-sdk/client-dynamodb";
+import type { TableDescription } from "@aws-sdk/client-dynamodb";
 import { dynamodb } from "../../aws/sdk.js";
 import type { AccountRef, AwsReader, Precondition } from "../define.js";
 import { orUndefined } from "../shared/observe.js";
+import { tagMap } from "../shared/ownership.js";
 import { failed, warning } from "../shared/plan.js";
 
 export const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
@@ -43,10 +44,28 @@ export async function tableTags(aws: AwsReader, alias: string, arn: string): Pro
       "dynamodb",
       new dynamodb.ListTagsOfResourceCommand({ ResourceArn: arn, ...(next ? { NextToken: next } : {}) }),
     );
-    for (const t of out.Tags ?? ([] as Tag[])) if (t.Key !== undefined) tags[t.Key] = t.Value ?? "";
+    Object.assign(tags, tagMap(out.Tags));
     next = out.NextToken;
   } while (next);
   return tags;
+}
+
+/**
+ * The export or import (ARN) a paged listing names whose description carries `token`: how a resume finds
+ * what a request answered before a crash lost the answer (ClientTokens are remembered 8 hours only).
+ */
+export async function findByClientToken(
+  page: (next: string | undefined) => Promise<{ arns: (string | undefined)[]; next: string | undefined }>,
+  tokenOf: (arn: string) => Promise<string | undefined>,
+  token: string,
+): Promise<string | undefined> {
+  let next: string | undefined;
+  do {
+    const p = await page(next);
+    for (const arn of p.arns) if (arn && (await tokenOf(arn)) === token) return arn;
+    next = p.next;
+  } while (next);
+  return undefined;
 }
 
 /** The settings ImportTable does not create and the import step re-applies from the source. */

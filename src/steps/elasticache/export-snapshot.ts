@@ -209,7 +209,7 @@ export const elasticacheExportSnapshot = defineStep<ElasticacheExportSnapshotPar
         return { done: false, message: `${found.length}/${snap.shards} files` };
       },
     });
-    return outputs(params, ctx.account, prefix, keys, snap);
+    return outputs(params, prefix, keys, snap);
   },
 });
 
@@ -243,13 +243,7 @@ async function requestExport(
   );
 }
 
-function outputs(
-  params: ElasticacheExportSnapshotParams,
-  _account: AccountRef,
-  prefix: string,
-  keys: string[],
-  snap: CacheSnapshotView,
-) {
+function outputs(params: ElasticacheExportSnapshotParams, prefix: string, keys: string[], snap: CacheSnapshotView) {
   const arns = (bucket: string) => keys.map((k) => `arn:aws:s3:::${bucket}/${k}`);
   return {
     bucket: params.bucket,

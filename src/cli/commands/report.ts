@@ -52,7 +52,7 @@ export function reportCommand(io: CliIO, runId: string | undefined, opts: Report
         : format === "md"
           ? renderMarkdown(report)
           : JSON.stringify(report, null, 2);
-    summary = `run ${run.id} (${run.state}): ${report.buckets.length} bucket(s), ${report.resources.length} database/volume/image row(s), ${report.deletions.length} deletion(s), ${report.failures.length} failed or interrupted attempt(s)`;
+    summary = `run ${run.id} (${run.state}): ${report.buckets.length} bucket(s), ${report.resources.length} database/volume/image/table/cache row(s), ${report.deletions.length} deletion(s), ${report.failures.length} failed or interrupted attempt(s)`;
   } finally {
     store.close();
   }

@@ -82,7 +82,7 @@ export function renderHtml(report: Report): string {
     section("Deletions", "deletions", deletionsTable(report)),
     section("Keys scheduled for deletion", "keys", keysTable(report)),
     section("Buckets", "buckets", bucketsTable(report)),
-    section("Databases, volumes and images", "resources", resourcesTable(report)),
+    section("Databases, volumes, images, tables and caches", "resources", resourcesTable(report)),
     section("Approvals and confirmations", "people", peopleTable(report)),
     section("AWS calls that changed something, by action", "aws-calls", callsTable(report)),
     `<footer>Generated ${esc(formatTime(report.generatedAt))} by <code>hikkoshi report</code> from the run store. Every AWS call, approval and confirmation: <code>hikkoshi log ${esc(run.id)}</code>.</footer>`,

@@ -66,7 +66,7 @@ export function renderMarkdown(report: Report): string {
       ]),
     ),
     "",
-    "## Databases, volumes and images",
+    "## Databases, volumes, images, tables and caches",
     "",
     ...mdTable(
       ["Resource", "Family", "Source snapshot", "Result in target", "Size", "Tasks", "Took", "Status"],
